@@ -1,0 +1,168 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "timearg.h"
+
+static const char *progname = "ctverify";
+
+const char *cli_progname(void)
+{
+	return progname;
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_report(const struct ctv_err *err)
+{
+	cli_error("%s", err && err->msg[0] ? err->msg : "unknown error");
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s %s: ", progname, cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s %s --help'.\n", progname, cmd);
+	return EXIT_USAGE;
+}
+
+int cli_time_arg(const char *cmd, const char *opt, const char *arg, time_t *out)
+{
+	struct ctv_err err;
+
+	if (timearg_parse(arg, out, &err) < 0) {
+		cli_usage_error(cmd, "%s: %s", opt, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
+		 unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (!*arg || *arg == '-' || *end || errno || v < min || v > max) {
+		cli_usage_error(cmd, "%s: '%s' is not a whole number from %lu to %lu",
+				opt, arg, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static void overview(const struct cli_prog *prog, FILE *out)
+{
+	size_t width = 0;
+
+	fprintf(out, "Usage: %s COMMAND [OPTION]...\n\n%s\n\nCommands:\n",
+		prog->name, prog->about);
+	for (const struct cli_cmd *c = prog->cmds; c->name; c++)
+		if (strlen(c->name) > width)
+			width = strlen(c->name);
+	for (const struct cli_cmd *c = prog->cmds; c->name; c++)
+		fprintf(out, "  %-*s  %s\n", (int)width, c->name, c->summary);
+	fprintf(out, "\nOptions:\n"
+		"  -h, --help     show this help, or a command's with '%s COMMAND --help'\n"
+		"  -V, --version  show the version\n", prog->name);
+	if (prog->footer)
+		fprintf(out, "\n%s\n", prog->footer);
+}
+
+/* Finds the command named by argv[1] or "argv[1] argv[2]"; sets *words to
+ * how many arguments the name took. */
+static const struct cli_cmd *find(const struct cli_prog *prog, int argc,
+				  char **argv, int *words)
+{
+	for (const struct cli_cmd *c = prog->cmds; c->name; c++) {
+		const char *sp = strchr(c->name, ' ');
+
+		if (!sp && strcmp(c->name, argv[1]) == 0) {
+			*words = 1;
+			return c;
+		}
+		if (sp && argc > 2 && strncmp(c->name, argv[1], (size_t)(sp - c->name)) == 0 &&
+		    argv[1][sp - c->name] == '\0' && strcmp(sp + 1, argv[2]) == 0) {
+			*words = 2;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* The two-word commands starting with word, listed for a partial call. */
+static int list_group(const struct cli_prog *prog, const char *word, FILE *out)
+{
+	size_t n = strlen(word);
+	int found = 0;
+
+	for (const struct cli_cmd *c = prog->cmds; c->name; c++) {
+		if (strncmp(c->name, word, n) == 0 && c->name[n] == ' ') {
+			if (!found)
+				fprintf(out, "Usage: %s %s COMMAND\n\nCommands:\n", prog->name, word);
+			fprintf(out, "  %s %s  %s\n", prog->name, c->name, c->summary);
+			found = 1;
+		}
+	}
+	return found;
+}
+
+int cli_main(const struct cli_prog *prog, int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	int words = 0;
+	char name[128];
+
+	progname = prog->name;
+	if (argc < 2) {
+		overview(prog, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		overview(prog, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("%s %s\n", prog->name, PACKAGE_VERSION);
+		return 0;
+	}
+	if (argv[1][0] == '-') {
+		cli_error("unknown option '%s'\nTry '%s --help'.", argv[1], prog->name);
+		return EXIT_USAGE;
+	}
+	cmd = find(prog, argc, argv, &words);
+	if (!cmd) {
+		int help = argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"));
+
+		if (list_group(prog, argv[1], help ? stdout : stderr))
+			return help ? 0 : EXIT_USAGE;
+		cli_error("unknown command '%s'\nTry '%s --help'.", argv[1], prog->name);
+		return EXIT_USAGE;
+	}
+	/* Give the command argv with its (possibly two-word) name first, so
+	 * getopt() and messages see "rules install" as one word. */
+	snprintf(name, sizeof(name), "%s", cmd->name);
+	argv[words] = name;
+	return cmd->run(argc - words, argv + words);
+}

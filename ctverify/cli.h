@@ -1,0 +1,56 @@
+/* cli.h - what the two programs share on the command line: subcommand
+ * dispatch, --help/--version, and the one place that prints errors.
+ *
+ * Exit codes (contract): 0 ok, 1 checked and found a problem (and
+ * failures of the system: a syscall, the kernel refusing), 2 usage or
+ * input error.
+ */
+#ifndef CTV_CLI_H
+#define CTV_CLI_H
+
+#include <time.h>
+
+#include "err.h"
+
+#define EXIT_PROBLEM 1
+#define EXIT_USAGE 2
+
+struct cli_cmd {
+	const char *name;     /* "rules install" style names are allowed */
+	const char *summary;  /* one line */
+	int (*run)(int argc, char **argv); /* argv[0] is the command name */
+};
+
+struct cli_prog {
+	const char *name;  /* "ctverify" */
+	const char *about; /* one paragraph for --help */
+	const struct cli_cmd *cmds;
+	const char *footer; /* printed after the command list, may be NULL */
+};
+
+/* Runs the command named by argv[1] (and argv[2] for two-word commands).
+ * Handles --help, -h, --version and usage errors. Returns the exit code. */
+int cli_main(const struct cli_prog *prog, int argc, char **argv);
+
+/* The program name for messages ("ctverify"). */
+const char *cli_progname(void);
+
+/* "ctverify: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints an error record from the core. */
+void cli_report(const struct ctv_err *err);
+
+/* Prints "<prog> <cmd>: <message>" and the hint to --help; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Parses a time option argument; on error prints it naming the option and
+ * returns -1. */
+int cli_time_arg(const char *cmd, const char *opt, const char *arg, time_t *out);
+
+/* Parses an unsigned integer option argument within [min, max]. */
+int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
+		 unsigned long min, unsigned long max, unsigned long *out);
+
+#endif

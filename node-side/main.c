@@ -1,0 +1,24 @@
+/* ctnode - the node-side accountant: a thin dispatcher over the
+ * subcommands; the work is in the core library. */
+#include "config.h"
+
+#include <stddef.h>
+
+#include "cli.h"
+
+static const struct cli_cmd commands[] = {
+	{ NULL, NULL, NULL },
+};
+
+static const struct cli_prog prog = {
+	.name = "ctnode",
+	.about = "The node's authoritative traffic accountant: per container and network\n"
+		 "class, counted in the kernel, with history, statements and metrics.",
+	.cmds = commands,
+	.footer = "See ctnode(8).",
+};
+
+int main(int argc, char **argv)
+{
+	return cli_main(&prog, argc, argv);
+}

@@ -1,0 +1,30 @@
+/* The Check runner: every module's tests in one suite. CK_RUN_CASE and
+ * CK_RUN_SUITE select a part, as Check documents. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "unit_tests.h"
+
+void set_tz(const char *tz)
+{
+	setenv("TZ", tz, 1);
+	tzset();
+}
+
+int main(void)
+{
+	Suite *s = suite_create("ctverify");
+	SRunner *sr;
+	int failed;
+
+	add_timearg_tests(s);
+	add_period_tests(s);
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

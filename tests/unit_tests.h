@@ -1,0 +1,13 @@
+/* unit_tests.h - one runner; each tests/X_tests.c adds its cases. */
+#ifndef CTV_UNIT_TESTS_H
+#define CTV_UNIT_TESTS_H
+
+#include <check.h>
+
+/* Sets TZ and re-reads it; tests that depend on local time call this. */
+void set_tz(const char *tz);
+
+void add_timearg_tests(Suite *s);
+void add_period_tests(Suite *s);
+
+#endif
