@@ -1,0 +1,55 @@
+/* backend.h - the one small interface between ctverify and the firewall.
+ * Everything above it (snapshot, report, reconcile) sees only named
+ * counters; it never knows whether nftables or legacy iptables counts.
+ *
+ * Counters come as buckets: "local" first, then each service in spec
+ * order, then "other". in = received by the container, out = sent by it;
+ * bytes are L3 lengths (IP header included).
+ */
+#ifndef CTV_BACKEND_H
+#define CTV_BACKEND_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "svcspec.h"
+
+struct ctv_counter {
+	char name[SVC_NAME_MAX + 1];
+	uint64_t in_bytes, in_packets, out_bytes, out_packets;
+};
+
+struct ctv_counters {
+	struct ctv_counter *c;
+	size_t n;
+};
+
+struct backend {
+	const char *name; /* "nft" or "iptables" */
+
+	/* 1 if the container already uses this firewall (rules, or ours
+	 * installed), 0 if not, -1 on error. Used by "auto". */
+	int (*in_use)(struct ctv_err *err);
+
+	/* Atomically replaces our rules with spec (nothing installed on any
+	 * error). Never touches rules it did not create. */
+	int (*install)(const struct svcspec *spec, struct ctv_err *err);
+
+	/* Removes everything of ours; 0 also when nothing was installed. */
+	int (*remove)(struct ctv_err *err);
+
+	/* Reads all our counters in one pass (one netlink dump). Returns -1
+	 * with errno ENOENT when our rules are not installed. */
+	int (*read)(struct ctv_counters *out, struct ctv_err *err);
+
+	/* Compares installed rules with spec: 0 equal, 1 different (a
+	 * readable, malloc'ed description in *diff), -1 error. */
+	int (*check)(const struct svcspec *spec, char **diff, struct ctv_err *err);
+};
+
+extern const struct backend backend_nft;
+extern const struct backend backend_iptables;
+
+void ctv_counters_free(struct ctv_counters *c);
+
+#endif

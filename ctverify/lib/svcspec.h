@@ -1,0 +1,61 @@
+/* svcspec.h - the parsed form of *.rules files: an ordered list of
+ * services. Exclusive, first match wins in this order; the buckets "local"
+ * (loopback, always first) and "other" (no service matched, always last)
+ * are implicit and their names are reserved.
+ *
+ * Rule language (contract, ARCHITECTURE.md "Service rules"):
+ *   service NAME [proto=tcp|udp|icmp|any] [lport=P[,P|A-B]...]
+ *                [rport=...] [user=NAME|UID] [group=NAME|GID]
+ *                [cgroup=PATH] [peer=CIDR[,CIDR]...]   # comment
+ */
+#ifndef CTV_SVCSPEC_H
+#define CTV_SVCSPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define SVC_NAME_MAX 32     /* bytes, [A-Za-z0-9_.-], starts with a letter or digit */
+#define SVC_MAX 4096        /* services in one spec */
+#define SVC_LIST_MAX 1024   /* ports/ranges or peers in one option */
+
+enum svc_proto {
+	SVC_PROTO_ANY = 0,
+	SVC_PROTO_TCP,
+	SVC_PROTO_UDP,
+	SVC_PROTO_ICMP, /* ICMP for IPv4, ICMPv6 for IPv6 */
+};
+
+struct svc_portrange {
+	uint16_t first, last; /* inclusive; first == last for one port */
+};
+
+struct svc_cidr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t prefix;
+	uint8_t addr[16]; /* network byte order, host bits cleared */
+};
+
+struct svc {
+	char name[SVC_NAME_MAX + 1];
+	enum svc_proto proto;
+	struct svc_portrange *lports; /* the container's own port */
+	size_t n_lports;
+	struct svc_portrange *rports; /* the peer's port */
+	size_t n_rports;
+	int match_uid, match_gid;     /* socket owner, resolved at parse time */
+	uint32_t uid, gid;
+	char *cgroup;                 /* cgroup v2 path, NULL if none */
+	struct svc_cidr *peers;
+	size_t n_peers;
+	char *file;                   /* where it was defined, for messages */
+	unsigned line;
+};
+
+struct svcspec {
+	struct svc *svcs;
+	size_t n;
+};
+
+#endif
