@@ -9,5 +9,8 @@ void set_tz(const char *tz);
 
 void add_timearg_tests(Suite *s);
 void add_period_tests(Suite *s);
+void add_pva_tests(Suite *s);
+void add_statement_tests(Suite *s);
+void add_vznetstat_tests(Suite *s);
 
 #endif
