@@ -705,7 +705,8 @@ int pva_export(struct pva_db *p, const char *eid, const char *ct,
 	if (scan(p, NULL, from, to, export_row, &c, err) < 0)
 		goto fail;
 	/* In and out of one poll arrive as two rows: one interval. */
-	qsort(c.m, c.n, sizeof(*c.m), cmp_minute);
+	if (c.n)
+		qsort(c.m, c.n, sizeof(*c.m), cmp_minute);
 	for (size_t i = 0; i < c.n; i++) {
 		if (n && c.m[n - 1].start == c.m[i].start) {
 			if (add64(&c.m[n - 1].in_bytes, c.m[i].in_bytes, err) < 0 ||
