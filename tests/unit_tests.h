@@ -9,5 +9,7 @@ void set_tz(const char *tz);
 
 void add_timearg_tests(Suite *s);
 void add_period_tests(Suite *s);
+void add_procnet_tests(Suite *s);
+void add_store_tests(Suite *s);
 
 #endif
