@@ -21,6 +21,34 @@ void ctv_counters_free(struct ctv_counters *c)
 	c->n = 0;
 }
 
+/* Rank of a bucket: local, the spec's services, unknown names, other. */
+static size_t rank(const char *name, const struct svcspec *spec)
+{
+	if (!strcmp(name, "local"))
+		return 0;
+	if (!strcmp(name, "other"))
+		return spec->n + 2;
+	for (size_t i = 0; i < spec->n; i++)
+		if (!strcmp(spec->svcs[i].name, name))
+			return i + 1;
+	return spec->n + 1;
+}
+
+void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec)
+{
+	/* Insertion sort: stable, and the lists are short. */
+	for (size_t i = 1; i < c->n; i++) {
+		struct ctv_counter x = c->c[i];
+		size_t rx = rank(x.name, spec), j = i;
+
+		while (j > 0 && rank(c->c[j - 1].name, spec) > rx) {
+			c->c[j] = c->c[j - 1];
+			j--;
+		}
+		c->c[j] = x;
+	}
+}
+
 const struct backend *backend_find(const char *name, struct ctv_err *err)
 {
 	for (size_t i = 0; backend_list[i]; i++)

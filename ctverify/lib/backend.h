@@ -46,8 +46,11 @@ struct backend {
 	/* Removes everything of ours; 0 also when nothing was installed. */
 	int (*remove)(struct ctv_err *err);
 
-	/* Reads all our counters in one pass (one netlink dump). Returns -1
-	 * with errno ENOENT when our rules are not installed. */
+	/* Reads all our counters in one pass (one netlink dump): "local"
+	 * first, "other" last, the services in between in the order the
+	 * backend keeps them (nft: the order they were first installed; use
+	 * ctv_counters_order() for spec order). Returns -1 with errno ENOENT
+	 * when our rules are not installed. */
 	int (*read)(struct ctv_counters *out, struct ctv_err *err);
 
 	/* Compares installed rules with spec: 0 equal, 1 different (a
@@ -65,6 +68,10 @@ extern const struct backend backend_nft;
 extern const struct backend backend_iptables;
 
 void ctv_counters_free(struct ctv_counters *c);
+
+/* Puts the service buckets of c in spec order (local first, other last,
+ * buckets the spec does not name after the spec's). */
+void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec);
 
 /* The backend called name ("nft", "iptables"), or NULL with a message in
  * err when there is none or it is not built into this program. */
