@@ -11,5 +11,6 @@ void add_timearg_tests(Suite *s);
 void add_period_tests(Suite *s);
 void add_procnet_tests(Suite *s);
 void add_store_tests(Suite *s);
+void add_svcspec_tests(Suite *s);
 
 #endif
