@@ -5,8 +5,12 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const struct cli_cmd commands[] = {
+	{ "import vznetstat", "saved vznetstat/pnetstat output -> statement (JSON)", cmd_import_vznetstat },
+	{ "pva export", "statement (JSON) from the Virtuozzo agent's database", cmd_pva_export },
+	{ "pva report", "traffic per period from the Virtuozzo agent's database", cmd_pva_report },
 	{ NULL, NULL, NULL },
 };
 

@@ -1,0 +1,9 @@
+/* commands.h - ctnode's subcommands, registered in node-side/main.c. */
+#ifndef CTNODE_COMMANDS_H
+#define CTNODE_COMMANDS_H
+
+int cmd_pva_report(int argc, char **argv);
+int cmd_pva_export(int argc, char **argv);
+int cmd_import_vznetstat(int argc, char **argv);
+
+#endif
