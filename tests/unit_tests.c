@@ -22,6 +22,7 @@ int main(void)
 	add_timearg_tests(s);
 	add_period_tests(s);
 	add_procnet_tests(s);
+	add_render_tests(s);
 	add_store_tests(s);
 	add_svcspec_tests(s);
 	add_pva_tests(s);

@@ -10,6 +10,7 @@ void set_tz(const char *tz);
 void add_timearg_tests(Suite *s);
 void add_period_tests(Suite *s);
 void add_procnet_tests(Suite *s);
+void add_render_tests(Suite *s);
 void add_store_tests(Suite *s);
 void add_svcspec_tests(Suite *s);
 void add_pva_tests(Suite *s);
