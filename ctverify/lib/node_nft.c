@@ -841,6 +841,16 @@ static struct nftnl_set *set_new(const char *name, uint32_t id, uint32_t flags,
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, key_len);
+	if (key_type == TYPE_IFNAME) {
+		/* nft shows interface names only when told they are host-order strings. */
+		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(32);
+
+		if (ud) {
+			nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1 /* host */);
+			nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
+			nftnl_udata_buf_free(ud);
+		}
+	}
 	if (flags & NFT_SET_OBJECT) {
 		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	} else if (flags & NFT_SET_MAP) { /* verdict map */
