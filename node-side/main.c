@@ -11,6 +11,10 @@ static const struct cli_cmd commands[] = {
 	{ "import vznetstat", "saved vznetstat/pnetstat output -> statement (JSON)", cmd_import_vznetstat },
 	{ "pva export", "statement (JSON) from the Virtuozzo agent's database", cmd_pva_export },
 	{ "pva report", "traffic per period from the Virtuozzo agent's database", cmd_pva_report },
+	{ "setup", "install the kernel accounting (one nftables table)", cmd_setup },
+	{ "teardown", "remove the kernel accounting", cmd_teardown },
+	{ "stat", "per-container, per-class counters (vznetstat layout)", cmd_stat },
+	{ "metrics", "counters in the Prometheus text format", cmd_metrics },
 	{ NULL, NULL, NULL },
 };
 

@@ -28,6 +28,8 @@ int main(void)
 	add_pva_tests(s);
 	add_statement_tests(s);
 	add_vznetstat_tests(s);
+	add_classes_tests(s);
+	add_containers_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
