@@ -254,7 +254,7 @@ int cmd_export(int argc, char **argv)
 	if (!st)
 		return EXIT_PROBLEM;
 	if (store_intervals(st, have_from ? from : 0, have_to ? to : (time_t)INT64_MAX / 1000, key,
-			    &iv, &err) < 0) {
+			    -1, &iv, &err) < 0) {
 		cli_report(&err);
 		goto out;
 	}

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,40 +284,6 @@ int cmd_snapshot(int argc, char **argv)
 
 /* ---- collect ------------------------------------------------------------- */
 
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-static void catch_stop(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the sleep must end when we are told to stop. */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-/* Sleeps until the next multiple of interval seconds of the wall clock (so
- * minutes are minutes), or until a stop signal. */
-static void sleep_to_boundary(unsigned long interval)
-{
-	struct timespec now, until;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	until.tv_sec = (now.tv_sec / (time_t)interval + 1) * (time_t)interval;
-	until.tv_nsec = 0;
-	while (!stop_signal &&
-	       clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, NULL) == EINTR)
-		;
-}
-
 static void collect_usage(FILE *out)
 {
 	fprintf(out,
@@ -365,7 +330,7 @@ int cmd_collect(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	catch_stop();
+	cli_catch_stop();
 	sn.st = open_db(cmd, db ? db : ctv_default_db());
 	if (!sn.st)
 		return EXIT_PROBLEM;
@@ -373,8 +338,8 @@ int cmd_collect(int argc, char **argv)
 	 * the previous run left open. */
 	if (snap_once(&sn, &res) < 0)
 		failures++;
-	while (!stop_signal) {
-		sleep_to_boundary(interval);
+	while (!cli_stop_requested()) {
+		cli_sleep_to_boundary(interval);
 		/* Also on a stop signal: the interval in progress is recorded. */
 		if (snap_once(&sn, &res) < 0) {
 			/* Keep going: the next snapshot covers this one's interval. */
@@ -438,14 +403,13 @@ int cmd_live(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	catch_stop();
-	while (!stop_signal) {
+	cli_catch_stop();
+	while (!cli_stop_requested()) {
 		struct ctv_err err = { "" };
 		struct ctv_counters cur = { NULL, 0 };
 		const struct backend *b;
 		struct svcspec spec;
 		struct timespec tnow;
-		struct timespec pause = { (time_t)interval, 0 };
 		double secs;
 
 		if (load_rules(cmd, &spec, &b) != 0) {
@@ -497,8 +461,7 @@ int cmd_live(int argc, char **argv)
 		ctv_counters_free(&prev);
 		prev = cur;
 		tprev = tnow;
-		while (!stop_signal && nanosleep(&pause, &pause) < 0 && errno == EINTR)
-			;
+		cli_sleep(interval);
 	}
 	ctv_counters_free(&prev);
 	return 0;

@@ -310,7 +310,7 @@ START_TEST(a_stepped_clock_gives_no_negative_or_overlapping_intervals_and_loses_
 		c += 1000;
 		rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
 	}
-	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, NULL, &iv, &err), 0);
+	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, NULL, -1, &iv, &err), 0);
 	ck_assert_uint_eq(iv.n, 30);
 	for (size_t i = 0; i < iv.n; i++) {
 		ck_assert_int_ge(iv.v[i].end_ms, iv.v[i].start_ms);
@@ -367,7 +367,7 @@ START_TEST(minutes_roll_up_into_local_hours_and_old_minutes_are_pruned_by_whole_
 		c += wall > at("2024-05-02") ? 2000 : 1000;
 		rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
 	}
-	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "local", &iv, &err), 0);
+	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "local", -1, &iv, &err), 0);
 	for (size_t i = 0; i < iv.n; i++) {
 		sum += iv.v[i].c.in_bytes;
 		hourly += iv.v[i].hourly;
@@ -437,6 +437,21 @@ START_TEST(subkeys_are_summed_or_kept_apart_on_request)
 	ck_assert_int_eq(rows.v[1].sub, 2);
 	ck_assert_uint_eq(rows.v[1].c.in_bytes, 20);
 	store_rows_free(&rows);
+	{
+		struct store_intervals iv;
+
+		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "101", 2, &iv, &err), 0);
+		ck_assert_uint_eq(iv.n, 1);
+		ck_assert_uint_eq(iv.v[0].c.in_bytes, 20);
+		store_intervals_free(&iv);
+		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "101", -1, &iv, &err), 0);
+		ck_assert_uint_eq(iv.v[0].c.in_bytes, 120);
+		store_intervals_free(&iv);
+		/* Only that container's data, ever. */
+		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "10", -1, &iv, &err), 0);
+		ck_assert_uint_eq(iv.v[0].c.in_bytes, 0);
+		store_intervals_free(&iv);
+	}
 	store_close(st);
 }
 END_TEST

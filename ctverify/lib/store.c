@@ -998,7 +998,7 @@ void store_rows_free(struct store_rows *rows)
 	rows->n = 0;
 }
 
-int store_intervals(struct store *st, time_t from, time_t to, const char *key,
+int store_intervals(struct store *st, time_t from, time_t to, const char *key, int sub,
 		    struct store_intervals *out, struct ctv_err *err)
 {
 	/* Hours before the first remaining minute interval come from hour
@@ -1009,13 +1009,14 @@ int store_intervals(struct store *st, time_t from, time_t to, const char *key,
 		"  sum(h.out_bytes), sum(h.out_packets), h.t "
 		"FROM hour h JOIN series s ON s.id = h.series, first "
 		"WHERE h.t < first.h AND h.t + 3600 > ?1 AND h.t < ?2 AND (?3 IS NULL OR s.key = ?3) "
+		"  AND (?4 < 0 OR s.sub = ?4) "
 		"GROUP BY h.t "
 		"UNION ALL "
 		"SELECT 0, i.start_ms, i.end_ms, coalesce(i.elapsed_ms, -1), "
 		"  coalesce(sum(m.in_bytes), 0), coalesce(sum(m.in_packets), 0), "
 		"  coalesce(sum(m.out_bytes), 0), coalesce(sum(m.out_packets), 0), i.id "
 		"FROM interval i LEFT JOIN (SELECT m.* FROM minute m JOIN series s ON s.id = m.series "
-		"  WHERE ?3 IS NULL OR s.key = ?3) m ON m.interval = i.id "
+		"  WHERE (?3 IS NULL OR s.key = ?3) AND (?4 < 0 OR s.sub = ?4)) m ON m.interval = i.id "
 		"WHERE i.end_ms > ?1 * 1000 AND i.start_ms < ?2 * 1000 "
 		"GROUP BY i.id "
 		"ORDER BY 1 DESC, 9";
@@ -1032,10 +1033,16 @@ int store_intervals(struct store *st, time_t from, time_t to, const char *key,
 		read_end(st);
 		return -1;
 	}
+	/* Keep the millisecond products inside 64 bits. */
+	if ((int64_t)from < I64_MIN / 1000)
+		from = (time_t)(I64_MIN / 1000);
+	if ((int64_t)to > I64_MAX / 1000)
+		to = (time_t)(I64_MAX / 1000);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)from);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)to);
 	if (key)
 		sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, sub);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_interval *v;
 

@@ -186,9 +186,9 @@ struct store_intervals {
 };
 
 /* The recorded intervals overlapping [from, to) (seconds), summed over the
- * series with key (all when NULL): hour rows where minutes were pruned,
- * then minute intervals. Returns 0 or -1. */
-int store_intervals(struct store *st, time_t from, time_t to, const char *key,
+ * series with key (all when NULL) and sub-key sub (all when < 0): hour
+ * rows where minutes were pruned, then minute intervals. Returns 0 or -1. */
+int store_intervals(struct store *st, time_t from, time_t to, const char *key, int sub,
 		    struct store_intervals *out, struct ctv_err *err);
 
 void store_intervals_free(struct store_intervals *iv);
