@@ -267,6 +267,9 @@ START_TEST(svg_is_well_formed_with_a_segment_and_a_label_per_service)
 	ck_assert_ptr_nonnull(strstr(t, ">2024-02</text>"));
 	ck_assert_ptr_nonnull(strstr(t, "font-size=\"10\">http</text>"));
 	ck_assert_ptr_nonnull(strstr(t, "mail, &quot;smtp&quot;"));
+	/* The axis has round steps: 3 GiB at most, so 1 GiB gridlines. */
+	ck_assert_ptr_nonnull(strstr(t, "text-anchor=\"end\">1.00 GiB</text>"));
+	ck_assert_ptr_nonnull(strstr(t, "text-anchor=\"end\">4.00 GiB</text>"));
 	free(t);
 }
 END_TEST

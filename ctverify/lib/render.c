@@ -259,6 +259,24 @@ static const char *series_color(const struct svg_series *s, size_t i)
 	return palette[i % (sizeof(palette) / sizeof(palette[0]))];
 }
 
+/* The axis top: four gridline steps of a round number of binary units
+ * (1, 2, 2.5, 5 times a power of ten of B, KiB, MiB...) covering max. */
+static uint64_t nice_top(uint64_t max)
+{
+	static const unsigned mant[] = { 1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500 };
+	uint64_t unit = 1, q;
+
+	if (max < 4)
+		return 4;
+	q = (max + 3) / 4;
+	while (unit <= UINT64_MAX / 1024 && q > unit * 500)
+		unit *= 1024;
+	for (size_t i = 0; i < sizeof(mant) / sizeof(mant[0]); i++)
+		if ((uint64_t)mant[i] * unit >= q && (uint64_t)mant[i] * unit <= UINT64_MAX / 4)
+			return 4 * (uint64_t)mant[i] * unit;
+	return max;
+}
+
 /* Geometry, in pixels. */
 enum {
 	BAR_W = 64, BAR_GAP = 6, GROUP_GAP = 28, PLOT_H = 320,
@@ -315,8 +333,7 @@ static int svg(FILE *out, const struct store_rows *rows, const struct render_opt
 		if (out_tot[p] > max)
 			max = out_tot[p];
 	}
-	if (!max)
-		max = 1;
+	max = nice_top(max);
 	width = LEFT + (int)(nper ? nper : 1) * group + LEGEND_W;
 	height = TOP + PLOT_H + BOTTOM;
 	if ((int)nser * 34 + TOP + 20 > height)
@@ -339,7 +356,7 @@ static int svg(FILE *out, const struct store_rows *rows, const struct render_opt
 		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>\n",
 			LEFT, y, LEFT + (int)(nper ? nper : 1) * group, y);
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", LEFT - 6, y + 4,
-			render_human(max / 4 * (uint64_t)t + (t == 4 ? max % 4 : 0), hb, sizeof(hb)));
+			render_human(max / 4 * (uint64_t)t, hb, sizeof(hb)));
 	}
 	for (size_t p = 0; p < nper; p++) {
 		int gx = LEFT + (int)p * group + GROUP_GAP / 2;
