@@ -450,6 +450,65 @@ START_TEST(export_refuses_negative_values_a_statement_cannot_carry)
 }
 END_TEST
 
+START_TEST(a_table_without_rowid_is_read_in_one_statement)
+{
+	sqlite3 *db;
+	struct pva_db *p;
+	struct pva_report r;
+
+	set_tz("UTC");
+	strcpy(db_path, "/tmp/ctv-pva-XXXXXX");
+	close(mkstemp(db_path));
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	sql(db, "CREATE TABLE log_def(id INTEGER PRIMARY KEY, eid, lclass, instance, counter);"
+		"CREATE TABLE log_data(defid INTEGER, startTime INTEGER, avg INTEGER, "
+		"PRIMARY KEY(defid, startTime)) WITHOUT ROWID;"
+		"INSERT INTO log_def VALUES(1,'" EID "','counters_vz_net','','counter_net_incoming_bytes');"
+		"INSERT INTO log_data VALUES(1, 0, 5), (1, 86400, 6), (1, 86460, 7)");
+	sqlite3_close(db);
+	p = open_ok();
+	r = report(p, PERIOD_DAY, PVA_NO_FROM, PVA_NO_TO);
+	ck_assert_uint_eq(r.nrows, 2);
+	row_is(&r, 0, "1970-01-01", 5, 0);
+	row_is(&r, 1, "1970-01-02", 13, 0);
+	ck_assert_uint_eq(pva_transactions(p), 2); /* log_def, then log_data whole */
+	pva_report_free(&r);
+	pva_close(p);
+}
+END_TEST
+
+START_TEST(an_exported_statement_reads_back)
+{
+	sqlite3 *db;
+	struct pva_db *p;
+	struct statement st, back;
+	struct ctv_err err;
+	char *text;
+
+	db = make_db();
+	for (int i = 0; i < 100; i++) {
+		put(db, 1, 6000 + 60 * i, i);
+		put(db, 2, 6000 + 60 * i, 2 * i);
+	}
+	sqlite3_close(db);
+	p = open_ok();
+	ck_assert_int_eq(pva_export(p, EID, NULL, PVA_NO_FROM, PVA_NO_TO, &st, &err), 0);
+	text = statement_dump(&st, &err);
+	ck_assert_msg(text != NULL, "%s", err.msg);
+	ck_assert_msg(statement_parse(text, strlen(text), "pva.json", &back, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(back.source, STATEMENT_PVA);
+	ck_assert_uint_eq(back.nintervals, 100);
+	ck_assert_int_eq(back.totals.in_bytes, 4950);
+	ck_assert_int_eq(back.totals.out_bytes, 9900);
+	ck_assert_int_eq(back.totals.has_packets, 0);
+	ck_assert_int_eq(back.to, 6000 + 60 * 100);
+	free(text);
+	statement_free(&st);
+	statement_free(&back);
+	pva_close(p);
+}
+END_TEST
+
 void add_pva_tests(Suite *s)
 {
 	TCase *tc = tcase_create("pva");
@@ -466,5 +525,7 @@ void add_pva_tests(Suite *s)
 	tcase_add_test(tc, reading_leaves_the_file_byte_for_byte_unchanged);
 	tcase_add_test(tc, export_gives_one_interval_per_poll_with_class_sums);
 	tcase_add_test(tc, export_refuses_negative_values_a_statement_cannot_carry);
+	tcase_add_test(tc, a_table_without_rowid_is_read_in_one_statement);
+	tcase_add_test(tc, an_exported_statement_reads_back);
 	suite_add_tcase(s, tc);
 }
