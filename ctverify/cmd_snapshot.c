@@ -144,7 +144,7 @@ static int snap_once(struct snapper *sn, struct store_result *res)
 		return -1;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		struct ctv_counters c = { NULL, 0 };
-		struct procnet_figures fig = { NULL, 0 };
+		struct procnet_figures fig = { NULL, 0 }, dev = { NULL, 0 };
 		struct store_sample *smp = NULL;
 		struct store_scalar *sc = NULL;
 		struct store_reading r;
@@ -160,15 +160,19 @@ static int snap_once(struct snapper *sn, struct store_result *res)
 			cli_error("%s: warning: %s (UDP/ICMP figures not recorded)", sn->cmd, err.msg);
 			sn->warned_snmp = 1;
 		}
+		/* Interface drops: reconcile's evidence for packets lost
+		 * between the node's counters and ours. Optional. */
+		procnet_read_dev("/proc/net/dev", "/sys/class/net", &dev, NULL);
 		have_up = procnet_read_uptime("/proc/uptime", &up, NULL) == 0;
 		smp = calloc(c.n + 1, sizeof(*smp));
-		sc = calloc(fig.n + 1, sizeof(*sc));
+		sc = calloc(fig.n + dev.n + 1, sizeof(*sc));
 		if (!smp || !sc) {
 			cli_error("%s: out of memory", sn->cmd);
 			free(smp);
 			free(sc);
 			ctv_counters_free(&c);
 			procnet_figures_free(&fig);
+			procnet_figures_free(&dev);
 			break;
 		}
 		for (size_t i = 0; i < c.n; i++) {
@@ -182,21 +186,29 @@ static int snap_once(struct snapper *sn, struct store_result *res)
 			sc[i].name = fig.v[i].name;
 			sc[i].value = fig.v[i].value;
 		}
+		for (size_t i = 0; i < dev.n; i++) {
+			size_t l = strlen(dev.v[i].name);
+
+			sc[fig.n + i].name = dev.v[i].name;
+			sc[fig.n + i].gauge = l > 4 && !strcmp(dev.v[i].name + l - 4, ".mtu");
+			sc[fig.n + i].value = dev.v[i].value;
+		}
 		if (have_up) {
-			sc[fig.n].name = "uptime";
-			sc[fig.n].gauge = 1;
-			sc[fig.n].value = up;
+			sc[fig.n + dev.n].name = "uptime";
+			sc[fig.n + dev.n].gauge = 1;
+			sc[fig.n + dev.n].value = up;
 		}
 		r.samples = smp;
 		r.n_samples = c.n;
 		r.scalars = sc;
-		r.n_scalars = fig.n + (size_t)have_up;
+		r.n_scalars = fig.n + dev.n + (size_t)have_up;
 		if (store_reading_now(&r, &err) == 0)
 			rc = store_record(sn->st, &r, res, &err);
 		free(smp);
 		free(sc);
 		ctv_counters_free(&c);
 		procnet_figures_free(&fig);
+		procnet_figures_free(&dev);
 		if (rc == 0 || errno != ESTALE)
 			break;
 		/* Another process recorded a newer reading meanwhile: ours is

@@ -12,6 +12,7 @@ int cmd_collect(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_reconcile(int argc, char **argv);
 
 /* The store when no --db is given: $CTVERIFY_STATEDIR/ctverify.db. */
 const char *ctv_default_db(void);

@@ -18,6 +18,7 @@ static const struct cli_cmd commands[] = {
 	{ "report", "traffic per period and service: table, csv, json or svg", cmd_report },
 	{ "live", "per-service rates, refreshed until interrupted", cmd_live },
 	{ "export", "the container-side statement (JSON) from the history", cmd_export },
+	{ "reconcile", "explain the node's figure against the container's, cause by cause", cmd_reconcile },
 	{ NULL, NULL, NULL },
 };
 

@@ -28,6 +28,8 @@ int main(void)
 	add_pva_tests(s);
 	add_statement_tests(s);
 	add_vznetstat_tests(s);
+	add_reconcile_tests(s);
+	add_weblog_tests(s);
 	add_classes_tests(s);
 	add_containers_tests(s);
 

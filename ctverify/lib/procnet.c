@@ -149,3 +149,79 @@ int procnet_read_uptime(const char *path, uint64_t *seconds, struct ctv_err *err
 	*seconds = (uint64_t)up;
 	return 0;
 }
+
+int procnet_read_dev(const char *path, const char *sysdir, struct procnet_figures *out,
+		     struct ctv_err *err)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	unsigned lineno = 0;
+	size_t cap = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (!f) {
+		ctv_err_sys(err, errno, "%s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':'), *name = line, *p;
+		unsigned long long v[16];
+		char proto[PROCNET_NAME_MAX];
+		int n = 0;
+
+		lineno++;
+		if (lineno <= 2)
+			continue; /* the two header lines */
+		if (!colon) {
+			ctv_err_set(err, "%s:%u: expected 'IFACE: counters'", path, lineno);
+			goto fail;
+		}
+		*colon = '\0';
+		while (*name == ' ')
+			name++;
+		for (p = colon + 1; n < 16; n++) {
+			char *end;
+
+			errno = 0;
+			v[n] = strtoull(p, &end, 10);
+			if (end == p || errno)
+				break;
+			p = end;
+		}
+		if (n < 16) {
+			ctv_err_set(err, "%s:%u: expected 16 counters for %s", path, lineno, name);
+			goto fail;
+		}
+		if (!strcmp(name, "lo") || strlen(name) + 4 >= sizeof(proto))
+			continue;
+		snprintf(proto, sizeof(proto), "if.%s", name);
+		/* Receive: bytes packets errs drop ...; transmit from column 8. */
+		if (add(out, &cap, proto, "rx_dropped", v[3]) < 0 ||
+		    add(out, &cap, proto, "tx_dropped", v[11]) < 0)
+			goto nomem;
+		if (sysdir) {
+			char mp[512];
+			FILE *m;
+			unsigned long mtu;
+
+			snprintf(mp, sizeof(mp), "%s/%s/mtu", sysdir, name);
+			m = fopen(mp, "r");
+			if (m) {
+				if (fscanf(m, "%lu", &mtu) == 1 && add(out, &cap, proto, "mtu", mtu) < 0) {
+					fclose(m);
+					goto nomem;
+				}
+				fclose(m);
+			}
+		}
+	}
+	fclose(f);
+	return 0;
+nomem:
+	ctv_err_sys(err, ENOMEM, "%s", path);
+fail:
+	fclose(f);
+	procnet_figures_free(out);
+	return -1;
+}

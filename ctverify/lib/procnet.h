@@ -32,6 +32,16 @@ int procnet_read_snmp(const char *path, const char *const *protos, struct procne
 
 void procnet_figures_free(struct procnet_figures *f);
 
+/* Reads a /proc/net/dev style file: per interface except lo, the receive
+ * and transmit drop counters as "if.NAME.rx_dropped" and
+ * "if.NAME.tx_dropped" figures (packets the kernel dropped at the device:
+ * reconcile's evidence for drops before the container's first hook and
+ * after its last). When sysdir (e.g. "/sys/class/net") is given, the MTU
+ * is added as "if.NAME.mtu" where readable. Returns 0, or -1 with err
+ * naming the file and line. */
+int procnet_read_dev(const char *path, const char *sysdir, struct procnet_figures *out,
+		     struct ctv_err *err);
+
 /* Reads whole seconds of uptime from a /proc/uptime style file. Returns 0
  * or -1. */
 int procnet_read_uptime(const char *path, uint64_t *seconds, struct ctv_err *err);

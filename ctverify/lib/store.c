@@ -1203,3 +1203,52 @@ void store_scalar_sums_free(struct store_scalar_sums *s)
 	s->v = NULL;
 	s->n = 0;
 }
+
+int store_scalars_between(struct store *st, int64_t from_ms, int64_t to_ms,
+			  struct store_scalar_sums *out, struct ctv_err *err)
+{
+	static const char sql[] =
+		"SELECT x.name, x.gauge, CASE WHEN x.gauge THEN max(m.value) ELSE sum(m.value) END "
+		"FROM scalar x JOIN scalar_minute m ON m.scalar = x.id "
+		"JOIN interval i ON i.id = m.interval "
+		"WHERE i.start_ms >= ?1 AND i.end_ms <= ?2 GROUP BY x.id ORDER BY x.id";
+	struct store_scalar_sums v = { NULL, 0 };
+	size_t cap = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (read_begin(st, err) < 0)
+		return -1;
+	if (!(s = prep(st, sql, err))) {
+		read_end(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)from_ms);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)to_ms);
+	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		struct store_scalar_sum *x;
+
+		if (grow((void **)&v.v, &cap, v.n, sizeof(*v.v)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		x = &v.v[v.n++];
+		copy_str(x->name, sizeof(x->name), sqlite3_column_text(s, 0));
+		x->gauge = sqlite3_column_int(s, 1);
+		x->value = (uint64_t)sqlite3_column_int64(s, 2);
+	}
+	sqlite3_finalize(s);
+	read_end(st);
+	if (rc != SQLITE_DONE) {
+		free(v.v);
+		if (rc == SQLITE_NOMEM) {
+			ctv_err_sys(err, ENOMEM, "%s: figures", st->path);
+			return -1;
+		}
+		return db_fail(st, err, "reading figures");
+	}
+	*out = v;
+	return 0;
+}

@@ -231,6 +231,12 @@ int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_
 
 void store_scalar_sums_free(struct store_scalar_sums *s);
 
+/* Extra figures over the minute intervals lying wholly inside [from_ms,
+ * to_ms] (counters summed, gauges the largest value seen), for windows
+ * finer than an hour. Returns 0 or -1. */
+int store_scalars_between(struct store *st, int64_t from_ms, int64_t to_ms,
+			  struct store_scalar_sums *out, struct ctv_err *err);
+
 /* The SQLite handle, for tests that need to interrupt a transaction. */
 struct sqlite3 *store_sqlite(struct store *st);
 

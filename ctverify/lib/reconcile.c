@@ -1,0 +1,627 @@
+/* reconcile.c - decomposing the difference between two traffic figures
+ * into causes with evidence. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "reconcile.h"
+
+#define ETH_HEADER 14
+#define ETH_WIRE_EXTRA (4 + 8 + 12) /* FCS, preamble + start delimiter, inter-frame gap */
+
+void reconcile_choose(const struct reconcile_span *spans, size_t n, int64_t from_ms,
+		      int64_t to_ms, size_t *lo, size_t *hi)
+{
+	size_t first = n, last = n;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t s = spans[i].start_ms > from_ms ? spans[i].start_ms : from_ms;
+		int64_t e = spans[i].end_ms < to_ms ? spans[i].end_ms : to_ms;
+		int64_t len = spans[i].end_ms - spans[i].start_ms;
+
+		/* At least half inside; a zero-length interval counts when it
+		 * lies inside. */
+		if (e < s || 2 * (e - s) < len || (len == 0 && (s >= to_ms || s < from_ms)))
+			continue;
+		if (first == n)
+			first = i;
+		last = i;
+	}
+	if (first == n) {
+		*lo = *hi = 0;
+		return;
+	}
+	*lo = first;
+	*hi = last + 1;
+}
+
+int reconcile_node_figure(const struct statement *st, int64_t from, int64_t to,
+			  struct reconcile_counts *c, int *has_packets, int64_t *from_ms,
+			  int64_t *to_ms, struct ctv_err *err)
+{
+	int64_t f = -1, t = -1;
+
+	memset(c, 0, sizeof(*c));
+	*has_packets = st->totals.has_packets;
+	if (from <= st->from && to >= st->to) {
+		c->in_bytes = (uint64_t)st->totals.in_bytes;
+		c->out_bytes = (uint64_t)st->totals.out_bytes;
+		c->in_packets = st->totals.has_packets ? (uint64_t)st->totals.in_packets : 0;
+		c->out_packets = st->totals.has_packets ? (uint64_t)st->totals.out_packets : 0;
+		/* The intervals say what the node really covered. */
+		if (st->has_intervals && st->nintervals) {
+			*from_ms = st->intervals[0].start * 1000;
+			*to_ms = st->intervals[st->nintervals - 1].end * 1000;
+		} else {
+			*from_ms = st->from * 1000;
+			*to_ms = st->to * 1000;
+		}
+		return 0;
+	}
+	if (!st->has_intervals) {
+		ctv_err_set(err, "the window is narrower than the statement's and the statement "
+				 "has no intervals to narrow it with");
+		return -1;
+	}
+	for (size_t i = 0; i < st->nintervals; i++) {
+		const struct statement_interval *iv = &st->intervals[i];
+
+		if (iv->start < from || iv->end > to)
+			continue;
+		if (f < 0)
+			f = iv->start;
+		t = iv->end;
+		c->in_bytes += (uint64_t)iv->c.in_bytes;
+		c->out_bytes += (uint64_t)iv->c.out_bytes;
+		if (!iv->c.has_packets)
+			*has_packets = 0;
+		c->in_packets += iv->c.has_packets ? (uint64_t)iv->c.in_packets : 0;
+		c->out_packets += iv->c.has_packets ? (uint64_t)iv->c.out_packets : 0;
+	}
+	if (f < 0) {
+		ctv_err_set(err, "no interval of the statement lies wholly inside the window");
+		return -1;
+	}
+	if (!*has_packets)
+		c->in_packets = c->out_packets = 0;
+	*from_ms = f * 1000;
+	*to_ms = t * 1000;
+	return 0;
+}
+
+int reconcile_cidr_within(int family, const uint8_t *addr, unsigned prefix, int net_family,
+			  const uint8_t *net, unsigned net_prefix)
+{
+	unsigned full, rest;
+
+	if (family != net_family || prefix < net_prefix)
+		return 0;
+	full = net_prefix / 8;
+	rest = net_prefix % 8;
+	if (memcmp(addr, net, full) != 0)
+		return 0;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+
+		if ((addr[full] & mask) != (net[full] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+const char *reconcile_verdict_name(enum reconcile_versus vs, enum reconcile_verdict v)
+{
+	static const char *const names[RECONCILE_NCMP][2] = {
+		{ "node_higher", "container_higher" },
+		{ "router_higher", "node_higher" },
+		{ "container_higher", "plesk_higher" },
+	};
+
+	if (v == RECONCILE_CONSISTENT || vs >= RECONCILE_NCMP)
+		return "consistent";
+	return names[vs][v == RECONCILE_A_HIGHER ? 0 : 1];
+}
+
+void reconcile_result_free(struct reconcile_result *res)
+{
+	free(res->causes);
+	res->causes = NULL;
+	res->ncauses = res->cap = 0;
+}
+
+/* ---- building causes ------------------------------------------------------ */
+
+static struct reconcile_cause *add_cause(struct reconcile_result *res, const char *id,
+					 enum reconcile_versus vs, int in_a, int bound,
+					 uint64_t in, uint64_t out, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+
+static struct reconcile_cause *add_cause(struct reconcile_result *res, const char *id,
+					 enum reconcile_versus vs, int in_a, int bound,
+					 uint64_t in, uint64_t out, const char *fmt, ...)
+{
+	struct reconcile_cause *c;
+	va_list ap;
+
+	if (res->ncauses == res->cap) {
+		size_t cap = res->cap ? res->cap * 2 : 16;
+		struct reconcile_cause *v = realloc(res->causes, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		res->causes = v;
+		res->cap = cap;
+	}
+	c = &res->causes[res->ncauses++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->cause, sizeof(c->cause), "%s", id);
+	c->vs = vs;
+	c->in_a = in_a;
+	c->bound = bound;
+	c->bound_in = in;
+	c->bound_out = out;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+	return c;
+}
+
+/* Applies a cause to a residual (a - b) of one direction; returns what it
+ * explains. Measured causes explain all of themselves, bounds only what
+ * the residual still holds in their direction. */
+static uint64_t apply(int64_t *residual, int in_a, int bound, uint64_t amount)
+{
+	uint64_t take = amount;
+	int64_t r = *residual;
+
+	if (take > (uint64_t)INT64_MAX / 2)
+		take = (uint64_t)INT64_MAX / 2;
+	if (bound) {
+		uint64_t room = in_a ? (r > 0 ? (uint64_t)r : 0) : (r < 0 ? (uint64_t)-r : 0);
+
+		if (take > room)
+			take = room;
+	}
+	*residual = in_a ? r - (int64_t)take : r + (int64_t)take;
+	return take;
+}
+
+static uint64_t scale(uint64_t bytes, int64_t part_ms, int64_t whole_ms)
+{
+	if (whole_ms <= 0 || part_ms <= 0)
+		return 0;
+	if (part_ms >= whole_ms)
+		return bytes;
+	return (uint64_t)((long double)bytes * (long double)part_ms / (long double)whole_ms + 0.5L);
+}
+
+static void hms(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm))
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+	else
+		snprintf(buf, len, "@%lld", (long long)(ms / 1000));
+}
+
+/* Bytes in [f, t) of the container's chosen spans, pro rata. */
+static void spans_part(const struct reconcile_input *in, int64_t f, int64_t t, uint64_t *bin,
+		       uint64_t *bout)
+{
+	*bin = *bout = 0;
+	for (size_t i = in->span_lo; i < in->span_hi; i++) {
+		const struct reconcile_span *s = &in->spans[i];
+		int64_t a = s->start_ms > f ? s->start_ms : f;
+		int64_t b = s->end_ms < t ? s->end_ms : t;
+
+		*bin += scale(s->in_bytes, b - a, s->end_ms - s->start_ms);
+		*bout += scale(s->out_bytes, b - a, s->end_ms - s->start_ms);
+	}
+}
+
+/* Bytes in [f, t) the node counted: its intervals pro rata, or (without
+ * intervals) its average rate. */
+static void node_part(const struct reconcile_input *in, const struct reconcile_counts *n,
+		      int64_t nf, int64_t nt, int64_t f, int64_t t, uint64_t *bin, uint64_t *bout)
+{
+	const struct statement *st = in->node;
+
+	*bin = *bout = 0;
+	if (st->has_intervals && st->nintervals) {
+		for (size_t i = 0; i < st->nintervals; i++) {
+			const struct statement_interval *iv = &st->intervals[i];
+			int64_t s = iv->start * 1000, e = iv->end * 1000;
+			int64_t a = s > f ? s : f, b = e < t ? e : t;
+
+			*bin += scale((uint64_t)iv->c.in_bytes, b - a, e - s);
+			*bout += scale((uint64_t)iv->c.out_bytes, b - a, e - s);
+		}
+		return;
+	}
+	*bin = scale(n->in_bytes, t - f, nt - nf);
+	*bout = scale(n->out_bytes, t - f, nt - nf);
+}
+
+static int window_skew(const struct reconcile_input *in, struct reconcile_result *res,
+		       const struct reconcile_cmp *nc)
+{
+	/* Per side: [0] the container covers more, [1] the node covers more. */
+	uint64_t bin[2] = { 0, 0 }, bout[2] = { 0, 0 };
+	char what[2][RECONCILE_DETAIL_MAX] = { "", "" };
+	int64_t nf = nc->a_from_ms, nt = nc->a_to_ms, cf = nc->b_from_ms, ct = nc->b_to_ms;
+	char t1[32];
+
+	if (cf == nt && ct == nf)
+		return 0;
+	for (int edge = 0; edge < 2; edge++) {
+		/* start edge: the container extends earlier when cf < nf;
+		 * end edge: when ct > nt. */
+		int64_t f = edge ? (ct < nt ? ct : nt) : (cf < nf ? cf : nf);
+		int64_t t = edge ? (ct < nt ? nt : ct) : (cf < nf ? nf : cf);
+		int cont_more = edge ? ct > nt : cf < nf;
+		int side = cont_more ? 0 : 1;
+		uint64_t i = 0, o = 0;
+		size_t used;
+
+		if (t - f < 1)
+			continue;
+		if (cont_more)
+			spans_part(in, f, t, &i, &o);
+		else
+			node_part(in, &nc->a, nf, nt, f, t, &i, &o);
+		if (i == 0 && o == 0)
+			continue;
+		bin[side] += i;
+		bout[side] += o;
+		hms(edge ? (cont_more ? nt : ct) : (cont_more ? nf : cf), t1, sizeof(t1));
+		used = strlen(what[side]);
+		snprintf(what[side] + used, sizeof(what[side]) - used,
+			 "%s%s %s %.1f s %s %s (%s); at the %s rate there: %" PRIu64 " B in, %" PRIu64
+			 " B out",
+			 used ? "; " : "", cont_more ? "the container's intervals" : "the node's intervals",
+			 edge ? "end" : "start", (double)(t - f) / 1000.0, edge ? "after" : "before",
+			 cont_more ? (edge ? "the node's end" : "the node's start") :
+				     (edge ? "the container's end" : "the container's start"),
+			 t1, cont_more ? "container interval's" : "node's", i, o);
+	}
+	for (int side = 0; side < 2; side++) {
+		if (!bin[side] && !bout[side])
+			continue;
+		if (!add_cause(res, "window_skew", RECONCILE_NODE_CONTAINER, side, 1, bin[side],
+			       bout[side], "up to %" PRIu64 " B in, %" PRIu64 " B out: %s", bin[side],
+			       bout[side], what[side]))
+			return -1;
+	}
+	return 0;
+}
+
+static int cmp_by_from(const void *a, const void *b)
+{
+	const struct reconcile_gap *x = a, *y = b;
+
+	return (x->from_ms > y->from_ms) - (x->from_ms < y->from_ms);
+}
+
+static int counter_reset(const struct reconcile_input *in, struct reconcile_result *res,
+			 const struct reconcile_cmp *nc)
+{
+	struct reconcile_gap *g;
+	int64_t cf = nc->b_from_ms, ct = nc->b_to_ms, covered = nc->a_to_ms - nc->a_from_ms;
+	int64_t unobserved = 0, end = INT64_MIN;
+	size_t n = 0;
+	char what[RECONCILE_DETAIL_MAX] = "";
+	uint64_t bi, bo;
+
+	if (!in->ngaps || covered <= 0)
+		return 0;
+	g = malloc(in->ngaps * sizeof(*g));
+	if (!g)
+		return -1;
+	memcpy(g, in->gaps, in->ngaps * sizeof(*g));
+	qsort(g, in->ngaps, sizeof(*g), cmp_by_from);
+	/* The union of the windows inside the container's coverage: several
+	 * series reset in one interval lose that interval once. */
+	for (size_t i = 0; i < in->ngaps; i++) {
+		int64_t f = g[i].from_ms > cf ? g[i].from_ms : cf;
+		int64_t t = g[i].to_ms < ct ? g[i].to_ms : ct;
+
+		if (f < end)
+			f = end;
+		if (t <= f)
+			continue;
+		unobserved += t - f;
+		end = t;
+		if (n++ < 3) {
+			char t1[32];
+			size_t used = strlen(what);
+
+			hms(g[i].from_ms, t1, sizeof(t1));
+			snprintf(what + used, sizeof(what) - used, "%sstore event '%s'%s%s%s at %s (%.1f s)",
+				 used ? ", " : "", g[i].kind, g[i].key[0] ? " of bucket '" : "",
+				 g[i].key, g[i].key[0] ? "'" : "", t1, (double)(t - f) / 1000.0);
+		}
+	}
+	free(g);
+	if (!unobserved)
+		return 0;
+	if (n > 3) {
+		size_t used = strlen(what);
+
+		snprintf(what + used, sizeof(what) - used, " and %zu more", n - 3);
+	}
+	bi = scale(nc->a.in_bytes, unobserved, covered);
+	bo = scale(nc->a.out_bytes, unobserved, covered);
+	if (!add_cause(res, "counter_reset", RECONCILE_NODE_CONTAINER, 1, 1, bi, bo,
+		       "up to %" PRIu64 " B in, %" PRIu64 " B out: %.1f s unobserved by the container's "
+		       "counters (%s), at the node's average rate over the window",
+		       bi, bo, (double)unobserved / 1000.0, what))
+		return -1;
+	return 0;
+}
+
+static void tolerance(const struct reconcile_input *in, struct reconcile_cmp *c)
+{
+	uint64_t mi = c->a.in_bytes > c->b.in_bytes ? c->a.in_bytes : c->b.in_bytes;
+	uint64_t mo = c->a.out_bytes > c->b.out_bytes ? c->a.out_bytes : c->b.out_bytes;
+	uint64_t ti = (uint64_t)((long double)mi * in->tol_ppm / 1e6L);
+	uint64_t to = (uint64_t)((long double)mo * in->tol_ppm / 1e6L);
+	int64_t ui = c->unexplained_in < 0 ? -c->unexplained_in : c->unexplained_in;
+	int64_t uo = c->unexplained_out < 0 ? -c->unexplained_out : c->unexplained_out;
+	int64_t over_i, over_o;
+
+	c->tol_in = ti > in->tol_bytes ? ti : in->tol_bytes;
+	c->tol_out = to > in->tol_bytes ? to : in->tol_bytes;
+	over_i = ui - (int64_t)(c->tol_in > INT64_MAX / 2 ? INT64_MAX / 2 : c->tol_in);
+	over_o = uo - (int64_t)(c->tol_out > INT64_MAX / 2 ? INT64_MAX / 2 : c->tol_out);
+	if (over_i <= 0 && over_o <= 0)
+		c->verdict = RECONCILE_CONSISTENT;
+	else if (over_i >= over_o)
+		c->verdict = c->unexplained_in > 0 ? RECONCILE_A_HIGHER : RECONCILE_B_HIGHER;
+	else
+		c->verdict = c->unexplained_out > 0 ? RECONCILE_A_HIGHER : RECONCILE_B_HIGHER;
+}
+
+static int64_t diff(uint64_t a, uint64_t b)
+{
+	long double d = (long double)a - (long double)b;
+
+	if (d > (long double)(INT64_MAX / 2))
+		return INT64_MAX / 2;
+	if (d < -(long double)(INT64_MAX / 2))
+		return -(INT64_MAX / 2);
+	return (int64_t)a - (int64_t)b;
+}
+
+/* Measured causes first, then bounds, so a bound only takes what the
+ * evidence that counts exactly has not explained. */
+static void settle(const struct reconcile_input *in, struct reconcile_result *res,
+		   enum reconcile_versus vs)
+{
+	struct reconcile_cmp *c = &res->cmp[vs];
+
+	c->unexplained_in = diff(c->a.in_bytes, c->b.in_bytes);
+	c->unexplained_out = diff(c->a.out_bytes, c->b.out_bytes);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < res->ncauses; i++) {
+			struct reconcile_cause *x = &res->causes[i];
+
+			if (x->vs != vs || x->bound != pass)
+				continue;
+			if (vs == RECONCILE_CONTAINER_PLESK) {
+				/* One total: both directions explain the same residual. */
+				x->in_bytes = apply(&c->unexplained_out, x->in_a, x->bound, x->bound_in);
+				x->out_bytes = apply(&c->unexplained_out, x->in_a, x->bound, x->bound_out);
+			} else {
+				x->in_bytes = apply(&c->unexplained_in, x->in_a, x->bound, x->bound_in);
+				x->out_bytes = apply(&c->unexplained_out, x->in_a, x->bound, x->bound_out);
+			}
+		}
+	}
+	tolerance(in, c);
+}
+
+static int buckets_cause(const struct reconcile_input *in, struct reconcile_result *res,
+			 unsigned flag, const char *id, enum reconcile_versus vs, int in_a, int bound,
+			 const char *why)
+{
+	for (size_t i = 0; i < in->nbuckets; i++) {
+		const struct reconcile_bucket *b = &in->buckets[i];
+
+		if (!(b->flags & flag) || (!b->c.in_bytes && !b->c.out_bytes))
+			continue;
+		if (!add_cause(res, id, vs, in_a, bound, b->c.in_bytes, b->c.out_bytes,
+			       "%sstore bucket '%s'%s%s%s: %" PRIu64 " B in, %" PRIu64 " B out (%" PRIu64
+			       " + %" PRIu64 " packets); %s",
+			       bound ? "up to: " : "", b->name, b->why[0] ? " (" : "", b->why,
+			       b->why[0] ? ")" : "", b->c.in_bytes, b->c.out_bytes, b->c.in_packets,
+			       b->c.out_packets, why))
+			return -1;
+	}
+	return 0;
+}
+
+static int node_vs_container(const struct reconcile_input *in, struct reconcile_result *res,
+			     struct ctv_err *err)
+{
+	struct reconcile_cmp *c = &res->cmp[RECONCILE_NODE_CONTAINER];
+	int has_packets;
+
+	if (reconcile_node_figure(in->node, in->from, in->to, &c->a, &has_packets, &c->a_from_ms,
+				  &c->a_to_ms, err) < 0)
+		return -1;
+	c->present = 1;
+	for (size_t i = 0; i < in->nbuckets; i++) {
+		c->b.in_bytes += in->buckets[i].c.in_bytes;
+		c->b.in_packets += in->buckets[i].c.in_packets;
+		c->b.out_bytes += in->buckets[i].c.out_bytes;
+		c->b.out_packets += in->buckets[i].c.out_packets;
+	}
+	if (in->span_lo < in->span_hi) {
+		c->b_from_ms = in->spans[in->span_lo].start_ms;
+		c->b_to_ms = in->spans[in->span_hi - 1].end_ms;
+	} else {
+		c->b_from_ms = c->a_from_ms;
+		c->b_to_ms = c->a_to_ms;
+	}
+	if (buckets_cause(in, res, RECONCILE_LOCAL, "loopback", RECONCILE_NODE_CONTAINER, 0, 0,
+			  "traffic on lo never leaves the container, the node never sees it") < 0 ||
+	    buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_NODE_CONTAINER, 0,
+			  0, "class 0 is not accounted by the node") < 0)
+		return -1;
+	if (in->has_drops && in->tx_dropped &&
+	    !add_cause(res, "container_qdisc_drop", RECONCILE_NODE_CONTAINER, 0, 1, 0,
+		       in->tx_dropped * in->mtu,
+		       "up to %" PRIu64 " B out: %" PRIu64 " packets dropped on transmit by %s "
+		       "(tx_dropped) after the container's last hook counted them, at most %u B each (MTU)",
+		       in->tx_dropped * in->mtu, in->tx_dropped, in->drop_ifaces, in->mtu))
+		return -1;
+	if (in->has_drops && in->rx_dropped &&
+	    !add_cause(res, "pre_container_drop", RECONCILE_NODE_CONTAINER, 1, 1,
+		       in->rx_dropped * in->mtu, 0,
+		       "up to %" PRIu64 " B in: %" PRIu64 " packets dropped on receive by %s "
+		       "(rx_dropped) before the container's first hook, at most %u B each (MTU)",
+		       in->rx_dropped * in->mtu, in->rx_dropped, in->drop_ifaces, in->mtu))
+		return -1;
+	if (window_skew(in, res, c) < 0 || counter_reset(in, res, c) < 0)
+		return -1;
+	settle(in, res, RECONCILE_NODE_CONTAINER);
+	return 0;
+}
+
+static int router_vs_node(const struct reconcile_input *in, struct reconcile_result *res)
+{
+	struct reconcile_cmp *c = &res->cmp[RECONCILE_ROUTER_NODE];
+	const struct reconcile_cmp *nc = &res->cmp[RECONCILE_NODE_CONTAINER];
+	uint64_t pin = nc->a.in_packets, pout = nc->a.out_packets;
+	const char *src = "the node's packet counts";
+	unsigned per = in->router_l2 == RECONCILE_L2_WIRE ? ETH_HEADER + ETH_WIRE_EXTRA : ETH_HEADER;
+
+	c->present = 1;
+	c->a.in_bytes = in->router_in;
+	c->a.out_bytes = in->router_out;
+	c->b = nc->a;
+	c->b_from_ms = nc->a_from_ms;
+	c->b_to_ms = nc->a_to_ms;
+	if (!in->node->totals.has_packets) {
+		/* The node gave bytes only: the container's packets of what
+		 * leaves it are the next best evidence. */
+		pin = pout = 0;
+		for (size_t i = 0; i < in->nbuckets; i++) {
+			if (in->buckets[i].flags & (RECONCILE_LOCAL | RECONCILE_CLASS0 | RECONCILE_NEIGHBOR))
+				continue;
+			pin += in->buckets[i].c.in_packets;
+			pout += in->buckets[i].c.out_packets;
+		}
+		src = "the container's packet counts (the statement has no packets), "
+		      "loopback, class-0 and neighbour buckets left out";
+	}
+	if (in->router_l2 != RECONCILE_L2_NONE && (pin || pout) &&
+	    !add_cause(res, "l2_overhead", RECONCILE_ROUTER_NODE, 1, 0, pin * per, pout * per,
+		       "%" PRIu64 " packets in, %" PRIu64 " out (%s) x %u B: %s", pin, pout, src, per,
+		       in->router_l2 == RECONCILE_L2_WIRE ?
+			       "the router counts on the wire: 14 B Ethernet header + 4 B FCS + 8 B "
+			       "preamble + 12 B inter-frame gap per packet; the node counts L3 bytes" :
+			       "the router counts frames as interface statistics do: 14 B Ethernet "
+			       "header per packet, no FCS or preamble; the node counts L3 bytes"))
+		return -1;
+	if (buckets_cause(in, res, RECONCILE_NEIGHBOR, "neighbor", RECONCILE_ROUTER_NODE, 0, 0,
+			  "between containers of the same node: the node counts it, it never "
+			  "reaches the router") < 0 ||
+	    buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_ROUTER_NODE, 1, 1,
+			  "class 0 is not accounted by the node; the router counts it if those "
+			  "networks are reached through it") < 0)
+		return -1;
+	settle(in, res, RECONCILE_ROUTER_NODE);
+	return 0;
+}
+
+static int container_vs_plesk(const struct reconcile_input *in, struct reconcile_result *res)
+{
+	struct reconcile_cmp *c = &res->cmp[RECONCILE_CONTAINER_PLESK];
+	const struct reconcile_cmp *nc = &res->cmp[RECONCILE_NODE_CONTAINER];
+	uint64_t web_out = 0, web_in = 0;
+	char webs[RECONCILE_WHY_MAX] = "";
+
+	c->present = 1;
+	c->a.out_bytes = nc->b.in_bytes + nc->b.out_bytes;
+	c->b.out_bytes = in->has_plesk ? in->plesk_bytes : in->weblog_bytes;
+	c->a_from_ms = nc->b_from_ms;
+	c->a_to_ms = nc->b_to_ms;
+	for (size_t i = 0; i < in->nbuckets; i++) {
+		const struct reconcile_bucket *b = &in->buckets[i];
+		const char *why;
+
+		if (b->flags & RECONCILE_WEB) {
+			size_t used = strlen(webs);
+
+			web_in += b->c.in_bytes;
+			web_out += b->c.out_bytes;
+			snprintf(webs + used, sizeof(webs) - used, "%s'%s'", used ? ", " : "", b->name);
+			continue;
+		}
+		if (!b->c.in_bytes && !b->c.out_bytes)
+			continue;
+		if (b->flags & RECONCILE_LOCAL)
+			why = "loopback: never a request to a site";
+		else if (b->flags & RECONCILE_OWNER)
+			why = "connections opened by a local user (the web user's outbound "
+			      "connections: CGI, PHP, updates) are not requests to a site";
+		else
+			why = "not the web server's ports: web logs never see it";
+		if (!add_cause(res, "weblog_unlogged", RECONCILE_CONTAINER_PLESK, 1, 0, b->c.in_bytes,
+			       b->c.out_bytes,
+			       "store bucket '%s'%s%s%s: %" PRIu64 " B in, %" PRIu64 " B out; %s", b->name,
+			       b->why[0] ? " (" : "", b->why, b->why[0] ? ")" : "", b->c.in_bytes,
+			       b->c.out_bytes, why))
+			return -1;
+	}
+	if (web_in &&
+	    !add_cause(res, "weblog_unlogged", RECONCILE_CONTAINER_PLESK, 1, 0, web_in, 0,
+		       "web bucket(s) %s: %" PRIu64 " B in: requests, uploads and TCP/IP headers "
+		       "towards the web server; logs record response sizes only", webs, web_in))
+		return -1;
+	if (in->has_weblog && web_out > in->weblog_bytes &&
+	    !add_cause(res, "weblog_unlogged", RECONCILE_CONTAINER_PLESK, 1, 0, 0,
+		       web_out - in->weblog_bytes,
+		       "web bucket(s) %s: %" PRIu64 " B out, of which %" PRIu64 " B are response "
+		       "bodies logged in %s (%" PRIu64 " requests); the rest is HTTP headers, TLS and "
+		       "TCP/IP overhead", webs, web_out, in->weblog_bytes, in->weblog_files,
+		       in->weblog_requests))
+		return -1;
+	if (in->has_weblog && in->has_plesk && in->weblog_bytes > in->plesk_bytes &&
+	    !add_cause(res, "weblog_unlogged", RECONCILE_CONTAINER_PLESK, 1, 0, 0,
+		       in->weblog_bytes - in->plesk_bytes,
+		       "%s log %" PRIu64 " B of responses, the Plesk figure is %" PRIu64 " B: "
+		       "requests to sites Plesk does not count (the default site, names without a "
+		       "domain)", in->weblog_files, in->weblog_bytes, in->plesk_bytes))
+		return -1;
+	settle(in, res, RECONCILE_CONTAINER_PLESK);
+	return 0;
+}
+
+int reconcile_run(const struct reconcile_input *in, struct reconcile_result *res,
+		  struct ctv_err *err)
+{
+	memset(res, 0, sizeof(*res));
+	if (node_vs_container(in, res, err) < 0)
+		goto fail;
+	if (in->has_router && router_vs_node(in, res) < 0)
+		goto nomem;
+	if ((in->has_plesk || in->has_weblog) && container_vs_plesk(in, res) < 0)
+		goto nomem;
+	return 0;
+nomem:
+	ctv_err_sys(err, ENOMEM, "reconcile");
+	errno = ENOMEM;
+fail:
+	return -1;
+}
