@@ -1,2 +1,174 @@
 #!/usr/bin/env bash
-exit 77
+# ctverify reconcile in the lab, the main job end to end: ctnode accounts
+# ct101 on the node (a classes file with a class-0 network), ctverify
+# counts per service inside ct101, both collect every second while known
+# traffic flows (loopback, class 1, class 0, the neighbour ct103, the web
+# server); the node's statement (ctnode export) reconciled with the
+# container's store must explain the difference: loopback equal to what
+# lo carried (ip -s -j link), class_excluded covering the class-0
+# traffic, the verdict consistent. A statement inflated by a known amount
+# is node_higher with that amount unexplained; a bad statement is an input
+# error naming the file.
+. "$(dirname "$0")/common.sh"
+e2e_require_root nft sqlite3
+. "$top_srcdir/tests/lab/lab.sh"
+
+lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
+CONF=$LAB_TMP/conf
+mkdir -p "$CONF"
+export CTNODE_CONFDIR=$CONF CTNODE_STATEDIR=$LAB_TMP/nodestate CTVERIFY_STATEDIR=$LAB_TMP/ct101state
+NDB=$CTNODE_STATEDIR/ctnode.db
+CDB=$CTVERIFY_STATEDIR/ctverify.db
+OUT=$LAB_TMP/out; mkdir -p "$OUT"
+ctnode() { lab_exec node "$CTNODE" "$@"; }
+ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
+
+cat >"$CONF/networks_classes" <<'EOF'
+1 0.0.0.0/0
+1 ::/0
+0 198.19.9.0/24		# the node's own network: never accounted
+0 2001:db8:209::/48
+EOF
+cat >"$CONF/containers" <<'EOF'
+101 veth veth101
+102 ip 198.18.20.102,2001:db8:20::102
+103 veth veth103
+EOF
+C0_4=198.19.9.1
+lab_remote_addr $C0_4/32
+check "ctnode setup" ctnode setup
+
+RULES=$LAB_TMP/ct101.rules
+cat >"$RULES" <<'EOF'
+service web        proto=tcp lport=80,443
+service mgmt       peer=198.19.9.0/24,2001:db8:209::/48
+service neighbours peer=198.18.10.103/32,2001:db8:10::103/128
+service bulk       proto=tcp rport=5001
+EOF
+check "ctverify rules install in ct101" ctv rules install -f "$RULES"
+
+count() { sqlite3 "file:$1?mode=ro" "SELECT count(*) FROM interval" 2>/dev/null || echo 0; }
+wait_intervals() { # DB N: until DB has N more intervals
+	local want=$(( $(count "$1") + $2 )) i
+	for i in $(seq 1 100); do
+		[ "$(count "$1")" -ge "$want" ] && return 0
+		sleep 0.1
+	done
+	fail "no new interval in $1 within 10 s"
+}
+
+ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$NDB" --interval 1 \
+	>"$LAB_TMP/ncollect.out" 2>&1 &
+NCOLLECT=$!
+ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$CDB" --interval 1 \
+	>"$LAB_TMP/ccollect.out" 2>&1 &
+CCOLLECT=$!
+wait_intervals "$NDB" 2
+wait_intervals "$CDB" 2
+
+lo_l3() { # rx bytes of ct101's lo less the 14-byte header lo adds per packet
+	echo $(( $(lab_link_stat ct101 lo rx bytes) - 14 * $(lab_link_stat ct101 lo rx packets) ))
+}
+lo0=$(lo_l3); lop0=$(lab_link_stat ct101 lo rx packets)
+
+check "loopback traffic in ct101" lab_tcp ct101 ct101 127.0.0.1 7000 300000 100000
+check "class-1 upload and download" lab_tcp ct101 remote "$LAB_REMOTE4" 5001 2000000 500000
+check "web download from ct101" lab_tcp remote ct101 "$LAB_CT101_4" 80 20000 1500000
+check "class-0 traffic" lab_tcp ct101 remote "$C0_4" 5002 400000 200000
+check "UDP with the neighbour ct103" lab_udp ct101 ct103 "$LAB_CT103_4" 5353 20000 500 echo
+
+lo1=$(lo_l3); lop1=$(lab_link_stat ct101 lo rx packets)
+LO=$((lo1 - lo0)); LOP=$((lop1 - lop0))
+# Idle edges on both sides, then both collectors record the interval in
+# progress and stop.
+wait_intervals "$NDB" 2
+wait_intervals "$CDB" 2
+kill -TERM "$NCOLLECT" "$CCOLLECT"
+wait "$NCOLLECT"; assert_eq "$?" 0 "ctnode collect exits 0"
+wait "$CCOLLECT"; assert_eq "$?" 0 "ctverify collect exits 0"
+
+ctnode export --db "$NDB" --ct 101 >"$OUT/statement.json" 2>"$OUT/export.err"
+assert_eq "$?" 0 "ctnode export --ct 101"
+
+rec() { # ARGS...: reconcile as JSON into $OUT/rec.json, exit code in REC_RC
+	lab_exec ct101 "$CTVERIFY" reconcile --db "$CDB" --classes "$CONF/networks_classes" \
+		--neighbors 198.18.10.103,2001:db8:10::103 --format json "$@" \
+		>"$OUT/rec.json" 2>"$OUT/rec.err"
+	REC_RC=$?
+}
+cause() { # CAUSE VERSUS FIELD: the sum of FIELD over causes with that id
+	jq -r --arg c "$1" --arg v "$2" --arg f "$3" \
+		'[.causes[] | select(.cause == $c and .versus == $v) | .[$f]] | add // 0' "$OUT/rec.json"
+}
+
+rec --node "$OUT/statement.json"
+assert_eq "$REC_RC" 0 "reconcile exits 0 (consistent)"
+[ "$REC_RC" = 0 ] || { cat "$OUT/rec.err" >&2; cat "$OUT/rec.json" >&2; }
+assert_eq "$(jq -r .verdict "$OUT/rec.json")" consistent "verdict"
+for k in verdict node container causes unexplained; do
+	assert_eq "$(jq -r --arg k "$k" 'has($k)' "$OUT/rec.json")" true "JSON has '$k'"
+done
+
+# Loopback: what lo carried in the window, as L3 bytes, within a few packets.
+assert_near "$(cause loopback node-container in_bytes)" "$LO" 600 "loopback in = lo's L3 bytes ($LOP packets)"
+assert_near "$(cause loopback node-container out_bytes)" "$LO" 600 "loopback out = lo's L3 bytes"
+jq -r '.causes[] | select(.cause == "loopback") | .detail' "$OUT/rec.json" | grep -q "store bucket 'local'" &&
+	ok "loopback names its evidence" || fail "loopback detail does not name the 'local' bucket"
+
+# Class 0: 400000 B out and 200000 B in of payload plus TCP/IP headers.
+c0o=$(cause class_excluded node-container out_bytes)
+c0i=$(cause class_excluded node-container in_bytes)
+assert_ge "$c0o" 400000 "class_excluded out covers the class-0 upload"
+assert_ge "$((400000 * 108 / 100 + 20000))" "$c0o" "class_excluded out is that upload and its headers only"
+assert_ge "$c0i" 200000 "class_excluded in covers the class-0 download"
+assert_ge "$((200000 * 108 / 100 + 20000))" "$c0i" "class_excluded in is that download and its headers only"
+jq -r '.causes[] | select(.cause == "class_excluded") | .detail' "$OUT/rec.json" | grep -q "class 0 in $CONF/networks_classes" &&
+	ok "class_excluded names the classes file" || fail "class_excluded detail lacks the classes file"
+
+# The node's figure is the node's kernel counters (read with nft): its
+# class-1 bytes must exceed the class-1 payloads we sent.
+assert_ge "$(jq -r .node.out_bytes "$OUT/rec.json")" $((2000000 + 1500000)) "node out covers upload and web download"
+u_in=$(jq -r .unexplained.in_bytes "$OUT/rec.json")
+u_out=$(jq -r .unexplained.out_bytes "$OUT/rec.json")
+assert_near "$u_in" 0 "$(jq -r .unexplained.tolerance_in_bytes "$OUT/rec.json")" "unexplained in within tolerance"
+assert_near "$u_out" 0 "$(jq -r .unexplained.tolerance_out_bytes "$OUT/rec.json")" "unexplained out within tolerance"
+
+# The table for people ends with unexplained and the verdict.
+lab_exec ct101 "$CTVERIFY" reconcile --db "$CDB" --classes "$CONF/networks_classes" \
+	--node "$OUT/statement.json" >"$OUT/rec.txt" 2>&1
+assert_eq "$?" 0 "table reconcile exits 0"
+sed "s/^/    /" "$OUT/rec.txt"
+assert_eq "$(tail -n 1 "$OUT/rec.txt")" "verdict: consistent" "table ends with the verdict"
+grep -q "^  unexplained" "$OUT/rec.txt" && ok "table shows unexplained" || fail "no unexplained row"
+
+# A node figure inflated by 1 MB in: node_higher, about 1 MB unexplained.
+jq '.totals.in_bytes += 1000000 | .intervals[-1].in_bytes += 1000000' "$OUT/statement.json" >"$OUT/inflated.json"
+rec --node "$OUT/inflated.json"
+assert_eq "$REC_RC" 1 "inflated statement: exit 1"
+assert_eq "$(jq -r .verdict "$OUT/rec.json")" node_higher "inflated statement: node_higher"
+assert_near "$(jq -r .unexplained.in_bytes "$OUT/rec.json")" $((u_in + 1000000)) 20000 \
+	"inflated statement: the inflation is unexplained"
+
+# With a Plesk figure of the logged web responses: the rest is named.
+rec --node "$OUT/statement.json" --plesk 1500000
+assert_eq "$REC_RC" 0 "with --plesk: exit follows the node verdict"
+jq -e '[.causes[] | select(.cause == "weblog_unlogged") | .detail] | map(select(test("bulk"))) | length == 1' \
+	"$OUT/rec.json" >/dev/null && ok "weblog_unlogged names the non-web bucket 'bulk'" ||
+	fail "no weblog_unlogged cause for 'bulk'"
+
+# Input errors: exit 2, the statement's path in the message.
+echo '{"format": "ctverify-statement/1", "source": "ctnode"' >"$OUT/bad.json"
+rec --node "$OUT/bad.json"
+assert_eq "$REC_RC" 2 "a bad statement is an input error"
+grep -q "$OUT/bad.json" "$OUT/rec.err" && ok "the error names the statement" ||
+	fail "error does not name the statement: $(cat "$OUT/rec.err")"
+printf 'not a log line\n' >"$OUT/access.log"
+rec --node "$OUT/statement.json" --weblog "$OUT/access.log"
+assert_eq "$REC_RC" 2 "a malformed web log is an input error"
+grep -q "$OUT/access.log:1:" "$OUT/rec.err" && ok "the error names FILE:LINE" ||
+	fail "error does not name FILE:LINE: $(cat "$OUT/rec.err")"
+lab_exec ct101 "$CTVERIFY" reconcile --db "$CDB" >/dev/null 2>&1
+assert_eq "$?" 2 "--node is required"
+
+lab_down
+e2e_done
