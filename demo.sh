@@ -1,38 +1,130 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs the lab demo: a node, containers,
-# traffic, and the counters each hop saw. Everything runs in network
-# namespaces made for this run and removed at the end.
+# traffic, reports and a reconcile that explains the numbers. Everything
+# runs in network namespaces made for this run and removed at the end.
 set -eu
 cd "$(dirname "$0")"
 scripts/deps.sh
 dir=$(scripts/build.sh build)
 export top_srcdir=$PWD top_builddir=$dir
 NETPIPE=$dir/tests/lab/netpipe
+CTVERIFY=$dir/ctverify/ctverify
+CTNODE=$dir/node-side/ctnode
 . tests/lab/lab.sh
 
 echo "== Bringing up the lab (remote - router - node - ct101/ct102/ct103)"
 lab_up
 echo "   namespaces: $(ip netns list | awk '{print $1}' | grep "^ctv$LAB_ID-" | tr '\n' ' ')"
 
-show() { # ROLE IF
-	printf '   %-7s %-8s rx %12s bytes %8s pkts   tx %12s bytes %8s pkts\n' "$1" "$2" \
-		"$(lab_link_stat "$1" "$2" rx bytes)" "$(lab_link_stat "$1" "$2" rx packets)" \
-		"$(lab_link_stat "$1" "$2" tx bytes)" "$(lab_link_stat "$1" "$2" tx packets)"
+# Our programs run only inside the lab's namespaces, with their files here.
+CONF=$LAB_TMP/conf
+mkdir -p "$CONF"
+export CTNODE_CONFDIR=$CONF CTNODE_STATEDIR=$LAB_TMP/node CTVERIFY_STATEDIR=$LAB_TMP/ct101
+NDB=$CTNODE_STATEDIR/ctnode.db
+CDB=$CTVERIFY_STATEDIR/ctverify.db
+ctnode() { lab_exec node "$CTNODE" "$@"; }
+ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
+indent() { sed 's/^/   /'; }
+
+echo
+echo "== The node: ctnode setup (networks_classes from rules/, three containers)"
+cp rules/networks_classes "$CONF/networks_classes"
+cat >"$CONF/containers" <<'EOF'
+101 veth veth101
+102 ip 198.18.20.102,2001:db8:20::102
+103 veth veth103
+EOF
+grep -v '^#' "$CONF/networks_classes" | grep . | sed 's/^/   classes:    /'
+sed 's/^/   containers: /' "$CONF/containers"
+ctnode setup | indent
+# Peers of each class, on remote: class 2 is the lab (198.18.0.0/16), a
+# class-1 hole in it, and class 0, the node's own network.
+CLASS1=198.18.7.1 CLASS0=198.19.0.1
+lab_remote_addr $CLASS1/32 $CLASS0/32
+
+echo
+echo "== Container ct101: ctverify rules install (web-hosting profile + the provider's networks)"
+cat >"$LAB_TMP/00-provider.rules" <<'EOF'
+# What the provider told us: its own network (class 0, not billed) and the
+# addresses of our neighbours on the same node.
+service node-mgmt   peer=198.19.0.0/24,2001:db8:ff::/48
+service neighbours  peer=198.18.10.103/32,2001:db8:10::103/128
+EOF
+ctv rules install -f "$LAB_TMP/00-provider.rules" -f rules/web-hosting.rules | indent
+
+echo
+echo "== Collecting every second: ctnode collect on the node, ctverify collect in ct101"
+ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$NDB" --interval 1 >"$LAB_TMP/ncollect.log" 2>&1 &
+NCOLLECT=$!
+ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$CDB" --interval 1 >"$LAB_TMP/ccollect.log" 2>&1 &
+CCOLLECT=$!
+LAB_ON_EXIT='kill $NCOLLECT $CCOLLECT 2>/dev/null || true'
+sleep 2.5
+
+rstat() { lab_link_stat router eth1 "$1" bytes; }
+r_tx0=$(rstat tx); r_rx0=$(rstat rx)
+echo
+echo "== Traffic (exact payloads; TCP/IP adds its headers)"
+log=$LAB_TMP/access.log
+logline() { # HOST PATH SIZE: what the web server would have logged
+	printf '%s - - [%s] "GET %s HTTP/1.1" 200 %s "-" "demo"\n' "$1" \
+		"$(LC_ALL=C date -u '+%d/%b/%Y:%H:%M:%S +0000')" "$2" "$3" >>"$log"
 }
+echo "   web:        remote downloads 1.5 MB and 800 KB from ct101:80, 300 KB over :443"
+lab_tcp remote ct101 "$LAB_CT101_4" 80 400 1500000 && logline "$LAB_REMOTE4" /video.mp4 1500000
+lab_tcp remote ct101 "$LAB_CT101_6" 80 400 800000 && logline "$LAB_REMOTE6" /gallery.zip 800000
+lab_tcp remote ct101 "$LAB_CT101_4" 443 600 300000 && logline "$LAB_REMOTE4" /index.html 300000
+echo "              plus a 50 KB probe of the default site (by IP, no domain)"
+lab_tcp remote ct101 "$LAB_CT101_4" 80 300 50000 && logline "$LAB_CT101_4" / 50000
+echo "   mail:       remote delivers 400 KB to ct101:25"
+lab_tcp remote ct101 "$LAB_CT101_4" 25 400000 2000
+echo "   web user:   PHP (uid www-data) fetches 600 KB from an API over HTTPS"
+LAB_AS=33 lab_tcp ct101 remote "$LAB_REMOTE4" 443 1500 600000
+echo "   DNS:        30 KB of UDP queries and answers to remote:53"
+lab_udp ct101 remote "$LAB_REMOTE4" 53 30000 300 echo
+echo "   class 1:    root uploads a 1 MB backup to $CLASS1:443 (a class-1 address)"
+lab_tcp ct101 remote "$CLASS1" 443 1000000 2000
+echo "   class 0:    rsync of 700 KB to the provider's backup host $CLASS0 (not billed)"
+lab_tcp ct101 remote "$CLASS0" 873 700000 5000
+echo "   neighbour:  ct101 queries a database on ct103 (200 KB back)"
+lab_tcp ct101 ct103 "$LAB_CT103_4" 5432 20000 200000
+echo "   loopback:   the site talks to its local MySQL over lo (1 MB)"
+lab_tcp ct101 ct101 127.0.0.1 3306 200000 800000
+sleep 2.5
+r_tx1=$(rstat tx); r_rx1=$(rstat rx)
+kill -TERM "$NCOLLECT" "$CCOLLECT"
+wait "$NCOLLECT" "$CCOLLECT" || true
+LAB_ON_EXIT=
 
-echo "== Traffic"
-echo "   ct101 uploads 5 MB to remote over TCP/IPv4, downloads 2 MB back"
-lab_tcp ct101 remote "$LAB_REMOTE4" 8080 5000000 2000000
-echo "   ct102 (routed) uploads 1 MB over TCP/IPv6"
-lab_tcp ct102 remote "$LAB_REMOTE6" 8081 1000000
-echo "   ct101 exchanges 100 KB of UDP with ct103, its neighbour on the bridge"
-lab_udp ct101 ct103 "$LAB_CT103_4" 5353 100000 500 echo
+echo
+echo "== ctnode stat (the node's live counters, vznetstat layout)"
+ctnode stat | indent
+echo
+echo "== ctnode report --ct 101 --by hour (the node's history, like the agent's query)"
+ctnode report --db "$NDB" --ct 101 --by hour | indent
+echo
+echo "== ctverify report --by hour (inside ct101, per service)"
+ctv report --db "$CDB" --by hour | indent
+echo
+echo "== ctnode export --ct 101 > statement.json (what the provider hands the customer)"
+ctnode export --db "$NDB" --ct 101 >"$LAB_TMP/statement.json"
+jq -c '{format, source, ct, from, to, totals, classes, intervals: (.intervals | length)}' \
+	"$LAB_TMP/statement.json" | indent
+PLESK=2600000 # what the panel shows: the three requests to the domain
+echo
+echo "== ctverify reconcile --node statement.json (+ web log, Plesk $PLESK B, router eth1 counters)"
+set +e
+ctv reconcile --db "$CDB" --node "$LAB_TMP/statement.json" \
+	--classes "$CONF/networks_classes" --neighbors 198.18.10.103,2001:db8:10::103 \
+	--weblog "$log" --plesk "$PLESK" --router "$((r_tx1 - r_tx0)):$((r_rx1 - r_rx0))" |
+	indent
+rc=${PIPESTATUS[0]}
+set -e
 
-echo "== Interface counters along the path (ip -s -j link)"
-show ct101 eth0; show node veth101; show ct102 eth0; show node veth102
-show ct103 eth0; show node eth0; show router eth1; show router eth0; show remote eth0
-
+echo
 echo "== Tearing down"
+id=$LAB_ID
 lab_down
-left=$(ip netns list | grep -c "^ctv" || true)
+left=$(ip netns list | grep -c "^ctv$id-" || true)
 echo "   namespaces of ours left: $left"
+exit "$rc"

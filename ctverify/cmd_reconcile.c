@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "period.h"
 #include "reconcile.h"
+#include "render.h"
 #include "rulestate.h"
 #include "statement.h"
 #include "store.h"
@@ -371,8 +372,10 @@ static void flag_bucket(struct reconcile_bucket *b, const struct svcspec *spec,
 		b->flags |= RECONCILE_NEIGHBOR;
 		snprintf(b->why, sizeof(b->why), "peer=%s, neighbours %s", peers, o->neighbors_text);
 	} else if (b->flags & RECONCILE_OWNER) {
-		snprintf(b->why, sizeof(b->why), "socket owner rule at %s:%u", s->file ? s->file : "?",
-			 s->line);
+		char rule[RECONCILE_WHY_MAX - 16];
+
+		svcspec_format_svc(s, rule, sizeof(rule));
+		snprintf(b->why, sizeof(b->why), "rule '%s'", rule);
 	}
 }
 
@@ -538,7 +541,7 @@ static void signed_human(int64_t v, char *buf, size_t len)
 {
 	char h[24];
 
-	cli_human_bytes((uint64_t)(v < 0 ? -v : v), h, sizeof(h));
+	render_human((uint64_t)(v < 0 ? -v : v), h, sizeof(h));
 	buf[0] = v < 0 ? '-' : v > 0 ? '+' : ' ';
 	snprintf(buf + 1, len - 1, "%s", h);
 	if (!v)
@@ -564,11 +567,22 @@ static void row(const char *label, int64_t in, int64_t out, int sign, const char
 		signed_human(in, a, sizeof(a));
 		signed_human(out, b, sizeof(b));
 	} else {
-		cli_human_bytes((uint64_t)in, a, sizeof(a));
-		cli_human_bytes((uint64_t)out, b, sizeof(b));
+		render_human((uint64_t)in, a, sizeof(a));
+		render_human((uint64_t)out, b, sizeof(b));
 	}
 	printf("  %-22s %12s %12s%s%s\n", label, a, b, note && note[0] ? "   " : "",
 	       note ? note : "");
+}
+
+static void total_row(const char *label, int64_t v, int sign, const char *note)
+{
+	char a[32];
+
+	if (sign)
+		signed_human(v, a, sizeof(a));
+	else
+		render_human((uint64_t)v, a, sizeof(a));
+	printf("  %-22s %12s%s%s\n", label, a, note && note[0] ? "   " : "", note ? note : "");
 }
 
 static void print_causes(const struct reconcile_result *res, enum reconcile_versus vs)
@@ -581,7 +595,7 @@ static void print_causes(const struct reconcile_result *res, enum reconcile_vers
 		if (c->vs != vs)
 			continue;
 		if (vs == RECONCILE_CONTAINER_PLESK)
-			row(c->cause, 0, si + so, 1, NULL);
+			total_row(c->cause, si + so, 1, NULL);
 		else
 			row(c->cause, si, so, 1, NULL);
 		printf("      %s\n", c->detail);
@@ -617,8 +631,8 @@ static void print_table(const struct opts *o, const struct statement *node,
 	    (int64_t)c->a.out_bytes - (int64_t)c->b.out_bytes, 1, NULL);
 	printf("\n  causes (bytes of node - container; 'up to' marks a bound)\n");
 	print_causes(res, RECONCILE_NODE_CONTAINER);
-	cli_human_bytes(c->tol_in, t1, sizeof(t1));
-	cli_human_bytes(c->tol_out, t2, sizeof(t2));
+	render_human(c->tol_in, t1, sizeof(t1));
+	render_human(c->tol_out, t2, sizeof(t2));
 	snprintf(tol, sizeof(tol), "tolerance %s in, %s out", t1, t2);
 	row("unexplained", c->unexplained_in, c->unexplained_out, 1, tol);
 
@@ -631,8 +645,8 @@ static void print_table(const struct opts *o, const struct statement *node,
 		row("router - node", (int64_t)r->a.in_bytes - (int64_t)r->b.in_bytes,
 		    (int64_t)r->a.out_bytes - (int64_t)r->b.out_bytes, 1, NULL);
 		print_causes(res, RECONCILE_ROUTER_NODE);
-		cli_human_bytes(r->tol_in, t1, sizeof(t1));
-		cli_human_bytes(r->tol_out, t2, sizeof(t2));
+		render_human(r->tol_in, t1, sizeof(t1));
+		render_human(r->tol_out, t2, sizeof(t2));
 		snprintf(tol, sizeof(tol), "tolerance %s in, %s out", t1, t2);
 		row("unexplained", r->unexplained_in, r->unexplained_out, 1, tol);
 		printf("  router verdict: %s\n", reconcile_verdict_name(RECONCILE_ROUTER_NODE, r->verdict));
@@ -640,16 +654,23 @@ static void print_table(const struct opts *o, const struct statement *node,
 	if (res->cmp[RECONCILE_CONTAINER_PLESK].present) {
 		const struct reconcile_cmp *p = &res->cmp[RECONCILE_CONTAINER_PLESK];
 
-		printf("\nContainer vs %s (one total, in + out)\n\n",
+		printf("\nContainer vs %s (one total: in + out)\n\n",
 		       in->has_plesk ? "Plesk" : "web logs");
-		row("container", 0, (int64_t)p->a.out_bytes, 0, NULL);
-		row(in->has_plesk ? "plesk" : "web logs", 0, (int64_t)p->b.out_bytes, 0,
-		    in->has_weblog ? in->weblog_files : NULL);
-		row("container - figure", 0, (int64_t)p->a.out_bytes - (int64_t)p->b.out_bytes, 1, NULL);
+		printf("  %-22s %12s\n", "", "total");
+		total_row("container", (int64_t)p->a.out_bytes, 0, "all buckets, in + out");
+		if (in->has_plesk)
+			total_row("plesk", (int64_t)in->plesk_bytes, 0, "--plesk");
+		if (in->has_weblog) {
+			snprintf(note, sizeof(note), "%" PRIu64 " requests in %s", in->weblog_requests,
+				 in->weblog_files);
+			total_row("web logs", (int64_t)in->weblog_bytes, 0, note);
+		}
+		total_row("container - figure", (int64_t)p->a.out_bytes - (int64_t)p->b.out_bytes, 1,
+			  NULL);
 		print_causes(res, RECONCILE_CONTAINER_PLESK);
-		cli_human_bytes(p->tol_out, t2, sizeof(t2));
+		render_human(p->tol_out, t2, sizeof(t2));
 		snprintf(tol, sizeof(tol), "tolerance %s", t2);
-		row("unexplained", 0, p->unexplained_out, 1, tol);
+		total_row("unexplained", p->unexplained_out, 1, tol);
 		printf("  plesk verdict: %s\n",
 		       reconcile_verdict_name(RECONCILE_CONTAINER_PLESK, p->verdict));
 	}
