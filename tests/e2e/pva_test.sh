@@ -226,6 +226,28 @@ writer_loop() { # DB YEAR
 writer_holds "$db"
 writer_loop "$db" 2023
 
+# An agent holding an EXCLUSIVE lock for longer than our 10 s busy timeout
+# (rollback journal: readers must wait) makes us give up cleanly: exit 1,
+# "database is locked", nothing half-printed, and the agent unaffected.
+rm -f "$dir/w.fifo" "$dir/w.out"
+mkfifo "$dir/w.fifo"
+sqlite3 "$db" <"$dir/w.fifo" >"$dir/w.out" 2>&1 &
+exec 3>"$dir/w.fifo"
+echo "BEGIN EXCLUSIVE; INSERT INTO log_data VALUES (1, $(at 2020-06-01), 1); SELECT 'locked';" >&3
+for i in $(seq 50); do grep -q locked "$dir/w.out" && break; sleep 0.1; done
+t0=$(date +%s)
+"$CTNODE" pva report --db "$db" --eid "$EID" --format csv >"$dir/out" 2>"$dir/err"
+rc=$?
+assert_eq "$rc" 1 "a read that waited out the busy timeout exits 1"
+grep -q "database is locked" "$dir/err" || fail "no 'database is locked' message: $(cat "$dir/err")"
+assert_eq "$(wc -c <"$dir/out")" 0 "nothing printed on stdout when the read failed"
+assert_ge "$(($(date +%s) - t0))" 9 "we waited for the busy timeout before giving up"
+echo "COMMIT; SELECT 'committed';" >&3
+echo ".quit" >&3
+exec 3>&-
+wait
+check "the agent's transaction commits after we gave up" grep -q committed "$dir/w.out"
+
 # The same with the database in WAL mode, as an agent may keep it.
 cp "$db" "$dir/wal.db"
 assert_eq "$(sqlite3 "$dir/wal.db" "PRAGMA journal_mode=WAL")" wal "the copy is in WAL mode"
