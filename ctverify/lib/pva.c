@@ -33,7 +33,7 @@ struct pva_db {
 	unsigned transactions;
 	struct pva_def defs[PVA_MAX_DEFS];
 	size_t ndefs;
-	int path_kind; /* enum scan_path, chosen on first use */
+	int path_kind; /* enum scan_path, chosen per scan */
 };
 
 static const char *const label_formats[] = {
