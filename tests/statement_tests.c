@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,39 @@ START_TEST(a_written_statement_reads_back_the_same)
 	ck_assert_uint_eq(back.nintervals, 2);
 	ck_assert_int_eq(back.intervals[1].start, 1100);
 	ck_assert_int_eq(back.intervals[1].c.in_bytes, 20);
+	free(text);
+	statement_free(&st);
+	statement_free(&back);
+}
+END_TEST
+
+START_TEST(a_long_statement_with_the_largest_counts_reads_back)
+{
+	struct statement st, back;
+	struct ctv_err err;
+	struct statement_interval iv = { .c = { .in_bytes = INT64_MAX, .out_bytes = INT64_MAX,
+		.has_packets = 1, .in_packets = INT64_MAX, .out_packets = INT64_MAX } };
+	char *text;
+
+	statement_init(&st, STATEMENT_PVA);
+	strcpy(st.ct, "3f1a0c1e-8d3b-4b7e-9a55-1a2b3c4d5e6f");
+	st.from = INT64_MAX - 100000;
+	st.to = INT64_MAX;
+	for (int i = 0; i < 5000; i++) {
+		iv.start = st.from + i * 20;
+		iv.end = iv.start + 20;
+		iv.c.has_packets = i % 2;
+		ck_assert_int_eq(statement_add_interval(&st, &iv), 0);
+	}
+	text = statement_dump(&st, &err);
+	ck_assert_msg(text != NULL, "%s", err.msg);
+	ck_assert_uint_gt(strlen(text), 5000 * 100);
+	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	parse_ok(text, &back);
+	ck_assert_uint_eq(back.nintervals, 5000);
+	ck_assert_int_eq(back.intervals[4999].c.out_packets, INT64_MAX);
+	ck_assert_int_eq(back.intervals[4998].c.has_packets, 0);
+	ck_assert_int_eq(back.intervals[4999].end, st.from + 100000);
 	free(text);
 	statement_free(&st);
 	statement_free(&back);
@@ -294,6 +328,7 @@ void add_statement_tests(Suite *s)
 	TCase *tc = tcase_create("statement");
 
 	tcase_add_test(tc, a_written_statement_reads_back_the_same);
+	tcase_add_test(tc, a_long_statement_with_the_largest_counts_reads_back);
 	tcase_add_test(tc, absent_packets_stay_absent_and_are_not_written_as_zero);
 	tcase_add_test(tc, an_empty_interval_list_is_kept_as_present);
 	tcase_add_test(tc, unknown_keys_are_ignored_so_writers_can_extend);

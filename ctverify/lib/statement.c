@@ -192,6 +192,41 @@ int statement_check(const struct statement *st, struct ctv_err *err)
 
 /* ---- writer ------------------------------------------------------------ */
 
+/* A growing string; appendf() returns 0, or -1 when memory ran out. */
+struct text_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int appendf(struct text_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		{
+			size_t cap = b->cap * 2 + (size_t)n + 64;
+			char *s = realloc(b->s, cap);
+
+			if (!s)
+				return -1;
+			b->s = s;
+			b->cap = cap;
+		}
+	}
+}
+
 /* json_object_set_new() that remembers a failure instead of returning it,
  * so building an object reads as a list of fields. */
 static void put(json_t *obj, const char *key, json_t *val, int *failed)
@@ -245,36 +280,49 @@ char *statement_dump(const struct statement *st, struct ctv_err *err)
 		}
 		put(root, "classes", arr, &failed);
 	}
-	if (st->has_intervals) {
-		arr = json_array();
-		for (size_t i = 0; arr && i < st->nintervals; i++) {
-			obj = json_object();
-			if (obj) {
-				put(obj, "start", json_integer(st->intervals[i].start), &failed);
-				put(obj, "end", json_integer(st->intervals[i].end), &failed);
-				put_counts(obj, &st->intervals[i].c, &failed);
-			}
-			if (!obj || json_array_append_new(arr, obj) < 0)
-				failed = 1;
-		}
-		put(root, "intervals", arr, &failed);
-	}
 	if (!failed)
 		text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(root);
 	if (!text)
 		goto nomem;
+	/* Intervals come last and are only integers: written directly, they
+	 * cost their text and no more, where a jansson tree for a year of
+	 * minutes would take hundreds of megabytes. */
 	{
-		size_t n = strlen(text);
-		char *t = realloc(text, n + 2);
+		struct text_buf tb = { .s = text, .len = strlen(text), .cap = strlen(text) + 1 };
+		int ok = 1;
 
-		if (!t) {
-			free(text);
+		if (st->has_intervals) {
+			tb.len--; /* the closing brace */
+			ok = appendf(&tb, ",\"intervals\":[") == 0;
+			for (size_t i = 0; ok && i < st->nintervals; i++) {
+				const struct statement_interval *iv = &st->intervals[i];
+
+				ok = appendf(&tb, "%s{\"start\":%lld,\"end\":%lld,\"in_bytes\":%lld",
+					     i ? "," : "", (long long)iv->start, (long long)iv->end,
+					     (long long)iv->c.in_bytes) == 0;
+				if (ok && iv->c.has_packets)
+					ok = appendf(&tb, ",\"in_packets\":%lld",
+						     (long long)iv->c.in_packets) == 0;
+				if (ok)
+					ok = appendf(&tb, ",\"out_bytes\":%lld",
+						     (long long)iv->c.out_bytes) == 0;
+				if (ok && iv->c.has_packets)
+					ok = appendf(&tb, ",\"out_packets\":%lld",
+						     (long long)iv->c.out_packets) == 0;
+				if (ok)
+					ok = appendf(&tb, "}") == 0;
+			}
+			if (ok)
+				ok = appendf(&tb, "]}") == 0;
+		}
+		if (ok)
+			ok = appendf(&tb, "\n") == 0;
+		if (!ok) {
+			free(tb.s);
 			goto nomem;
 		}
-		t[n] = '\n';
-		t[n + 1] = '\0';
-		return t;
+		return tb.s;
 	}
 nomem:
 	ctv_err_set(err, "statement: out of memory");

@@ -35,6 +35,14 @@ assert_eq "$(jq '.classes[0].in_bytes' "$dir/s.json")" 5000 "class 0 figures are
 cp -p "$fx/one_ct.txt" "$dir/saved.txt" && touch -d @1650000000 "$dir/saved.txt"
 assert_eq "$("$CTNODE" import vznetstat "$dir/saved.txt" | jq .to)" 1650000000 "to defaults to the file's mtime"
 
+# Piped straight from vznetstat: FILE is -, the window ends now.
+now=$(date +%s)
+"$CTNODE" import vznetstat - <"$fx/one_ct.txt" >"$dir/p.json"
+assert_eq "$(jq '.totals.in_bytes' "$dir/p.json")" "$want_in" "standard input (-) is read"
+assert_ge "$(jq '.to' "$dir/p.json")" "$now" "to defaults to now for standard input"
+expect 2 "(stdin):2: Input(bytes): '1.5M' is a rounded value" "rounded output on standard input" \
+	"$CTNODE" import vznetstat - <"$fx/rounded.txt"
+
 expect 2 "holds 2 containers.*--ct CTID" "a file with two containers and no --ct" \
 	"$CTNODE" import vznetstat "$fx/uuid_many.txt"
 "$CTNODE" import vznetstat "$fx/uuid_many.txt" --ct 9b2e4f6a-1c3d-4e5f-8a7b-0c1d2e3f4a5b >"$dir/u.json"
