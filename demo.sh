@@ -33,6 +33,7 @@ show ct101 eth0; show node veth101; show ct102 eth0; show node veth102
 show ct103 eth0; show node eth0; show router eth1; show router eth0; show remote eth0
 
 echo "== Tearing down"
+id=$LAB_ID
 lab_down
-left=$(ip netns list | grep -c "^ctv" || true)
+left=$(ip netns list | grep -c "^ctv$id-" || true)
 echo "   namespaces of ours left: $left"
