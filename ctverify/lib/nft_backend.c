@@ -1864,10 +1864,13 @@ static int quick_chain_cb(const struct nlmsghdr *nlh, void *data)
 struct quick_rules {
 	uint64_t bytes, packets;
 	int found;
+	size_t rules;
 };
 
-/* The first rule of a chain that is nothing but a counter counts every
- * packet the chain sees: that is the chain's total. */
+/* The first rule of a chain, when it is nothing but a counter, counts
+ * every packet the chain sees: that is the chain's total. (nftables base
+ * chains keep no policy counters, so chains made by iptables-nft show
+ * [0:0] policies and have no total to read.) */
 static int quick_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct quick_rules *qr = data;
@@ -1876,7 +1879,7 @@ static int quick_rule_cb(const struct nlmsghdr *nlh, void *data)
 	struct nftnl_expr *e, *ctr = NULL;
 	int other = 0;
 
-	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0 || qr->found) {
+	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 		nftnl_rule_free(r);
 		return MNL_CB_OK;
 	}
@@ -1887,11 +1890,12 @@ static int quick_rule_cb(const struct nlmsghdr *nlh, void *data)
 		else
 			other = 1;
 	}
-	if (ctr && !other) {
+	if (ctr && !other && qr->rules == 0) {
 		qr->bytes = nftnl_expr_get_u64(ctr, NFTNL_EXPR_CTR_BYTES);
 		qr->packets = nftnl_expr_get_u64(ctr, NFTNL_EXPR_CTR_PACKETS);
 		qr->found = 1;
 	}
+	qr->rules++;
 	nftnl_expr_iter_destroy(it);
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
@@ -1952,7 +1956,7 @@ static int nft_quick(struct ctv_quick *q, struct ctv_err *err)
 			 used.s, skipped.len ? "; no such counter in " : "", skipped.len ? skipped.s : "");
 	else if (qs.n)
 		snprintf(q->what, sizeof(q->what),
-			 "nftables: the input/output chains (%s) have no unconditional counter rule (like 'counter' alone) to read",
+			 "nftables: the input/output chains (%s) do not start with an unconditional 'counter' rule, and nftables keeps no policy counters (iptables-nft shows [0:0])",
 			 skipped.s ? skipped.s : "");
 	else
 		snprintf(q->what, sizeof(q->what),

@@ -145,6 +145,19 @@ assert_ge "$marked" 20 "a foreign ct mark bit and ours coexist (packets with mar
 out=$(ctv quick); rc=$?
 assert_eq "$rc" 0 "quick finds the foreign input/output counters"
 case $out in *received:*sent:*loopback*"rules install"*) ok "quick prints received, sent and what they include";; *) fail "quick said: $out";; esac
+fj=$(lab_nft_json ct101)
+first() { jq -r --arg c "$1" '[.nftables[] | select(.rule and .rule.table == "foreign" and .rule.chain == $c)][0].rule.expr[0].counter.bytes' <<<"$fj"; }
+got=$(sed -n 's/^received: .*(\([0-9]*\) bytes.*/\1/p' <<<"$out")
+assert_near "${got:-0}" "$(first input)" 200 "quick received = the foreign input chain's counter (nft -j)"
+got=$(sed -n 's/^sent: .*(\([0-9]*\) bytes.*/\1/p' <<<"$out")
+assert_near "${got:-0}" "$(first output)" 200 "quick sent = the foreign output chain's counter (nft -j)"
+
+# nftables keeps no policy counters: chains without a 'counter' rule at the
+# top (what iptables-nft makes) have no total, and quick says so.
+lab_exec ct102 iptables-nft -A INPUT -p tcp --dport 5009 -j ACCEPT
+out=$(CTVERIFY_STATEDIR="$LAB_TMP/state-ct102" lab_exec ct102 "$CTVERIFY" quick); rc=$?
+assert_eq "$rc" 1 "quick exits 1 with nothing to read"
+case $out in *"ip filter INPUT"*"no policy counters"*"rules install"*) ok "quick says why and what to do";; *) fail "quick said: $out";; esac
 
 # Reinstall keeps counts, also when the spec changes around a service.
 before=$(show)
