@@ -23,8 +23,9 @@ service web      proto=tcp lport=80
 service nobody   user=65534            # outbound connections of a non-root user
 service dns-out  proto=udp rport=53
 service backup   peer=198.19.7.0/24,2001:db8:77::/48
+service high     proto=tcp lport=10000-30000   # too wide for a hash map: interval maps
 EOF
-BUCKETS="local web nobody dns-out backup other"
+BUCKETS="local web nobody dns-out backup high other"
 
 # A foreign rule set that must survive us untouched, and that keeps a bit of
 # the connection mark of its own, set before ours (after conntrack at -200):
@@ -101,6 +102,8 @@ step "dns over UDP/IPv4" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE4"
 step "dns over UDP/IPv6" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE6" 53 20000 500 echo
 step "a peer network over IPv4" backup 30000 30000 lab_tcp ct101 remote 198.19.7.1 6001 30000 30000
 step "a peer network over IPv6" backup 30000 30000 lab_tcp ct101 remote 2001:db8:77::1 6002 30000 30000
+step "a wide port range over IPv6" high 20000 20000 lab_tcp remote ct101 "$LAB_CT101_6" 12345 20000 20000
+step "a wide port range over IPv4" high 20000 20000 lab_tcp remote ct101 "$LAB_CT101_4" 29999 20000 20000
 step "loopback over IPv4" local 100000 100000 lab_tcp ct101 ct101 127.0.0.1 7001 50000 50000
 step "loopback over IPv6" local 100000 100000 lab_tcp ct101 ct101 ::1 7002 50000 50000
 step "unmatched traffic" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
@@ -175,6 +178,7 @@ for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; do
 check "install 1,000 services" ctv rules install -f "$LAB_TMP/1000.rules"
 check "rules check with 1,000 services" ctv rules check
 check "back to the test rules" ctv rules install -f "$RULES"
+check "rules check with the test rules" ctv rules check
 
 # rules check: a deleted rule, a flushed table, a flushed ruleset.
 handle=$(lab_exec ct101 nft -a list chain inet ctverify in | awk '/counter name "in_web"|@m[0-9]+_in/ {print $NF; exit}')
