@@ -30,6 +30,8 @@ int main(void)
 	add_vznetstat_tests(s);
 	add_classes_tests(s);
 	add_containers_tests(s);
+	add_svcplan_tests(s);
+	add_rulestate_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -18,5 +18,7 @@ void add_svcspec_tests(Suite *s);
 void add_pva_tests(Suite *s);
 void add_statement_tests(Suite *s);
 void add_vznetstat_tests(Suite *s);
+void add_svcplan_tests(Suite *s);
+void add_rulestate_tests(Suite *s);
 
 #endif
