@@ -245,6 +245,7 @@ START_TEST(the_shipped_example_parses)
 	snprintf(path, sizeof(path), "%s/rules/networks_classes", src ? src : "..");
 	ck_assert_msg(classes_load(path, &c, &err) == 0, "%s", err.msg);
 	ck_assert_uint_ge(c.n, 2);
+	classes_free(&c);
 	ck_assert_int_eq(classes_load("/nonexistent/nc", &c, &err), -1);
 	ck_assert_str_eq(err.msg, "/nonexistent/nc: No such file or directory");
 }
