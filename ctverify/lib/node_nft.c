@@ -63,9 +63,7 @@ static void base_chain_name(char *b, size_t n, const char *base, size_t chunk)
 /* nft's datatype ids, so that `nft list` shows our sets readably. */
 #define TYPE_IPADDR 7
 #define TYPE_IP6ADDR 8
-#define TYPE_MARK 19
 #define TYPE_IFNAME 41
-#define TYPE_BITS 6
 
 #define ELEMS_PER_MSG 128
 #define UDATA_COMMENT 0 /* NFTNL_UDATA_OBJ_COMMENT */
@@ -863,7 +861,7 @@ static void counter_name(char *buf, size_t len, const char *ct, unsigned cls, in
 }
 
 static struct nftnl_set *set_new(const char *name, uint32_t id, uint32_t flags,
-				 uint32_t key_type, uint32_t key_len, uint32_t data_len)
+				 uint32_t key_type, uint32_t key_len)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
@@ -890,9 +888,6 @@ static struct nftnl_set *set_new(const char *name, uint32_t id, uint32_t flags,
 		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	} else if (flags & NFT_SET_MAP) { /* verdict map */
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
-	} else if (data_len) {
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, TYPE_MARK);
-		nftnl_set_set_u32(s, NFTNL_SET_DATA_LEN, data_len);
 	}
 	return s;
 }
@@ -1387,12 +1382,12 @@ static int build_setup(struct batch *bt, const struct node_plan *p, const struct
 					cnt_map_name(name, sizeof(name), dir, f, cls, by_dev);
 					add_set(bt, set_new(name, cnt_map_id(dir, f, cls, by_dev), NFT_SET_OBJECT,
 							    by_dev ? TYPE_IFNAME : (f == F4 ? TYPE_IPADDR : TYPE_IP6ADDR),
-							    by_dev ? IF_NAMESIZE : addr_len(f), 0));
+							    by_dev ? IF_NAMESIZE : addr_len(f)));
 				}
 			}
 			class_map_name(name, sizeof(name), dir, f);
 			add_set(bt, set_new(name, class_map_id(dir, f), NFT_SET_MAP | NFT_SET_INTERVAL,
-					    f == F4 ? TYPE_IPADDR : TYPE_IP6ADDR, addr_len(f), 0));
+					    f == F4 ? TYPE_IPADDR : TYPE_IP6ADDR, addr_len(f)));
 		}
 
 	/* Counter maps: container device or address -> its counter. */

@@ -46,8 +46,9 @@ struct node_plan;
 
 /* Builds the plan from parsed classes and containers: flattens classes,
  * finds the device of each routed container (its "dev", else the route
- * to its first address). Returns NULL with err on failure (a routed
- * container without route or dev, out of memory). */
+ * to its first address). The plan refers to cts, which must outlive it.
+ * Returns NULL with err on failure (a routed container without route or
+ * dev, out of memory). */
 struct node_plan *node_plan_build(const struct classes *cls, const struct containers *cts,
 				  struct ctv_err *err);
 
