@@ -20,7 +20,7 @@
 #include "err.h"
 
 #define CONTAINERS_ID_MAX 64
-#define CONTAINERS_MAX 65536
+#define CONTAINERS_MAX 16384 /* duplicates are checked pairwise: keep it quadratic-safe */
 #define CONTAINERS_ADDRS_MAX 256 /* per container */
 
 enum containers_kind {
