@@ -47,17 +47,23 @@ export CTNODE_CONFDIR=$CONF
 } >"$CONF/containers"
 lab_remote_addr 198.19.1.1/32
 
-pps() { # one run: packets per second received by remote
+# One run: "PPS NS_PER_PACKET": packets per second received by remote, and
+# the sender's CPU time per packet sent, which includes the node's
+# forwarding (veth delivery runs the softirq in the sender's context) and
+# is less sensitive than the rate to other load on the machine.
+pps() {
 	local out
 	lab_exec remote iperf3 -s -1 -B 198.19.1.1 -p 5201 >/dev/null 2>&1 &
 	sleep 0.3
 	out=$(lab_exec ct101 iperf3 -c 198.19.1.1 -p 5201 -u -l 18 -b 0 -t "$T" -J 2>/dev/null) || true
 	wait 2>/dev/null || true
-	echo "$out" | jq -r '.end.sum | ((.packets - .lost_packets) / .seconds | floor)'
+	echo "$out" | jq -r '(.end.sum | ((.packets - .lost_packets) / .seconds | floor)) as $pps |
+		(.end.cpu_utilization_percent.host_total / 100 * .end.sum.seconds * 1e9 / .end.sum.packets | floor) as $ns |
+		"\($pps) \($ns)"'
 }
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-base=() load=()
+base=() load=() base_ns=() load_ns=()
 t0=$(date +%s.%N)
 lab_exec node "$CTNODE" setup >/dev/null
 t1=$(date +%s.%N)
@@ -70,9 +76,9 @@ t4=$(date +%s.%N)
 objs=$(lab_exec node nft -j list counters table netdev ctnode | jq '[.nftables[] | select(.counter)] | length')
 for r in $(seq 1 "$ROUNDS"); do
 	lab_exec node "$CTNODE" teardown
-	base+=("$(pps)")
+	read -r x y <<<"$(pps)"; base+=("$x"); base_ns+=("$y")
 	lab_exec node "$CTNODE" setup >/dev/null
-	load+=("$(pps)")
+	read -r x y <<<"$(pps)"; load+=("$x"); load_ns+=("$y")
 done
 counted=$(lab_exec node "$CTNODE" stat -v 101 -c 2 --format json | jq '.[0].out_packets')
 lab_exec node "$CTNODE" teardown
@@ -86,6 +92,11 @@ ratios=()
 for i in "${!base[@]}"; do ratios+=("$(awk -v a="${load[$i]}" -v b="${base[$i]}" 'BEGIN { printf "%.3f", a / b }')"); done
 echo "  ratio of medians:                   $(awk -v a="$l" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
 echo "  median of paired ratios:            $(printf '%s\n' "${ratios[@]}" | median)   (pairs: ${ratios[*]})"
+bn=$(printf '%s\n' "${base_ns[@]}" | median)
+ln=$(printf '%s\n' "${load_ns[@]}" | median)
+echo "  sender CPU per packet, no accounting: $bn ns   (runs: ${base_ns[*]})"
+echo "  sender CPU per packet, loaded:        $ln ns   (runs: ${load_ns[*]})"
+echo "  CPU-bound rate ratio (base ns / loaded ns): $(awk -v a="$bn" -v b="$ln" 'BEGIN { printf "%.2f", a / b }')"
 echo "  flattened class ranges (v4+v6):     $ranges"
 echo "  stat rows (ct x class):             $n"
 echo "  counter objects (x 2 dirs x 2 fam): $objs"
