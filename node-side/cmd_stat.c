@@ -104,7 +104,9 @@ int cmd_stat(int argc, char **argv)
 				return cli_usage_error(argv[0], "option '-%c' %s", optopt,
 						       strchr("vc", optopt) ? "needs an argument" : "is unknown");
 			/* fall through */
-		default: return cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+		default:
+			return cli_usage_error(argv[0], "unknown option or missing argument: '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
