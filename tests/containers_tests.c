@@ -40,7 +40,7 @@ START_TEST(bridged_and_routed_containers_parse_in_file_order)
 	ck_assert_str_eq(inet_ntop(AF_INET, c.v[1].addrs[0].addr, buf, sizeof(buf)), "198.18.20.102");
 	ck_assert_str_eq(c.v[3].ifname, "venet0");
 	ck_assert_ptr_eq(containers_find(&c, "103"), &c.v[2]);
-	ck_assert_ptr_null(containers_find(&c, "105"));
+	ck_assert_ptr_null(containers_find(&c, "106"));
 	containers_free(&c);
 }
 END_TEST
