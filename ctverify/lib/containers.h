@@ -8,7 +8,9 @@
  * "dev IFNAME" (an extension) names the host device the addresses are
  * routed through; without it ctnode setup asks the kernel's routing table.
  * CTID: 1 to 64 of [A-Za-z0-9._-], starting with a letter or digit.
- * Duplicate CTIDs, interfaces or addresses are refused.
+ * Duplicate CTIDs, bridged interfaces or addresses are refused; routed
+ * containers may share a device (venet0), a bridged port may not carry
+ * routed containers.
  */
 #ifndef CTV_CONTAINERS_H
 #define CTV_CONTAINERS_H
