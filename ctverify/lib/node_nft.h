@@ -6,10 +6,11 @@
  * Layout (see docs/DESIGN.md "Node accounting"): base chains on the
  * ingress (from the container: outgoing) and egress (to the container:
  * incoming) hooks of every container's host device; per packet a fixed
- * number of map lookups: device or address -> container index, peer
- * address -> class (flattened disjoint ranges), (container . class) ->
- * named counter. Counters are named "<CTID>:<class>:<in|out>:<4|6>" so a
- * reload keeps the counts of unchanged keys.
+ * number of lookups: peer address -> jump to the class's chain (a verdict
+ * map over the flattened disjoint ranges), then container device or
+ * address -> named counter. Counters are named
+ * "<CTID>:<class>:<in|out>:<4|6>" so a reload keeps the counts of
+ * unchanged keys.
  *
  * The egress hook sees the link-layer header (14 bytes on Ethernet); each
  * incoming counter records that length and reads subtract it per packet,
