@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -23,7 +24,8 @@ static void usage(void)
 	       "Output of 'vznetstat -r' is refused: its values are rounded.\n\n"
 	       "  --ct CTID   the container to take, needed when the file holds several\n"
 	       "  --from T    when the counters started (default: 0, unknown)\n"
-	       "  --to T      when the output was saved (default: the file's modification time)\n\n"
+	       "  --to T      when the output was saved (default: the file's modification time,\n"
+	       "              or now when FILE is -, standard input)\n\n"
 	       "T is YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]' (local time) or @EPOCH. See ctnode(8).\n");
 }
 
@@ -81,7 +83,9 @@ int cmd_import_vznetstat(int argc, char **argv)
 		cli_report(&err);
 		return EXIT_USAGE;
 	}
-	if (to < 0) {
+	if (to < 0 && strcmp(path, "-") == 0) {
+		to = time(NULL); /* piped in: saved just now */
+	} else if (to < 0) {
 		if (stat(path, &sb) < 0) {
 			cli_error("%s: %s", path, strerror(errno));
 			vznetstat_free(&v);
@@ -94,7 +98,7 @@ int cmd_import_vznetstat(int argc, char **argv)
 		return cli_usage_error(cmd, "--from is after --to (or after the file's "
 				       "modification time; give --to)");
 	}
-	if (vznetstat_statement(&v, path, ct, from, to, &st, &err) < 0) {
+	if (vznetstat_statement(&v, strcmp(path, "-") ? path : "(stdin)", ct, from, to, &st, &err) < 0) {
 		vznetstat_free(&v);
 		cli_report(&err);
 		return EXIT_USAGE;

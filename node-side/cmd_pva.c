@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "period.h"
 #include "pva.h"
+#include "render.h"
 #include "statement.h"
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
@@ -40,57 +41,48 @@ static int failed(const struct ctv_err *err, int errnum)
 /* ---- rendering: kept to these few functions so a shared renderer can
  * replace them. ----------------------------------------------------------- */
 
-/* Bytes for people: 1023 B, 1.00 KiB, 12.3 MiB, 456 GiB. */
+/* Human units as the shared renderer writes them; a negative sum (an
+ * agent that stored negative deltas) is shown raw rather than wrapped. */
 static const char *human(int64_t v, char *buf, size_t len)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double d = (double)v;
-	int u = 0;
-
-	if (v < 1024 && v > -1024) {
+	if (v < 0) {
 		snprintf(buf, len, "%" PRId64 " B", v);
 		return buf;
 	}
-	while ((d >= 1024 || d <= -1024) && u < 6) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(buf, len, d < 9.995 && d > -9.995 ? "%.2f %s" : d < 99.95 && d > -99.95 ?
-		 "%.1f %s" : "%.0f %s", d, units[u]);
-	return buf;
+	return render_human((uint64_t)v, buf, len);
 }
 
 static void render_table(const struct pva_opts *o, const struct pva_report *r)
 {
-	char a[32], b[32];
+	char a[32], b[32], c[32];
 	int64_t tin = 0, tout = 0;
 	int w = 6;
 
+	/* Sums of sums: wrap-around arithmetic, never undefined behaviour. */
 	for (size_t i = 0; i < r->nrows; i++) {
 		if ((int)strlen(r->rows[i].period) > w)
 			w = (int)strlen(r->rows[i].period);
-		tin += r->rows[i].in_bytes;
-		tout += r->rows[i].out_bytes;
+		tin = (int64_t)((uint64_t)tin + (uint64_t)r->rows[i].in_bytes);
+		tout = (int64_t)((uint64_t)tout + (uint64_t)r->rows[i].out_bytes);
 	}
 	printf("EID %s, by %s (local time), from %s\n\n", o->eid, period_by_name(o->by), o->db);
-	printf("%-*s  %12s  %12s  %12s\n", w, "period", "in", "out", "total");
-	for (size_t i = 0; i < r->nrows; i++) {
-		char c[32];
-
+	printf("%-*s  %12s  %12s  %12s\n", w, "period", "in", "out", "in+out");
+	if (r->nrows == 0)
+		printf("(no traffic recorded in this range)\n");
+	for (size_t i = 0; i < r->nrows; i++)
 		printf("%-*s  %12s  %12s  %12s\n", w, r->rows[i].period,
 		       human(r->rows[i].in_bytes, a, sizeof(a)),
 		       human(r->rows[i].out_bytes, b, sizeof(b)),
-		       human(r->rows[i].in_bytes + r->rows[i].out_bytes, c, sizeof(c)));
-	}
+		       human((int64_t)((uint64_t)r->rows[i].in_bytes + (uint64_t)r->rows[i].out_bytes),
+			     c, sizeof(c)));
+	if (o->by == PERIOD_TOTAL && r->nrows)
+		return; /* the one row is the total */
 	for (int i = 0; i < w + 3 * 14; i++)
 		putchar('-');
 	putchar('\n');
-	{
-		char c[32];
-
-		printf("%-*s  %12s  %12s  %12s\n", w, "total", human(tin, a, sizeof(a)),
-		       human(tout, b, sizeof(b)), human(tin + tout, c, sizeof(c)));
-	}
+	printf("%-*s  %12s  %12s  %12s\n", w, "total", human(tin, a, sizeof(a)),
+	       human(tout, b, sizeof(b)),
+	       human((int64_t)((uint64_t)tin + (uint64_t)tout), c, sizeof(c)));
 }
 
 /* CSV and JSON carry raw integers; the EID column lets several files be

@@ -33,6 +33,7 @@ struct pva_db {
 	unsigned transactions;
 	struct pva_def defs[PVA_MAX_DEFS];
 	size_t ndefs;
+	int path_kind; /* enum scan_path, chosen per scan */
 };
 
 static const char *const label_formats[] = {
@@ -330,20 +331,286 @@ struct scan_row {
 
 typedef int (*scan_fn)(void *ctx, const struct scan_row *row, struct ctv_err *err);
 
+/* How log_data is paged. Each page is one statement, hence one short read
+ * transaction (autocommit), so the agent can commit between pages. The
+ * keyset paths read only our rows, at most chunk_rows per page, through an
+ * index whose first column is defid; the rowid path reads a range of
+ * chunk_rows rowids per page and lets SQLite drop other EIDs' rows, so a
+ * page is bounded whatever the indexes. */
+enum scan_path {
+	PATH_UNKNOWN,
+	PATH_DEF_TIME, /* index (defid, startTime): per def, by (startTime, rowid) */
+	PATH_DEF,      /* index (defid): per def, by rowid */
+	PATH_ROWID,    /* no index worth it: the table in rowid ranges */
+	PATH_WHOLE,    /* WITHOUT ROWID: one statement */
+};
+
+/* %s is the list of our def ids. */
+static const char *const path_where[] = {
+	[PATH_DEF_TIME] = "WHERE defid = :d AND (startTime, rowid) > (:t, :r) AND rowid <= :max "
+			  "ORDER BY startTime, rowid LIMIT :n",
+	[PATH_DEF] = "WHERE defid = :d AND rowid > :r AND rowid <= :max ORDER BY rowid LIMIT :n",
+	[PATH_ROWID] = "WHERE rowid > :r AND rowid <= min(:r + :n, :max) AND +defid IN (%s)",
+	[PATH_WHOLE] = "WHERE defid IN (%s)",
+};
+
+/* Whether SQLite would run the page query for path through an index on
+ * defid without sorting: asked of the planner, not guessed from names. */
+static int plan_is_indexed(struct pva_db *p, enum scan_path path)
+{
+	char sql[512];
+	sqlite3_stmt *st;
+	int index = 0, sorts = 0;
+
+	snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN SELECT rowid, defid, startTime, avg "
+		 "FROM log_data %s", path_where[path]);
+	if (sqlite3_prepare_v2(p->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 3);
+
+		if (d && strstr(d, " INDEX ") && strstr(d, "defid=?"))
+			index = 1;
+		if (d && strstr(d, "TEMP B-TREE"))
+			sorts = 1;
+	}
+	sqlite3_finalize(st);
+	return index && !sorts;
+}
+
+/* Through an index, each of our rows costs a lookup in the table; paging
+ * the table in rowid order costs a sequential read of every row. The index
+ * wins when our counters are a small share of all counters (a node with
+ * many containers and counter classes), which log_def tells cheaply. */
+#define PVA_INDEX_SHARE 8 /* use an index when ours are < 1/8 of the defs */
+
+static enum scan_path choose_path(struct pva_db *p)
+{
+	sqlite3_stmt *st;
+	int64_t all = 0;
+	int rc;
+
+	/* A WITHOUT ROWID table has no rowid to page by. */
+	rc = sqlite3_prepare_v2(p->db, "SELECT rowid FROM log_data LIMIT 0", -1, &st, NULL);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return PATH_WHOLE;
+	if (sqlite3_prepare_v2(p->db, "SELECT count(*) FROM log_def", -1, &st, NULL) == SQLITE_OK) {
+		p->transactions++;
+		if (sqlite3_step(st) == SQLITE_ROW)
+			all = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	if ((int64_t)p->ndefs * PVA_INDEX_SHARE > all)
+		return PATH_ROWID;
+	if (plan_is_indexed(p, PATH_DEF_TIME))
+		return PATH_DEF_TIME;
+	if (plan_is_indexed(p, PATH_DEF))
+		return PATH_DEF;
+	return PATH_ROWID;
+}
+
+/* One row of a page: checks its values and hands it to fn. Returns 0, 1 to
+ * stop this def's pages (past the window in time order), or -1. */
+static int take_row(struct pva_db *p, sqlite3_stmt *st, const char *label_fmt,
+		    int64_t from, int64_t to, int time_ordered, scan_fn fn, void *ctx,
+		    struct ctv_err *err)
+{
+	long long rowid = (long long)sqlite3_column_int64(st, 0);
+	struct scan_row r;
+	int t;
+
+	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER)
+		return 0;
+	r.def = find_def(p, sqlite3_column_int64(st, 1));
+	if (!r.def)
+		return 0;
+	t = sqlite3_column_type(st, 2);
+	if (t == SQLITE_INTEGER) {
+		r.start = sqlite3_column_int64(st, 2);
+	} else if (t == SQLITE_FLOAT && fabs(sqlite3_column_double(st, 2)) < 9e15) {
+		r.start = (int64_t)floor(sqlite3_column_double(st, 2));
+	} else {
+		bad(err, "%s: log_data row %lld: startTime is not a number", p->path, rowid);
+		return -1;
+	}
+	if (r.start >= to)
+		return time_ordered;
+	if (r.start < from)
+		return 0;
+	t = sqlite3_column_type(st, 3);
+	if (t == SQLITE_NULL)
+		return 0; /* sum() skips NULLs too */
+	r.is_real = t == SQLITE_FLOAT;
+	r.ival = 0;
+	r.rval = 0;
+	if (t == SQLITE_INTEGER) {
+		r.ival = sqlite3_column_int64(st, 3);
+	} else if (t == SQLITE_FLOAT && isfinite(sqlite3_column_double(st, 3))) {
+		r.rval = sqlite3_column_double(st, 3);
+	} else {
+		bad(err, "%s: log_data row %lld: avg is not a number", p->path, rowid);
+		return -1;
+	}
+	r.label = (const char *)sqlite3_column_text(st, 4);
+	if (label_fmt && !r.label) {
+		bad(err, "%s: log_data row %lld: SQLite gives no local time for startTime %lld",
+		    p->path, rowid, (long long)r.start);
+		return -1;
+	}
+	if (fn(ctx, &r, err) < 0) {
+		ctv_err_prefix(err, "%s: log_data row %lld", p->path, rowid);
+		return -1;
+	}
+	return 0;
+}
+
+static void bind_i64(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* The rowid path's next range starts after *r + chunk_rows, or at the next
+ * existing rowid when rows were deleted in between (so gaps cost nothing).
+ * Returns 1 to go on, 0 when past maxid (*r = INT64_MAX), -1 on error. */
+static int next_range(struct pva_db *p, sqlite3_int64 *r, sqlite3_int64 maxid,
+		      struct ctv_err *err)
+{
+	sqlite3_stmt *st;
+	sqlite3_int64 next;
+	int rc;
+
+	if (__builtin_add_overflow(*r, (sqlite3_int64)p->chunk_rows, &next) || next >= maxid) {
+		*r = INT64_MAX;
+		return 0;
+	}
+	rc = sqlite3_prepare_v2(p->db, "SELECT min(rowid) FROM log_data WHERE rowid > ?1",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, next);
+		p->transactions++;
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_ROW) {
+		db_error(p, err, "reading log_data");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL || sqlite3_column_int64(st, 0) > maxid) {
+		sqlite3_finalize(st);
+		*r = INT64_MAX;
+		return 0;
+	}
+	*r = sqlite3_column_int64(st, 0) - 1;
+	sqlite3_finalize(st);
+	return 1;
+}
+
+/* Reads the pages of one def (or of the whole table for PATH_ROWID and
+ * PATH_WHOLE) with the prepared page statement st. */
+static int scan_pages(struct pva_db *p, sqlite3_stmt *st, enum scan_path path, int64_t defid,
+		      sqlite3_int64 first_rowid, sqlite3_int64 maxid, const char *label_fmt,
+		      int64_t from, int64_t to, scan_fn fn, void *ctx, struct ctv_err *err)
+{
+	sqlite3_value *last_t = NULL;
+	sqlite3_int64 last_r = path == PATH_ROWID ? first_rowid : INT64_MIN;
+	int rc = 0, t_index = sqlite3_bind_parameter_index(st, ":t");
+
+	for (;;) {
+		unsigned got = 0;
+		int step, stop = 0;
+
+		sqlite3_reset(st);
+		bind_i64(st, ":d", defid);
+		bind_i64(st, ":r", last_r);
+		bind_i64(st, ":max", maxid);
+		bind_i64(st, ":n", p->chunk_rows);
+		if (t_index > 0) {
+			/* The next page starts after the last key exactly as
+			 * stored (a REAL startTime too), or at from. */
+			if (last_t)
+				sqlite3_bind_value(st, t_index, last_t);
+			else
+				sqlite3_bind_int64(st, t_index, from);
+		}
+		p->transactions++;
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+			got++;
+			if (path != PATH_ROWID)
+				last_r = sqlite3_column_int64(st, 0);
+			if (t_index > 0) {
+				sqlite3_value_free(last_t);
+				last_t = sqlite3_value_dup(sqlite3_column_value(st, 2));
+				if (!last_t) {
+					bad(err, "out of memory");
+					rc = -1;
+					goto out;
+				}
+			}
+			stop = take_row(p, st, label_fmt, from, to, path == PATH_DEF_TIME, fn, ctx, err);
+			if (stop < 0) {
+				rc = -1;
+				goto out;
+			}
+			if (stop)
+				break;
+		}
+		if (step != SQLITE_ROW && step != SQLITE_DONE) {
+			db_error(p, err, "reading log_data");
+			rc = -1;
+			goto out;
+		}
+		if (stop || path == PATH_WHOLE)
+			break;
+		if (path != PATH_ROWID) {
+			if (got < p->chunk_rows)
+				break;
+			continue;
+		}
+		if (next_range(p, &last_r, maxid, err) <= 0) {
+			rc = last_r == INT64_MAX ? 0 : -1;
+			break;
+		}
+	}
+out:
+	/* Ends the read transaction. */
+	sqlite3_reset(st);
+	sqlite3_value_free(last_t);
+	return rc;
+}
+
+const char *pva_scan_path(const struct pva_db *p)
+{
+	static const char *const names[] = {
+		[PATH_UNKNOWN] = "unknown",
+		[PATH_DEF_TIME] = "index (defid, startTime)",
+		[PATH_DEF] = "index (defid)",
+		[PATH_ROWID] = "table by rowid",
+		[PATH_WHOLE] = "whole table",
+	};
+
+	return names[p->path_kind];
+}
+
 /* Calls fn for every log_data row of the loaded defs with startTime in
- * [from, to). Rows are read in rowid order, chunk_rows per statement; each
- * statement is its own read transaction (autocommit), so the agent can
- * commit between them. Rows the agent adds after we started are left for
- * the next run: the scan stops at the largest rowid seen at the start. */
+ * [from, to), in pages (see enum scan_path). Rows the agent adds after we
+ * started are left for the next run: pages stop at the largest rowid seen
+ * at the start. */
 static int scan(struct pva_db *p, const char *label_fmt, int64_t from, int64_t to,
 		scan_fn fn, void *ctx, struct ctv_err *err)
 {
-	char ids[PVA_MAX_DEFS * 24], sql[PVA_MAX_DEFS * 24 + 512], label[128];
+	char ids[PVA_MAX_DEFS * 24], label[128], sql[PVA_MAX_DEFS * 24 + 640];
 	sqlite3_stmt *st = NULL;
-	sqlite3_int64 last, maxid = 0;
+	sqlite3_int64 maxid = INT64_MAX;
 	size_t n = 0;
-	int rc, whole = 0;
+	int rc = 0;
 
+	sqlite3_int64 minid = 0;
+
+	p->path_kind = choose_path(p);
 	for (size_t i = 0; i < p->ndefs; i++)
 		n += (size_t)snprintf(ids + n, sizeof(ids) - n, "%s%lld", i ? "," : "",
 				      (long long)p->defs[i].id);
@@ -352,112 +619,60 @@ static int scan(struct pva_db *p, const char *label_fmt, int64_t from, int64_t t
 			 "'localtime'))", label_fmt);
 	else
 		snprintf(label, sizeof(label), "NULL");
-
-	rc = sqlite3_prepare_v2(p->db, "SELECT max(rowid) FROM log_data", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		/* A WITHOUT ROWID table has no rowid to page by: one statement. */
-		whole = 1;
-	} else {
-		p->transactions++;
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_ROW) {
+	if (p->path_kind != PATH_WHOLE) {
+		/* Two statements: min() and max() together would scan. */
+		for (int k = 0; k < 2; k++) {
+			rc = sqlite3_prepare_v2(p->db, k ? "SELECT max(rowid) FROM log_data" :
+						"SELECT min(rowid) FROM log_data", -1, &st, NULL);
+			if (rc == SQLITE_OK) {
+				p->transactions++;
+				rc = sqlite3_step(st);
+			}
+			if (rc != SQLITE_ROW) {
+				db_error(p, err, "reading log_data");
+				sqlite3_finalize(st);
+				return -1;
+			}
+			if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+				sqlite3_finalize(st);
+				return 0; /* empty table */
+			}
+			if (k)
+				maxid = sqlite3_column_int64(st, 0);
+			else
+				minid = sqlite3_column_int64(st, 0);
 			sqlite3_finalize(st);
-			db_error(p, err, "reading log_data");
+		}
+		rc = 0;
+		/* The first range must include the smallest rowid. */
+		if (minid == INT64_MIN) {
+			bad(err, "%s: log_data has a rowid of -2^63", p->path);
 			return -1;
 		}
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
-			sqlite3_finalize(st);
-			return 0; /* empty table */
-		}
-		maxid = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
 	}
-	/* The label is computed only for our rows; other rows pass through
-	 * as cheap NULLs so that a chunk is a bounded number of table rows
-	 * whatever the indexes. */
-	snprintf(sql, sizeof(sql),
-		 "SELECT %s, defid, startTime, avg, CASE WHEN defid IN (%s) THEN %s END "
-		 "FROM log_data %s",
-		 whole ? "0" : "rowid", ids, label,
-		 whole ? "" : "WHERE rowid > ?1 AND rowid <= ?2 ORDER BY rowid LIMIT ?3");
-	rc = sqlite3_prepare_v2(p->db, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	n = (size_t)snprintf(sql, sizeof(sql), "SELECT %s, defid, startTime, avg, %s FROM log_data ",
+			     p->path_kind == PATH_WHOLE ? "0" : "rowid", label);
+	snprintf(sql + n, sizeof(sql) - n, path_where[p->path_kind], ids);
+	if (sqlite3_prepare_v2(p->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		db_error(p, err, "reading log_data");
 		return -1;
 	}
-	last = INT64_MIN;
-	for (;;) {
-		unsigned got = 0;
+	if (p->path_kind == PATH_DEF_TIME || p->path_kind == PATH_DEF) {
+		for (size_t i = 0; rc == 0 && i < p->ndefs; i++) {
+			size_t j;
 
-		if (!whole) {
-			sqlite3_bind_int64(st, 1, last);
-			sqlite3_bind_int64(st, 2, maxid);
-			sqlite3_bind_int64(st, 3, p->chunk_rows);
+			for (j = 0; j < i && p->defs[j].id != p->defs[i].id; j++)
+				;
+			if (j == i) /* each def id once */
+				rc = scan_pages(p, st, p->path_kind, p->defs[i].id, minid - 1, maxid,
+						label_fmt, from, to, fn, ctx, err);
 		}
-		p->transactions++;
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			struct scan_row r;
-			int t;
-
-			got++;
-			last = sqlite3_column_int64(st, 0);
-			if (sqlite3_column_type(st, 1) != SQLITE_INTEGER)
-				continue;
-			r.def = find_def(p, sqlite3_column_int64(st, 1));
-			if (!r.def)
-				continue;
-			t = sqlite3_column_type(st, 2);
-			if (t == SQLITE_INTEGER) {
-				r.start = sqlite3_column_int64(st, 2);
-			} else if (t == SQLITE_FLOAT && fabs(sqlite3_column_double(st, 2)) < 9e15) {
-				r.start = (int64_t)floor(sqlite3_column_double(st, 2));
-			} else {
-				bad(err, "%s: log_data row %lld: startTime is not a number",
-					    p->path, (long long)sqlite3_column_int64(st, 0));
-				goto fail;
-			}
-			if (r.start < from || r.start >= to)
-				continue;
-			t = sqlite3_column_type(st, 3);
-			if (t == SQLITE_NULL)
-				continue; /* sum() skips NULLs too */
-			r.is_real = t == SQLITE_FLOAT;
-			if (t == SQLITE_INTEGER)
-				r.ival = sqlite3_column_int64(st, 3);
-			else if (t == SQLITE_FLOAT && isfinite(sqlite3_column_double(st, 3)))
-				r.rval = sqlite3_column_double(st, 3);
-			else {
-				bad(err, "%s: log_data row %lld: avg is not a number",
-					    p->path, (long long)sqlite3_column_int64(st, 0));
-				goto fail;
-			}
-			r.label = (const char *)sqlite3_column_text(st, 4);
-			if (label_fmt && !r.label) {
-				bad(err, "%s: log_data row %lld: SQLite gives no local time "
-					    "for startTime %lld", p->path,
-					    (long long)sqlite3_column_int64(st, 0), (long long)r.start);
-				goto fail;
-			}
-			if (fn(ctx, &r, err) < 0) {
-				ctv_err_prefix(err, "%s: log_data row %lld", p->path,
-					       (long long)sqlite3_column_int64(st, 0));
-				goto fail;
-			}
-		}
-		if (rc != SQLITE_DONE) {
-			db_error(p, err, "reading log_data");
-			goto fail;
-		}
-		/* Ends the read transaction before the next chunk. */
-		sqlite3_reset(st);
-		if (whole || got < p->chunk_rows || last >= maxid)
-			break;
+	} else {
+		rc = scan_pages(p, st, p->path_kind, 0, minid - 1, maxid, label_fmt, from, to,
+				fn, ctx, err);
 	}
 	sqlite3_finalize(st);
-	return 0;
-fail:
-	sqlite3_finalize(st);
-	return -1;
+	return rc;
 }
 
 /* ---- report ------------------------------------------------------------ */
@@ -705,7 +920,8 @@ int pva_export(struct pva_db *p, const char *eid, const char *ct,
 	if (scan(p, NULL, from, to, export_row, &c, err) < 0)
 		goto fail;
 	/* In and out of one poll arrive as two rows: one interval. */
-	qsort(c.m, c.n, sizeof(*c.m), cmp_minute);
+	if (c.n)
+		qsort(c.m, c.n, sizeof(*c.m), cmp_minute);
 	for (size_t i = 0; i < c.n; i++) {
 		if (n && c.m[n - 1].start == c.m[i].start) {
 			if (add64(&c.m[n - 1].in_bytes, c.m[i].in_bytes, err) < 0 ||

@@ -10,7 +10,8 @@
  * The database belongs to a running agent: it is opened read-only, never
  * written, never copied, with no journal-mode change, and read in short
  * read transactions of a bounded number of rows each, so the agent's
- * writer waits at most for one of them.
+ * writer waits at most for one of them. Where an index on defid exists,
+ * only the EID's rows are read.
  */
 #ifndef CTV_PVA_H
 #define CTV_PVA_H
@@ -43,6 +44,12 @@ void pva_set_chunk_rows(struct pva_db *db, unsigned rows);
 
 /* How many read transactions the last pva_report()/pva_export() took. */
 unsigned pva_transactions(const struct pva_db *db);
+
+/* How log_data is read, as chosen from SQLite's query plan on first use:
+ * "index (defid, startTime)", "index (defid)" (only the EID's rows, in
+ * index order), "table by rowid" (no usable index: every row, in pages),
+ * "whole table" (WITHOUT ROWID: one statement), or "unknown". */
+const char *pva_scan_path(const struct pva_db *db);
 
 struct pva_row {
 	char period[32]; /* the reference query's label: "2013-01", ... */

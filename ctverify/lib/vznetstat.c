@@ -260,12 +260,14 @@ fail:
 
 int vznetstat_read_file(const char *path, struct vznetstat *v, struct ctv_err *err)
 {
+	int stdin_ = strcmp(path, "-") == 0;
+	const char *name = stdin_ ? "(stdin)" : path;
 	size_t len = 0, cap = 0;
 	char *buf = NULL;
 	int fd, rc;
 
 	memset(v, 0, sizeof(*v));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = stdin_ ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ctv_err_sys(err, errno, "%s", path);
 		return -1;
@@ -277,14 +279,14 @@ int vznetstat_read_file(const char *path, struct vznetstat *v, struct ctv_err *e
 			char *b;
 
 			if (cap >= VZNETSTAT_FILE_MAX) {
-				ctv_err_set(err, "%s: larger than %u MiB, not vznetstat output", path,
+				ctv_err_set(err, "%s: larger than %u MiB, not vznetstat output", name,
 					    VZNETSTAT_FILE_MAX >> 20);
 				goto fail;
 			}
 			cap = cap ? cap * 2 : 65536;
 			b = realloc(buf, cap);
 			if (!b) {
-				ctv_err_sys(err, errno, "%s", path);
+				ctv_err_sys(err, errno, "%s", name);
 				goto fail;
 			}
 			buf = b;
@@ -293,19 +295,21 @@ int vznetstat_read_file(const char *path, struct vznetstat *v, struct ctv_err *e
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			ctv_err_sys(err, errno, "%s: read", path);
+			ctv_err_sys(err, errno, "%s: read", name);
 			goto fail;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
-	rc = vznetstat_parse(buf, len, path, v, err);
+	if (!stdin_)
+		close(fd);
+	rc = vznetstat_parse(buf, len, name, v, err);
 	free(buf);
 	return rc;
 fail:
-	close(fd);
+	if (!stdin_)
+		close(fd);
 	free(buf);
 	return -1;
 }

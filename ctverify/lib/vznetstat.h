@@ -37,7 +37,8 @@ struct vznetstat {
 int vznetstat_parse(const char *text, size_t len, const char *name,
 		    struct vznetstat *v, struct ctv_err *err);
 
-/* vznetstat_parse() on a file's contents. */
+/* vznetstat_parse() on a file's contents; "-" reads standard input
+ * (errors then name "(stdin)"). */
 int vznetstat_read_file(const char *path, struct vznetstat *v, struct ctv_err *err);
 
 void vznetstat_free(struct vznetstat *v);
