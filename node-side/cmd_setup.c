@@ -59,7 +59,9 @@ int cmd_setup(int argc, char **argv)
 		case 'T': cts_file = optarg; break;
 		case 'n': dry = 1; break;
 		case 'h': setup_usage(stdout); return 0;
-		default: return cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+		default:
+			return cli_usage_error(argv[0], "unknown option or missing argument: '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -100,11 +100,12 @@ int cmd_stat(int argc, char **argv)
 			break;
 		case 'h': stat_usage(stdout); return 0;
 		case '?':
-			if (optopt)
-				return cli_usage_error(argv[0], "option '-%c' %s", optopt,
-						       strchr("vc", optopt) ? "needs an argument" : "is unknown");
+			if (optopt == 'v' || optopt == 'c')
+				return cli_usage_error(argv[0], "option '-%c' needs an argument", optopt);
 			/* fall through */
-		default: return cli_usage_error(argv[0], "unknown option '%s'", argv[optind - 1]);
+		default:
+			return cli_usage_error(argv[0], "unknown option or missing argument: '%s'",
+					       argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -137,6 +137,34 @@ START_TEST(flattening_gives_the_hand_worked_disjoint_ranges)
 }
 END_TEST
 
+START_TEST(ipv6_flattening_gives_the_hand_worked_ranges)
+{
+	static const struct { const char *first, *last; int cls; } want[] = {
+		{ "::", "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "2001:db8::", "2001:db8:0:ffff:ffff:ffff:ffff:ffff", 2 },
+		{ "2001:db8:1::", "2001:db8:1:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "2001:db8:2::", "2001:db8:fe:ffff:ffff:ffff:ffff:ffff", 2 },
+		{ "2001:db8:ff::", "2001:db8:ff:ffff:ffff:ffff:ffff:ffff", 0 },
+		{ "2001:db8:100::", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 2 },
+		{ "2001:db9::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+	};
+	struct classes c = parsed(ALL "2 2001:db8::/32\n1 2001:db8:1::/48\n0 2001:db8:ff::/48\n");
+	struct classes_flat f;
+	char a[64], b[64];
+
+	ck_assert_int_eq(classes_flatten(&c, &f, NULL), 0);
+	ck_assert_uint_eq(f.n6, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < f.n6; i++) {
+		ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[i].first, a, sizeof(a)), want[i].first);
+		ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[i].last, b, sizeof(b)), want[i].last);
+		ck_assert_int_eq(f.v6[i].cls, want[i].cls);
+	}
+	ck_assert_uint_eq(f.n4, 1);
+	classes_flat_free(&f);
+	classes_free(&c);
+}
+END_TEST
+
 START_TEST(flattening_merges_neighbours_of_the_same_class)
 {
 	struct classes c = parsed(ALL "2 10.0.0.0/9\n2 10.128.0.0/9\n");
@@ -245,6 +273,7 @@ START_TEST(the_shipped_example_parses)
 	snprintf(path, sizeof(path), "%s/rules/networks_classes", src ? src : "..");
 	ck_assert_msg(classes_load(path, &c, &err) == 0, "%s", err.msg);
 	ck_assert_uint_ge(c.n, 2);
+	classes_free(&c);
 	ck_assert_int_eq(classes_load("/nonexistent/nc", &c, &err), -1);
 	ck_assert_str_eq(err.msg, "/nonexistent/nc: No such file or directory");
 }
@@ -259,6 +288,7 @@ void add_classes_tests(Suite *s)
 	tcase_add_test(tc, the_later_line_wins_a_tie_and_the_longest_prefix_wins_otherwise);
 	tcase_add_test(tc, ipv6_networks_classify_ipv6_peers_only);
 	tcase_add_test(tc, flattening_gives_the_hand_worked_disjoint_ranges);
+	tcase_add_test(tc, ipv6_flattening_gives_the_hand_worked_ranges);
 	tcase_add_test(tc, flattening_merges_neighbours_of_the_same_class);
 	tcase_add_test(tc, flattening_agrees_with_the_rules_on_random_files);
 	tcase_add_test(tc, tabs_trailing_blanks_crlf_and_comments_are_accepted);

@@ -20,13 +20,14 @@ static const char *parse_error(const char *text)
 START_TEST(bridged_and_routed_containers_parse_in_file_order)
 {
 	const char *text = "# node 7\r\n101 veth veth101\n\n102\tip 198.18.20.102,2001:db8:20::102 # venet\n"
-			   "103 veth veth103 \n104 ip 198.18.20.104 dev venet0\n";
+			   "103 veth veth103 \n104 ip 198.18.20.104 dev venet0\n105 ip 198.18.20.105 dev venet0\n";
 	struct containers c;
 	struct ctv_err err;
 	char buf[64];
 
 	ck_assert_msg(containers_parse(text, strlen(text), "cts", &c, &err) == 0, "%s", err.msg);
-	ck_assert_uint_eq(c.n, 4);
+	ck_assert_uint_eq(c.n, 5);
+	ck_assert_str_eq(c.v[4].ifname, "venet0"); /* routed containers may share a device */
 	ck_assert_str_eq(c.v[0].id, "101");
 	ck_assert_int_eq(c.v[0].kind, CONTAINERS_VETH);
 	ck_assert_str_eq(c.v[0].ifname, "veth101");
@@ -39,7 +40,7 @@ START_TEST(bridged_and_routed_containers_parse_in_file_order)
 	ck_assert_str_eq(inet_ntop(AF_INET, c.v[1].addrs[0].addr, buf, sizeof(buf)), "198.18.20.102");
 	ck_assert_str_eq(c.v[3].ifname, "venet0");
 	ck_assert_ptr_eq(containers_find(&c, "103"), &c.v[2]);
-	ck_assert_ptr_null(containers_find(&c, "105"));
+	ck_assert_ptr_null(containers_find(&c, "106"));
 	containers_free(&c);
 }
 END_TEST
@@ -50,6 +51,10 @@ START_TEST(duplicates_are_refused_naming_both_lines)
 			 "cts:2: container 101 is already defined on line 1");
 	ck_assert_str_eq(parse_error("101 veth veth101\n\n103 veth veth101\n"),
 			 "cts:3: interface veth101 is already container 101's (line 1)");
+	ck_assert_str_eq(parse_error("101 veth veth101\n102 ip 198.18.0.2 dev veth101\n"),
+			 "cts:2: interface veth101 is already container 101's (line 1)");
+	ck_assert_str_eq(parse_error("102 ip 198.18.0.2 dev venet0\n101 veth venet0\n"),
+			 "cts:2: interface venet0 is already container 102's (line 1)");
 	ck_assert_str_eq(parse_error("102 ip 198.18.0.1\n104 ip 2001:db8::1,198.18.0.1\n"),
 			 "cts:2: address 198.18.0.1 is already container 102's (line 1)");
 	ck_assert_str_eq(parse_error("102 ip 2001:db8::1,2001:DB8:0::1\n"),

@@ -403,6 +403,47 @@ START_TEST(minutes_roll_up_into_local_hours_and_old_minutes_are_pruned_by_whole_
 }
 END_TEST
 
+START_TEST(a_repeated_local_hour_is_two_hour_rows_and_one_day)
+{
+	struct store *st;
+	struct store_query q;
+	struct store_rows rows;
+	struct ctv_err err;
+	struct fake f;
+	int64_t wall, mono = 100;
+	uint64_t c = 0;
+	char l1[64], l2[64];
+
+	set_tz("Europe/Berlin");
+	st = wopen();
+	/* 00:00 UTC on 2021-10-31 is 02:00 CEST; an hour later it is 02:00 CET. */
+	wall = at("@1635638400");
+	rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
+	for (int i = 0; i < 120; i++) {
+		wall += 60;
+		mono += 60;
+		c += 100;
+		rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
+	}
+	store_query_init(&q);
+	q.by = PERIOD_HOUR;
+	ck_assert_int_eq(store_report(st, &q, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 2);
+	ck_assert_int_eq(period_label(rows.v[0].period, PERIOD_HOUR, l1, sizeof(l1)), 0);
+	ck_assert_int_eq(period_label(rows.v[1].period, PERIOD_HOUR, l2, sizeof(l2)), 0);
+	ck_assert_str_eq(l1, "2021-10-31 02:00 CEST");
+	ck_assert_str_eq(l2, "2021-10-31 02:00 CET");
+	ck_assert_uint_eq(rows.v[0].c.in_bytes + rows.v[1].c.in_bytes, 12000);
+	store_rows_free(&rows);
+	q.by = PERIOD_DAY;
+	ck_assert_int_eq(store_report(st, &q, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 1);
+	ck_assert_uint_eq(rows.v[0].c.in_bytes, 12000);
+	store_rows_free(&rows);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(subkeys_are_summed_or_kept_apart_on_request)
 {
 	struct store *st = wopen();
@@ -569,6 +610,27 @@ START_TEST(a_database_of_another_program_is_refused_and_left_untouched)
 		sqlite3_finalize(s);
 	}
 	sqlite3_close(other);
+}
+END_TEST
+
+START_TEST(a_store_of_a_newer_schema_is_refused_and_an_empty_file_is_initialised)
+{
+	struct store *st = wopen();
+	struct ctv_err err = { "" };
+	sqlite3 *h;
+
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_ptr_null(store_open(db, STORE_WRITE, &err));
+	ck_assert_msg(strstr(err.msg, "newer") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(store_open(db, STORE_READ, &err));
+	unlink(db);
+	write_file(db, "", 0);
+	st = wopen();
+	ck_assert_uint_eq(total_in(st, "local"), 0);
+	store_close(st);
 }
 END_TEST
 
@@ -823,11 +885,13 @@ void add_store_tests(Suite *s)
 	tcase_add_test(tc, a_stepped_clock_gives_no_negative_or_overlapping_intervals_and_loses_nothing);
 	tcase_add_test(tc, a_reboot_is_an_event_and_its_reset_counters_count_from_zero);
 	tcase_add_test(tc, minutes_roll_up_into_local_hours_and_old_minutes_are_pruned_by_whole_hours);
+	tcase_add_test(tc, a_repeated_local_hour_is_two_hour_rows_and_one_day);
 	tcase_add_test(tc, subkeys_are_summed_or_kept_apart_on_request);
 	tcase_add_test(tc, extra_figures_keep_counter_growth_and_the_last_gauge);
 	tcase_add_test(tc, events_the_caller_records_are_listed_with_their_series);
 	tcase_add_test(tc, a_file_that_is_not_a_database_is_refused_and_left_untouched);
 	tcase_add_test(tc, a_database_of_another_program_is_refused_and_left_untouched);
+	tcase_add_test(tc, a_store_of_a_newer_schema_is_refused_and_an_empty_file_is_initialised);
 	tcase_add_test(tc, reading_a_missing_store_does_not_create_it);
 	tcase_add_test(tc, a_store_is_reopened_with_its_history);
 	tcase_add_test(tc, a_reader_never_sees_database_is_locked_while_a_writer_transacts);

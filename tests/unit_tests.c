@@ -32,6 +32,9 @@ int main(void)
 	add_weblog_tests(s);
 	add_classes_tests(s);
 	add_containers_tests(s);
+	add_svcplan_tests(s);
+	add_rulestate_tests(s);
+	add_node_nft_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

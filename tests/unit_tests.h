@@ -10,6 +10,7 @@ void set_tz(const char *tz);
 void add_timearg_tests(Suite *s);
 void add_classes_tests(Suite *s);
 void add_containers_tests(Suite *s);
+void add_node_nft_tests(Suite *s);
 void add_period_tests(Suite *s);
 void add_procnet_tests(Suite *s);
 void add_render_tests(Suite *s);
@@ -20,5 +21,7 @@ void add_statement_tests(Suite *s);
 void add_vznetstat_tests(Suite *s);
 void add_reconcile_tests(Suite *s);
 void add_weblog_tests(Suite *s);
+void add_svcplan_tests(Suite *s);
+void add_rulestate_tests(Suite *s);
 
 #endif

@@ -304,6 +304,13 @@ int classes_lookup(const struct classes *c, int family, const void *addr)
 	return lookup_u128(c, family, to_u128(family, addr));
 }
 
+struct span {
+	u128 first, last;
+	int prefix;
+	int cls;
+	size_t idx; /* position in the file, for ties */
+};
+
 static int cmp_u128(const void *a, const void *b)
 {
 	u128 x = *(const u128 *)a, y = *(const u128 *)b;
@@ -311,71 +318,121 @@ static int cmp_u128(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Every point where the set of matching networks can change starts an
- * elementary interval; the class is constant inside each, so evaluating
- * the reference lookup at its start gives the class of the whole run. */
+/* Outer networks first among those starting at the same address. */
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	if (x->prefix != y->prefix)
+		return x->prefix - y->prefix;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int append_range(struct classes_range *r, size_t *nr, int family, u128 first,
+			u128 last, int cls)
+{
+	if (*nr > 0 && r[*nr - 1].cls == cls) {
+		from_u128(family, last, r[*nr - 1].last);
+		return 0;
+	}
+	from_u128(family, first, r[*nr].first);
+	from_u128(family, last, r[*nr].last);
+	r[*nr].cls = (uint8_t)cls;
+	(*nr)++;
+	return 0;
+}
+
+/* CIDR networks nest or are disjoint, so a sweep over the points where
+ * networks start or end, with a stack of the networks containing the
+ * current point (innermost on top), gives every elementary run's class
+ * in O(n log n): 0 if any class-0 network is on the stack, else the
+ * innermost network's class. Identical networks are merged first with
+ * the file's rule (class 0 wins, else the later line). */
 static int flatten_family(const struct classes *c, int family,
 			  struct classes_range **out, size_t *nout, struct ctv_err *err)
 {
 	u128 max = family == AF_INET ? (u128)0xffffffffu : ~(u128)0;
-	u128 *pts;
-	size_t np = 0, nr = 0;
-	struct classes_range *r;
+	struct span *sp = NULL, **stack = NULL;
+	u128 *pts = NULL;
+	size_t ns = 0, np = 0, nr = 0, depth = 0, zeros = 0, next = 0;
+	struct classes_range *r = NULL;
 
 	*out = NULL;
 	*nout = 0;
+	sp = malloc((c->n + 1) * sizeof(*sp));
 	pts = malloc((2 * c->n + 1) * sizeof(*pts));
-	if (!pts) {
-		ctv_err_sys(err, errno, "flattening classes");
-		return -1;
+	stack = malloc((c->n + 1) * sizeof(*stack));
+	r = malloc((2 * c->n + 1) * sizeof(*r));
+	if (!sp || !pts || !stack || !r) {
+		ctv_err_sys(err, ENOMEM, "flattening classes");
+		goto fail;
 	}
-	pts[np++] = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		u128 first, last;
-
 		if (c->nets[i].family != family)
 			continue;
-		net_bounds(&c->nets[i], &first, &last);
-		pts[np++] = first;
-		if (last != max)
-			pts[np++] = last + 1;
+		net_bounds(&c->nets[i], &sp[ns].first, &sp[ns].last);
+		sp[ns].prefix = c->nets[i].prefix;
+		sp[ns].cls = c->nets[i].cls;
+		sp[ns].idx = i;
+		ns++;
+	}
+	/* Identical networks (adjacent after sorting, in file order) become
+	 * one: class 0 if any is, else the last line's. */
+	{
+		size_t w = 0;
+
+		qsort(sp, ns, sizeof(*sp), cmp_span);
+		for (size_t i = 0; i < ns; i++) {
+			if (w > 0 && sp[w - 1].first == sp[i].first && sp[w - 1].prefix == sp[i].prefix) {
+				if (sp[w - 1].cls != 0)
+					sp[w - 1].cls = sp[i].cls;
+				continue;
+			}
+			sp[w++] = sp[i];
+		}
+		ns = w;
+	}
+	pts[np++] = 0;
+	for (size_t i = 0; i < ns; i++) {
+		pts[np++] = sp[i].first;
+		if (sp[i].last != max)
+			pts[np++] = sp[i].last + 1;
 	}
 	qsort(pts, np, sizeof(*pts), cmp_u128);
-	r = malloc(np * sizeof(*r));
-	if (!r) {
-		free(pts);
-		ctv_err_sys(err, errno, "flattening classes");
-		return -1;
-	}
 	for (size_t i = 0; i < np; i++) {
-		u128 last;
+		u128 pt = pts[i], last = max;
 		int cls;
 
-		if (i > 0 && pts[i] == pts[i - 1])
+		if (i > 0 && pt == pts[i - 1])
 			continue;
-		cls = lookup_u128(c, family, pts[i]);
-		if (cls < 0)
-			cls = 0;
-		/* The run ends before the next distinct point. */
-		last = max;
 		for (size_t j = i + 1; j < np; j++)
-			if (pts[j] != pts[i]) {
+			if (pts[j] != pt) {
 				last = pts[j] - 1;
 				break;
 			}
-		if (nr > 0 && r[nr - 1].cls == cls) {
-			from_u128(family, last, r[nr - 1].last);
-			continue;
+		while (depth > 0 && stack[depth - 1]->last < pt)
+			zeros -= stack[--depth]->cls == 0;
+		while (next < ns && sp[next].first == pt) {
+			zeros += sp[next].cls == 0;
+			stack[depth++] = &sp[next++];
 		}
-		from_u128(family, pts[i], r[nr].first);
-		from_u128(family, last, r[nr].last);
-		r[nr].cls = (uint8_t)cls;
-		nr++;
+		cls = zeros ? 0 : depth ? stack[depth - 1]->cls : 0;
+		append_range(r, &nr, family, pt, last, cls);
 	}
+	free(sp);
 	free(pts);
+	free(stack);
 	*out = r;
 	*nout = nr;
 	return 0;
+fail:
+	free(sp);
+	free(pts);
+	free(stack);
+	free(r);
+	return -1;
 }
 
 int classes_flatten(const struct classes *c, struct classes_flat *out, struct ctv_err *err)

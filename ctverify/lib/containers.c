@@ -73,10 +73,14 @@ const struct containers_ct *containers_find(const struct containers *c, const ch
 	return NULL;
 }
 
-static const struct containers_ct *find_ifname(const struct containers *c, const char *ifname)
+/* A bridged port belongs to one container; routed containers may share
+ * a device (venet0) but not with a bridged one. */
+static const struct containers_ct *find_ifname(const struct containers *c, const char *ifname,
+					       enum containers_kind kind)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].kind == CONTAINERS_VETH && !strcmp(c->v[i].ifname, ifname))
+		if ((kind == CONTAINERS_VETH || c->v[i].kind == CONTAINERS_VETH) &&
+		    !strcmp(c->v[i].ifname, ifname))
 			return &c->v[i];
 	return NULL;
 }
@@ -199,7 +203,7 @@ static int parse_line(char *line, const char *name, unsigned lineno,
 				ctv_err_set(err, "%s:%u: '%.64s' is not an interface name", name, lineno, ifn);
 				return -1;
 			}
-			if (ct->kind == CONTAINERS_VETH && (other = find_ifname(done, ifn))) {
+			if ((other = find_ifname(done, ifn, ct->kind))) {
 				ctv_err_set(err, "%s:%u: interface %s is already container %s's (line %u)",
 					    name, lineno, ifn, other->id, other->line);
 				return -1;

@@ -8,7 +8,9 @@
  * "dev IFNAME" (an extension) names the host device the addresses are
  * routed through; without it ctnode setup asks the kernel's routing table.
  * CTID: 1 to 64 of [A-Za-z0-9._-], starting with a letter or digit.
- * Duplicate CTIDs, interfaces or addresses are refused.
+ * Duplicate CTIDs, bridged interfaces or addresses are refused; routed
+ * containers may share a device (venet0), a bridged port may not carry
+ * routed containers.
  */
 #ifndef CTV_CONTAINERS_H
 #define CTV_CONTAINERS_H
@@ -20,7 +22,7 @@
 #include "err.h"
 
 #define CONTAINERS_ID_MAX 64
-#define CONTAINERS_MAX 65536
+#define CONTAINERS_MAX 16384 /* duplicates are checked pairwise: keep it quadratic-safe */
 #define CONTAINERS_ADDRS_MAX 256 /* per container */
 
 enum containers_kind {

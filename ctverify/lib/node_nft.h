@@ -6,10 +6,11 @@
  * Layout (see docs/DESIGN.md "Node accounting"): base chains on the
  * ingress (from the container: outgoing) and egress (to the container:
  * incoming) hooks of every container's host device; per packet a fixed
- * number of map lookups: device or address -> container index, peer
- * address -> class (flattened disjoint ranges), (container . class) ->
- * named counter. Counters are named "<CTID>:<class>:<in|out>:<4|6>" so a
- * reload keeps the counts of unchanged keys.
+ * number of lookups: peer address -> jump to the class's chain (a verdict
+ * map over the flattened disjoint ranges), then container device or
+ * address -> named counter. Counters are named
+ * "<CTID>:<class>:<in|out>:<4|6>" so a reload keeps the counts of
+ * unchanged keys.
  *
  * The egress hook sees the link-layer header (14 bytes on Ethernet); each
  * incoming counter records that length and reads subtract it per packet,
@@ -46,8 +47,9 @@ struct node_plan;
 
 /* Builds the plan from parsed classes and containers: flattens classes,
  * finds the device of each routed container (its "dev", else the route
- * to its first address). Returns NULL with err on failure (a routed
- * container without route or dev, out of memory). */
+ * to its first address). The plan refers to cts, which must outlive it.
+ * Returns NULL with err on failure (a routed container without route or
+ * dev, out of memory). */
 struct node_plan *node_plan_build(const struct classes *cls, const struct containers *cts,
 				  struct ctv_err *err);
 

@@ -929,7 +929,7 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 	sqlite3_stmt *s;
 	struct store_rows rows = { NULL, 0 };
 	size_t cap = 0, period_first = 0;
-	time_t cur = 0;
+	time_t cur = 0, cur_next = 0;
 	int have = 0, rc;
 
 	out->v = NULL;
@@ -946,15 +946,17 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 		sqlite3_bind_text(s, 3, q->key, -1, SQLITE_STATIC);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		time_t t = (time_t)sqlite3_column_int64(s, 0);
-		time_t p = period_floor(t, q->by);
 		const char *key = (const char *)sqlite3_column_text(s, 2);
 		int sub = q->by_sub ? sqlite3_column_int(s, 3) : -1;
 		struct store_counts c;
 		size_t i;
 
 		column_counts(s, 4, &c);
-		if (!have || p != cur) {
-			cur = p;
+		/* Rows come in time order: the local period (mktime, slow) is
+		 * computed once per period, not once per row. */
+		if (!have || t < cur || t >= cur_next) {
+			cur = period_floor(t, q->by);
+			cur_next = period_next(cur, q->by);
 			have = 1;
 			period_first = rows.n;
 		}
@@ -968,7 +970,7 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 				break;
 			}
 			memset(&rows.v[i], 0, sizeof(rows.v[i]));
-			rows.v[i].period = p;
+			rows.v[i].period = cur;
 			copy_str(rows.v[i].key, sizeof(rows.v[i].key), (const unsigned char *)key);
 			rows.v[i].sub = sub;
 			rows.n++;

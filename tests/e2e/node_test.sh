@@ -250,6 +250,31 @@ assert_eq "$(jq '[.[] | select(.class == 3 or .ct == "104")] | length' "$OUT/r2"
 assert_ge "$(jq '[.[] | select(.ct == "101" and .class == 2) | .out_bytes] | add' "$OUT/r2")" \
 	"$(jq '[.[] | select(.ct == "101" and .class == 2) | .out_bytes] | add' "$OUT/r0")" "class 2 still has its counts"
 
+# ---- more devices than one netdev chain takes (255): chains in chunks ----
+{ cat "$CONF/containers"; for i in $(seq 1 300); do echo "$((5000 + i)) veth ctvx$i"; done; } >"$CONF/containers3"
+check "setup with 303 containers" ctnode setup --containers "$CONF/containers3"
+check "the base chains come in chunks" bash -c "ip netns exec $(lab_ns node) nft list chains netdev | grep -q 'chain from_ct_1 '"
+snap "$OUT/k0"
+check "ct101 sends with 303 containers" lab_tcp ct101 remote "$C2_4" $((port++)) 100000
+snap "$OUT/k1"
+assert_ge $(( $(get "$OUT/k1" 4 101 2 out_bytes) - $(get "$OUT/k0" 4 101 2 out_bytes) )) 100000 \
+	"counted with the devices spread over chunks"
+check "setup back to three containers" ctnode setup
+check "the extra chunk is gone" bash -c "! ip netns exec $(lab_ns node) nft list chains netdev | grep -q 'from_ct_1 '"
+
+# ---- a restarted container (its veth deleted and made again) is counted ----
+# without another setup: the hooks follow the device name (kernel 6.16+).
+lab_exec node ip link del veth101
+lab_link node veth101 ct101 eth0
+lab_exec node ip link set veth101 master br0
+lab_addr ct101 eth0 "$LAB_CT101_4/24"
+lab_route ct101 default via 198.18.10.1
+snap "$OUT/x0"
+check "the restarted ct101 sends" lab_tcp ct101 remote "$C2_4" $((port++)) 100000
+snap "$OUT/x1"
+assert_ge $(( $(get "$OUT/x1" 4 101 2 out_bytes) - $(get "$OUT/x0" 4 101 2 out_bytes) )) 100000 \
+	"a restarted container's new veth is counted without setup"
+
 # ---- teardown ------------------------------------------------------------------
 check "teardown" ctnode teardown
 check "the table is gone" bash -c "! ip netns exec $(lab_ns node) nft list tables | grep -q 'netdev ctnode'"

@@ -62,6 +62,7 @@ static struct addrinfo *resolve(const char *addr, const char *port, int udp)
 static void send_all(int fd, unsigned long long n, size_t chunk)
 {
 	static char buf[65536];
+	unsigned long sent = 0;
 
 	if (chunk > sizeof(buf))
 		chunk = sizeof(buf);
@@ -81,6 +82,9 @@ static void send_all(int fd, unsigned long long n, size_t chunk)
 			die("send");
 		}
 		n -= (unsigned long long)w;
+		/* Pace datagrams so the receiver's queue never overflows. */
+		if (chunk < 65536 && ++sent % 16 == 0)
+			usleep(500);
 	}
 }
 
@@ -125,6 +129,86 @@ static unsigned long long recv_all(int fd, const struct opts *o, int echo)
 	return got;
 }
 
+/* TCP both ways at once: sends n bytes (then half-closes) while reading to
+ * EOF, so two large transfers in opposite directions cannot deadlock. */
+static unsigned long long tcp_duplex(int fd, unsigned long long n, const struct opts *o)
+{
+	static char out[65536], in[65536];
+	unsigned long long got = 0;
+	int eof = 0, closed = 0;
+
+	memset(out, 'x', sizeof(out));
+	if (n == 0) {
+		shutdown(fd, SHUT_WR);
+		closed = 1;
+	}
+	while (!eof || !closed) {
+		struct pollfd p = { .fd = fd, .events = (short)((eof ? 0 : POLLIN) | (closed ? 0 : POLLOUT)) };
+		int pr = poll(&p, 1, (int)o->timeout_ms);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			die("poll");
+		if (pr == 0) {
+			errno = ETIMEDOUT;
+			die("tcp transfer");
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+
+			if (r < 0 && errno != EAGAIN && errno != EINTR)
+				die("recv");
+			if (r == 0)
+				eof = 1;
+			if (r > 0)
+				got += (unsigned long long)r;
+		}
+		if (!closed && (p.revents & POLLOUT)) {
+			size_t len = n < sizeof(out) ? (size_t)n : sizeof(out);
+			ssize_t w = send(fd, out, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+			if (w < 0 && errno != EAGAIN && errno != EINTR)
+				die("send");
+			if (w > 0)
+				n -= (unsigned long long)w;
+			if (n == 0) {
+				shutdown(fd, SHUT_WR);
+				closed = 1;
+			}
+		}
+	}
+	return got;
+}
+
+/* UDP request/answer: each datagram waits for its echo before the next is
+ * sent, so no queue overflows and the byte counts are exact. */
+static unsigned long long udp_lockstep(int fd, const struct opts *o)
+{
+	static char buf[65536];
+	unsigned long long left = o->send, got = 0;
+
+	memset(buf, 'x', sizeof(buf));
+	while (left > 0) {
+		size_t len = left < o->size ? (size_t)left : o->size;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (send(fd, buf, len, 0) < 0)
+			die("send");
+		left -= len;
+		if (poll(&p, 1, (int)o->timeout_ms) <= 0) {
+			errno = ETIMEDOUT;
+			die("waiting for the echo");
+		}
+		r = recv(fd, buf, sizeof(buf), 0);
+		if (r < 0)
+			die("recv");
+		got += (unsigned long long)r;
+	}
+	return got;
+}
+
 static void mark_ready(const char *path)
 {
 	int fd;
@@ -152,6 +236,11 @@ static int do_listen(const struct opts *o)
 		die("bind");
 	freeaddrinfo(ai);
 	if (o->udp) {
+		int rcvbuf = 16 << 20;
+
+		/* Root may exceed rmem_max; the lab always runs as root here. */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 		mark_ready(o->ready);
 		printf("%llu\n", recv_all(fd, o, o->echo));
 		close(fd);
@@ -170,9 +259,7 @@ static int do_listen(const struct opts *o)
 			}
 			die("accept");
 		}
-		send_all(c, o->send, 65536);
-		shutdown(c, SHUT_WR);
-		printf("%llu\n", recv_all(c, o, 0));
+		printf("%llu\n", tcp_duplex(c, o->send, o));
 		fflush(stdout);
 		close(c);
 	}
@@ -197,11 +284,17 @@ static int do_connect(const struct opts *o)
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
 		die("connect");
 	freeaddrinfo(ai);
-	send_all(fd, o->send, o->udp ? o->size : 65536);
-	if (!o->udp)
-		shutdown(fd, SHUT_WR);
-	if (!o->udp || o->expect)
-		printf("%llu\n", recv_all(fd, o, 0));
+	if (!o->udp) {
+		printf("%llu\n", tcp_duplex(fd, o->send, o));
+		close(fd);
+		return 0;
+	}
+	if (o->expect) {
+		printf("%llu\n", udp_lockstep(fd, o));
+		close(fd);
+		return 0;
+	}
+	send_all(fd, o->send, o->size);
 	close(fd);
 	return 0;
 }
