@@ -1065,6 +1065,8 @@ static void add_port_hash(struct model *m, const struct svcspec *spec, size_t st
 				}
 			}
 		}
+		/* Its size lets the kernel pick a fixed hash table sized for it. */
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, (uint32_t)port_keys(maps, nmaps));
 		r = new_rule(m, &m->chains[d]);
 		if (!r)
 			return;
