@@ -796,14 +796,39 @@ static void e_svc_match(struct model *m, struct nftnl_rule *r, const struct svc 
 	}
 }
 
+/* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified
+ * system, /sys/fs/cgroup/unified on a hybrid one. */
+static void cgroup2_root(char *root, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+
+	snprintf(root, size, "%s", NFTB_CGROUP_ROOT);
+	while (f && fgets(line, sizeof(line), f)) {
+		char mnt[2048], *sep = strstr(line, " - ");
+		char fstype[64];
+
+		/* id parent major:minor root MOUNTPOINT ... - FSTYPE ... */
+		if (!sep || sscanf(sep, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %2047s", mnt) == 1) {
+			snprintf(root, size, "%s", mnt);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 /* The cgroup v2 id and depth of path (as the kernel's socket expression
  * compares them). */
 static int cgroup_id(const char *path, uint64_t *id, uint32_t *level, struct ctv_err *err)
 {
-	char full[PATH_MAX];
+	char full[2 * PATH_MAX + 2], root[PATH_MAX];
 	struct stat st;
 
-	snprintf(full, sizeof(full), "%s/%s", NFTB_CGROUP_ROOT, path);
+	cgroup2_root(root, sizeof(root));
+	snprintf(full, sizeof(full), "%s/%s", root, path);
 	if (stat(full, &st) < 0) {
 		ctv_err_sys(err, errno, "cgroup=%s: %s", path, full);
 		return -1;
@@ -1065,6 +1090,8 @@ static void add_port_hash(struct model *m, const struct svcspec *spec, size_t st
 				}
 			}
 		}
+		/* Its size lets the kernel pick a fixed hash table sized for it. */
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, (uint32_t)port_keys(maps, nmaps));
 		r = new_rule(m, &m->chains[d]);
 		if (!r)
 			return;
