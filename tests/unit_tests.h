@@ -9,5 +9,6 @@ void set_tz(const char *tz);
 
 void add_timearg_tests(Suite *s);
 void add_period_tests(Suite *s);
+void add_ipt_tree_tests(Suite *s);
 
 #endif
