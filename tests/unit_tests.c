@@ -21,6 +21,7 @@ int main(void)
 
 	add_timearg_tests(s);
 	add_period_tests(s);
+	add_svcspec_tests(s);
 	add_ipt_tree_tests(s);
 
 	sr = srunner_create(s);
