@@ -267,11 +267,18 @@ static unsigned char *make_key(struct builder *b, const struct cand *c, size_t n
 {
 	unsigned char *k;
 
+	int ports = 0;
+
+	/* Subtrees that test no port need no protocol and are shared by the
+	 * protocol branches. */
+	for (size_t i = 0; i < n && !ports; i++)
+		ports = (c[i].allmask & ((1u << IPTTREE_LPORT) | (1u << IPTTREE_RPORT))) !=
+			((1u << IPTTREE_LPORT) | (1u << IPTTREE_RPORT));
 	*len = 1 + n * sizeof(*c);
 	k = malloc(*len);
 	if (!k)
 		return NULL;
-	k[0] = b->proto;
+	k[0] = ports ? b->proto : 0;
 	memcpy(k + 1, c, n * sizeof(*c));
 	return k;
 }
