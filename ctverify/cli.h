@@ -8,6 +8,8 @@
 #ifndef CTV_CLI_H
 #define CTV_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "err.h"
@@ -53,4 +55,6 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, time_t *out)
 int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
 		 unsigned long min, unsigned long max, unsigned long *out);
 
+/* bytes for people: "512 B", "1.5 KiB", "20.0 GiB" (1024-based). */
+const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size);
 #endif

@@ -5,8 +5,14 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const struct cli_cmd commands[] = {
+	{ "rules install", "install per-service accounting rules from *.rules files", cmd_rules_install },
+	{ "rules remove", "remove ctverify's accounting rules (and nothing else)", cmd_rules_remove },
+	{ "rules show", "show live per-service counters (local, services, other)", cmd_rules_show },
+	{ "rules check", "check that the installed rules still match the saved spec", cmd_rules_check },
+	{ "quick", "zero-setup estimate from existing INPUT/OUTPUT counters and uptime", cmd_quick },
 	{ NULL, NULL, NULL },
 };
 

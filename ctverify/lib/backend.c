@@ -56,3 +56,18 @@ const struct backend *backend_find(const char *name, struct ctv_err *err)
 	ctv_err_set(err, "unknown backend '%s' (expected auto, nft or iptables)", name);
 	return NULL;
 }
+
+const struct backend *backend_choose(const char *name, const char *saved, struct ctv_err *err)
+{
+	if (name && strcmp(name, "auto"))
+		return backend_find(name, err);
+	if (saved && *saved)
+		return backend_find(saved, err);
+	for (size_t i = 0; backend_list[i]; i++) {
+		const struct backend *b = backend_list[i];
+
+		if (strcmp(b->name, "nft") && b->in_use && b->in_use(NULL) > 0)
+			return b;
+	}
+	return &backend_nft;
+}

@@ -77,6 +77,12 @@ void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec);
  * err when there is none or it is not built into this program. */
 const struct backend *backend_find(const char *name, struct ctv_err *err);
 
+/* The backend to use: name if it is not "auto" (or NULL); else saved,
+ * the backend the saved state says holds our rules (may be NULL); else the
+ * first non-nft backend whose firewall is already in use (legacy iptables
+ * with rules); else nft. NULL with err when the named one is absent. */
+const struct backend *backend_choose(const char *name, const char *saved, struct ctv_err *err);
+
 /* The backends built into this program, NULL-terminated, in the order
  * "auto" probes them. */
 extern const struct backend *const backend_list[];

@@ -254,6 +254,7 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 	}
 	while (st.acked < b->n) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
+		int left;
 
 		if (n < 0) {
 			if (st.error)
@@ -261,7 +262,11 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 			ctv_err_sys(err, errno, "netlink: waiting for the kernel's answer");
 			return -1;
 		}
-		mnl_cb_run(rbuf, (size_t)n, 0, nl->portid, ack_cb, &st);
+		/* Acks are control messages, which mnl_cb_run() keeps to itself. */
+		left = (int)n;
+		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left))
+			ack_cb(h, &st);
 	}
 	if (st.error) {
 		size_t i = st.error_seq - b->seq0;
@@ -522,6 +527,7 @@ static void e_lookup(struct model *m, struct nftnl_rule *r, const char *set, uin
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0); /* as dumps show it */
 		if (m->with_ids)
 			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, id);
 	}
@@ -636,9 +642,9 @@ static struct nftnl_rule *new_rule(struct model *m, struct model_chain *c)
 }
 
 /* An interval set (or map to counters of direction d when counter_dir >=
- * 0) holding the intervals, encoded the way nftables' interval sets
- * expect: a start element, and an end element at hi+1 unless the next
- * interval starts there. */
+ * 0) holding the intervals, encoded the way nft(8) encodes them: an end
+ * element at 0, then per interval a start element and an end element at
+ * hi+1 (also where the next interval starts there). */
 static struct nftnl_set *new_set(struct model *m, const char *name, size_t width,
 				 const struct svcplan_iv *iv, size_t n,
 				 const struct svcspec *spec, int counter_dir)
@@ -663,12 +669,23 @@ static struct nftnl_set *new_set(struct model *m, const char *name, size_t width
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, (uint32_t)width);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, type);
 	if (counter_dir >= 0) {
-		flags |= NFT_SET_MAP | NFT_SET_OBJECT;
+		flags |= NFT_SET_OBJECT; /* not MAP: the kernel wants one of the two */
 		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	}
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 	if (m->with_ids)
 		nftnl_set_set_u32(s, NFTNL_SET_ID, ++m->set_id);
+	/* Like nft(8): an end element at 0 opens the key space with a gap. */
+	if (n && memcmp(iv[0].lo, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", width)) {
+		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+		static const uint8_t zero[16];
+
+		if (!e)
+			goto fail;
+		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, zero, (uint32_t)width);
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+		nftnl_set_elem_add(s, e);
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct nftnl_set_elem *e = nftnl_set_elem_alloc();
 		uint8_t next[16];
@@ -691,7 +708,7 @@ static struct nftnl_set *new_set(struct model *m, const char *name, size_t width
 				wrap = 0;
 				break;
 			}
-		if (wrap || (i + 1 < n && !memcmp(iv[i + 1].lo, next, width)))
+		if (wrap)
 			continue;
 		e = nftnl_set_elem_alloc();
 		if (!e)

@@ -1,0 +1,11 @@
+/* commands.h - the ctverify subcommands registered in main.c. */
+#ifndef CTV_COMMANDS_H
+#define CTV_COMMANDS_H
+
+int cmd_rules_install(int argc, char **argv);
+int cmd_rules_remove(int argc, char **argv);
+int cmd_rules_show(int argc, char **argv);
+int cmd_rules_check(int argc, char **argv);
+int cmd_quick(int argc, char **argv);
+
+#endif
