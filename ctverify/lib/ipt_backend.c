@@ -67,6 +67,7 @@ struct fam {
 	int (*flush)(const char *, struct xtc_handle *);
 	int (*create)(const char *, struct xtc_handle *);
 	int (*delete_chain)(const char *, struct xtc_handle *);
+	int (*set_policy)(const char *, const char *, struct xt_counters *, struct xtc_handle *);
 	int (*commit)(struct xtc_handle *);
 	const char *(*strerror)(int);
 };
@@ -94,6 +95,12 @@ static int r4_delete_num(const char *c, unsigned n, struct xtc_handle *h)
 static int r4_flush(const char *c, struct xtc_handle *h) { LABEL(l, c); return iptc_flush_entries(l, h); }
 static int r4_create(const char *c, struct xtc_handle *h) { LABEL(l, c); return iptc_create_chain(l, h); }
 static int r4_delete(const char *c, struct xtc_handle *h) { LABEL(l, c); return iptc_delete_chain(l, h); }
+static int r4_set_policy(const char *c, const char *p, struct xt_counters *n, struct xtc_handle *h)
+{
+	LABEL(l, c);
+	LABEL(v, p);
+	return iptc_set_policy(l, v, n, h);
+}
 
 static const void *r6_first(const char *c, struct xtc_handle *h) { return ip6tc_first_rule(c, h); }
 static const void *r6_next(const void *p, struct xtc_handle *h) { return ip6tc_next_rule(p, h); }
@@ -116,16 +123,22 @@ static int r6_delete_num(const char *c, unsigned n, struct xtc_handle *h)
 static int r6_flush(const char *c, struct xtc_handle *h) { LABEL(l, c); return ip6tc_flush_entries(l, h); }
 static int r6_create(const char *c, struct xtc_handle *h) { LABEL(l, c); return ip6tc_create_chain(l, h); }
 static int r6_delete(const char *c, struct xtc_handle *h) { LABEL(l, c); return ip6tc_delete_chain(l, h); }
+static int r6_set_policy(const char *c, const char *p, struct xt_counters *n, struct xtc_handle *h)
+{
+	LABEL(l, c);
+	LABEL(v, p);
+	return ip6tc_set_policy(l, v, n, h);
+}
 
 static const struct fam fams[2] = {
 	{ AF_INET, "IPv4", "/proc/net/ip_tables_names", sizeof(struct ipt_ip),
 	  iptc_init, iptc_free, iptc_is_chain, iptc_builtin, iptc_first_chain, iptc_next_chain,
 	  r4_first, r4_next, r4_target, iptc_get_policy, r4_insert, r4_append, r4_delete_num,
-	  r4_flush, r4_create, r4_delete, iptc_commit, iptc_strerror },
+	  r4_flush, r4_create, r4_delete, r4_set_policy, iptc_commit, iptc_strerror },
 	{ AF_INET6, "IPv6", "/proc/net/ip6_tables_names", sizeof(struct ip6t_ip6),
 	  ip6tc_init, ip6tc_free, ip6tc_is_chain, ip6tc_builtin, ip6tc_first_chain, ip6tc_next_chain,
 	  r6_first, r6_next, r6_target, ip6tc_get_policy, r6_insert, r6_append, r6_delete_num,
-	  r6_flush, r6_create, r6_delete, ip6tc_commit, ip6tc_strerror },
+	  r6_flush, r6_create, r6_delete, r6_set_policy, ip6tc_commit, ip6tc_strerror },
 };
 
 static const struct xt_counters *e_counters(const struct fam *f, const void *e)
@@ -188,6 +201,32 @@ static struct xtc_handle *open_table(const struct fam *f, const char *table, str
 		ctv_err_set(err, "cannot read the legacy iptables table %s (%s): %s",
 			    table, f->label, f->strerror(errno));
 	return h;
+}
+
+/* Commits h. libiptc 1.8.9 on this kernel line hands the built-in chains'
+ * policy counters back as zero after any replace (iptables-legacy -A does
+ * the same), so they are set explicitly to what they were when h was read:
+ * only packets counted in the few milliseconds under the lock are lost,
+ * instead of the whole history of a rule set that is not ours. */
+static int commit_keeping_policies(const struct fam *f, struct xtc_handle *h)
+{
+	for (size_t i = 0; i < 5; i++) {
+		static const char *const chains[] = { "PREROUTING", "INPUT", "FORWARD", "OUTPUT",
+						      "POSTROUTING" };
+		struct xt_counters cnt;
+		const char *pol;
+		char policy[32];
+
+		if (!f->is_chain(chains[i], h) || !f->builtin(chains[i], h))
+			continue;
+		pol = f->get_policy(chains[i], &cnt, h);
+		if (!pol)
+			continue;
+		snprintf(policy, sizeof(policy), "%s", pol);
+		if (!f->set_policy(chains[i], policy, &cnt, h))
+			return 0;
+	}
+	return f->commit(h);
 }
 
 /* ---- what we install: an image of chains and entries ------------------- */
@@ -795,7 +834,7 @@ static void rollback(const struct fam *f, const struct saved *s, const struct im
 	(void)img;
 	if (h && save_ours(f, h, &now, &e2) == 0) {
 		if (remove_ours(f, h, &now, &e2) == 0 && restore_saved(f, h, s, &e2) == 0 &&
-		    f->commit(h)) {
+		    commit_keeping_policies(f, h)) {
 			saved_free(&now);
 			f->free(h);
 			return;
@@ -830,7 +869,7 @@ static int ipt_install(const struct svcspec *spec, struct ctv_err *err)
 	for (int i = 0; i < 2; i++) {
 		if (st[i].skip)
 			continue;
-		if (!st[i].f->commit(st[i].h)) {
+		if (!commit_keeping_policies(st[i].f, st[i].h)) {
 			commit_fail(st[i].f, err);
 			if (committed >= 0)
 				rollback(st[committed].f, &st[committed].s, &st[committed].img, err);
@@ -868,7 +907,7 @@ static int ipt_remove(struct ctv_err *err)
 			continue;
 		if (remove_ours(st[i].f, st[i].h, &st[i].s, err) < 0)
 			goto out;
-		if (!st[i].f->commit(st[i].h)) {
+		if (!commit_keeping_policies(st[i].f, st[i].h)) {
 			commit_fail(st[i].f, err);
 			goto out;
 		}
