@@ -161,8 +161,10 @@ int cmd_rules_install(int argc, char **argv)
 	svcspec_init(&spec);
 	rc = load_spec(cmd, files, nfiles, &spec);
 	free(files);
-	if (rc)
+	if (rc) {
+		svcspec_free(&spec);
 		return rc;
+	}
 	if (saved_backend(saved, sizeof(saved), NULL) < 0)
 		saved[0] = '\0';
 	rc = choose(cmd, bopt, saved, &b);

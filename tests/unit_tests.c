@@ -22,6 +22,8 @@ int main(void)
 	add_timearg_tests(s);
 	add_period_tests(s);
 	add_svcspec_tests(s);
+	add_svcplan_tests(s);
+	add_rulestate_tests(s);
 	add_ipt_tree_tests(s);
 
 	sr = srunner_create(s);

@@ -10,6 +10,8 @@ void set_tz(const char *tz);
 void add_timearg_tests(Suite *s);
 void add_period_tests(Suite *s);
 void add_svcspec_tests(Suite *s);
+void add_svcplan_tests(Suite *s);
+void add_rulestate_tests(Suite *s);
 void add_ipt_tree_tests(Suite *s);
 
 #endif

@@ -135,6 +135,7 @@ struct batch {
 	uint32_t seq0;
 	char **what; /* per message, for error messages */
 	size_t n;
+	size_t last; /* offset of the last message */
 	int failed;
 };
 
@@ -178,8 +179,8 @@ static struct nlmsghdr *batch_msg(struct batch *b, struct nl *nl, uint16_t type,
 	if (b->n == 0)
 		b->seq0 = nl->seq;
 	b->n++;
-	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFTB_FAMILY, flags | NLM_F_ACK,
-				    nl->seq++);
+	b->last = b->len;
+	nlh = nftnl_nlmsg_build_hdr(b->buf + b->len, type, NFTB_FAMILY, flags, nl->seq++);
 	return nlh;
 fail:
 	b->failed = 1;
@@ -191,27 +192,28 @@ static void batch_done(struct batch *b, struct nlmsghdr *nlh)
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
+/* The kernel processes the whole batch and then reports every failed
+ * message, and acks the last one (the only one asking): that ack, or an
+ * error about the batch itself, is the end of the answer. */
 struct ack_state {
-	struct batch *b;
-	size_t acked;
+	uint32_t begin_seq, last_seq;
+	int done;
 	int error;
 	uint32_t error_seq;
 };
 
-static int ack_cb(const struct nlmsghdr *nlh, void *data)
+static void ack_cb(const struct nlmsghdr *nlh, struct ack_state *st)
 {
-	struct ack_state *st = data;
-
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
-		st->acked++;
 		if (e->error && !st->error) {
 			st->error = -e->error;
 			st->error_seq = nlh->nlmsg_seq;
 		}
+		if (nlh->nlmsg_seq == st->last_seq || nlh->nlmsg_seq == st->begin_seq)
+			st->done = 1;
 	}
-	return MNL_CB_OK;
 }
 
 /* Sends the batch (begin, messages, end) and waits for every ack. */
@@ -219,7 +221,7 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 {
 	char begin[NLMSG_HDRLEN + 64], end[NLMSG_HDRLEN + 64], rbuf[NL_DUMP_SIZE];
 	struct nlmsghdr *bh, *eh;
-	struct ack_state st = { .b = b };
+	struct ack_state st = { 0 };
 	struct iovec iov[3];
 	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
 	struct msghdr msg = { .msg_name = &snl, .msg_namelen = sizeof(snl), .msg_iov = iov, .msg_iovlen = 3 };
@@ -234,6 +236,9 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 	}
 	if (b->n == 0)
 		return 0;
+	((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
+	st.last_seq = b->seq0 + (uint32_t)(b->n - 1);
+	st.begin_seq = nl->seq;
 	bh = nftnl_batch_begin(begin, nl->seq++);
 	eh = nftnl_batch_end(end, nl->seq++);
 	iov[0].iov_base = bh;
@@ -245,14 +250,12 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 	size = (int)(b->len + 4096 > INT_MAX / 2 ? INT_MAX / 2 : b->len + 4096);
 	/* One transaction needs the whole batch in one message. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size));
-	size = (int)(b->n * 64 + 65536);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (sendmsg(fd, &msg, 0) < 0) {
 		ctv_err_sys(err, errno, "netlink: sending %zu changes (%zu bytes)", b->n, b->len);
 		return -1;
 	}
-	while (st.acked < b->n) {
+	while (!st.done) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
 		int left;
 
@@ -1193,6 +1196,25 @@ static void put_teardown(struct batch *b, struct nl *nl, const struct present *p
 {
 	char what[128];
 
+	/* Flush every chain before deleting any: a jump between two chains
+	 * of our table would otherwise keep one busy. */
+	for (size_t i = 0; i < p->chains.n; i++) {
+		struct nftnl_rule *r = nftnl_rule_alloc();
+		struct nlmsghdr *nlh;
+
+		snprintf(what, sizeof(what), "flushing our chain %s", p->chains.v[i]);
+		nlh = r ? batch_msg(b, nl, NFT_MSG_DELRULE, 0, 512, what) : NULL;
+		if (!nlh) {
+			nftnl_rule_free(r);
+			b->failed = 1;
+			return;
+		}
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, NFTB_TABLE);
+		nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, p->chains.v[i]);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		nftnl_rule_free(r);
+		batch_done(b, nlh);
+	}
 	for (size_t i = 0; i < p->chains.n; i++) {
 		snprintf(what, sizeof(what), "deleting our chain %s", p->chains.v[i]);
 		put_named(b, nl, NFT_MSG_DELCHAIN, 'c', p->chains.v[i], what);
