@@ -1059,23 +1059,47 @@ static void text_add(struct text *t, const char *fmt, ...)
 	t->s[t->len] = '\0';
 }
 
+/* The matches of an entry compared one by one: the kernel hands back only
+ * the used part of each match's name (the rest of the buffer is whatever
+ * libiptc's memory held), so names are compared as strings and the data
+ * as bytes. */
+static int same_matches(const struct fam *f, const void *have, const void *want)
+{
+	size_t hdr = iptent_header_size(f->family);
+	size_t ho = hdr, wo = hdr, hend = e_target_offset(f, have), wend = e_target_offset(f, want);
+
+	while (ho < hend && wo < wend) {
+		const struct xt_entry_match *hm = (const void *)((const unsigned char *)have + ho);
+		const struct xt_entry_match *wm = (const void *)((const unsigned char *)want + wo);
+
+		if (hm->u.match_size != wm->u.match_size || hm->u.match_size < sizeof(*hm) ||
+		    strncmp(hm->u.user.name, wm->u.user.name, sizeof(hm->u.user.name)) ||
+		    hm->u.user.revision != wm->u.user.revision ||
+		    memcmp(hm->data, wm->data, hm->u.match_size - sizeof(*hm)))
+			return 0;
+		ho += hm->u.match_size;
+		wo += wm->u.match_size;
+	}
+	return ho == hend && wo == wend;
+}
+
 static int same_rule(const struct fam *f, struct xtc_handle *h, const void *have,
 		     const struct iptent *want)
 {
 	const struct xt_entry_target *wt = e_target(f, want->buf);
 	const struct xt_entry_target *ht = e_target(f, have);
-	size_t hdr = iptent_header_size(f->family);
 	const char *tname = f->get_target(have, h);
 
 	if (memcmp(have, want->buf, f->ip_size) ||
 	    e_target_offset(f, have) != e_target_offset(f, want->buf) ||
 	    e_next_offset(f, have) != e_next_offset(f, want->buf) ||
-	    memcmp((const unsigned char *)have + hdr, want->buf + hdr, e_target_offset(f, have) - hdr))
+	    !same_matches(f, have, want->buf))
 		return 0;
 	if (!tname || strcmp(tname, wt->u.user.name))
 		return 0;
 	if (!strcmp(wt->u.user.name, "CONNMARK"))
 		return ht->u.target_size == wt->u.target_size &&
+		       ht->u.user.revision == wt->u.user.revision &&
 		       !memcmp(ht->data, wt->data, wt->u.target_size - sizeof(*wt));
 	return 1;
 }

@@ -76,7 +76,18 @@ COMMIT
 EOF
 
 # Install and remove leave the foreign rule set byte-identical (nothing
-# sends in between, so even the policy counters stay).
+# sends in between, so even the policy counters stay). The neighbours'
+# IGMP/MLD reports after the links came up must be over first.
+settle() {
+	local i last=-1 now
+	for i in $(seq 1 20); do
+		now=$(( $(lab_link_stat ct101 eth0 rx packets) + $(lab_link_stat ct101 eth0 tx packets) ))
+		[ "$now" = "$last" ] && return 0
+		last=$now
+		sleep 1
+	done
+}
+settle
 before=$(saved_all)
 check "install with --backend iptables" ctv rules install --backend iptables -f "$RULES"
 check "rules check right after install" ctv rules check
