@@ -243,6 +243,29 @@ case $out in *"IPv4: the jump from mangle PREROUTING to CTV-IN is gone"*) ok "it
 check "reinstall after a flush" ctv rules install -f "$RULES"
 check "rules check after reinstall" ctv rules check
 
+# All or nothing across families: when the IPv6 commit fails after the
+# IPv4 one went in, IPv4 is put back as it was (with its counters). The
+# failure is made with a preloaded ip6tc_commit that refuses.
+shim=$LAB_TMP/fail6.so
+if printf '#include <errno.h>\nint ip6tc_commit(void *h);\nint ip6tc_commit(void *h) { (void)h; errno = EPERM; return 0; }\n' |
+	${CC:-cc} -shared -fPIC -x c -o "$shim" - 2>/dev/null; then
+	pre=$shim
+	asan=$(ldd "$CTVERIFY" | awk '/libasan/ {print $3}')
+	[ -n "$asan" ] && pre="$asan $shim"
+	v4before=$(lab_ipt_save ct101 | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g')
+	web_before=$(val "$(show)" web in_bytes)
+	out=$(lab_exec ct101 env LD_PRELOAD="$pre" "$CTVERIFY" rules install -f "$LAB_TMP/more.rules" 2>&1); rc=$?
+	assert_eq "$rc" 1 "an install whose IPv6 commit fails exits 1"
+	case $out in *"IPv6 rules"*) ok "it names the family that failed";; *) fail "install said: $out";; esac
+	v4after=$(lab_ipt_save ct101 | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//g')
+	if [ "$v4before" = "$v4after" ]; then ok "IPv4 was put back exactly as it was"
+	else fail "IPv4 rules changed by a failed install:"; diff <(echo "$v4before") <(echo "$v4after") >&2 | head -20; fi
+	check "rules check after the failed install" ctv rules check
+	assert_ge "$(val "$(show)" web in_bytes)" "$web_before" "the failed install kept the counters"
+else
+	ok "no C compiler: the IPv6 failure injection is skipped"
+fi
+
 check "rules remove at the end" ctv rules remove
 { lab_ipt_save ct101; lab_ip6t_save ct101; } | grep -q 'CTV-' && fail "chains of ours are left" || ok "remove leaves no chain of ours"
 out=$(ctv rules check 2>&1); rc=$?
