@@ -23,6 +23,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -936,71 +937,128 @@ static int counters_slot(struct ctv_counters *out, size_t b)
 	return 0;
 }
 
+/* A copy of a table's entries as the kernel holds them, in one
+ * getsockopt: no libiptc cache to build (that costs as much as
+ * iptables-save for 1,000 services), so a snapshot is one copy and one
+ * walk. Returns the buffer (entries start at *start, *size bytes), or NULL
+ * with err set. */
+static unsigned char *raw_entries(const struct fam *f, const char *table, size_t *start,
+				  size_t *size, struct ctv_err *err)
+{
+	int v6 = f->family == AF_INET6;
+	int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+	int fd = socket(f->family, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	unsigned char *buf = NULL;
+
+	_Static_assert(sizeof(struct ipt_getinfo) == sizeof(struct ip6t_getinfo),
+		       "one getinfo layout for both families");
+	if (fd < 0) {
+		ctv_err_sys(err, errno, "cannot open a raw %s socket to read x_tables", f->label);
+		return NULL;
+	}
+	/* The table may change between the two calls (EAGAIN): ask again. */
+	for (int tries = 0; tries < 5; tries++) {
+		struct ipt_getinfo info;
+		socklen_t len = sizeof(info);
+		size_t hdr = v6 ? offsetof(struct ip6t_get_entries, entrytable)
+				: offsetof(struct ipt_get_entries, entrytable);
+
+		memset(&info, 0, sizeof(info));
+		snprintf(info.name, sizeof(info.name), "%s", table);
+		if (getsockopt(fd, level, v6 ? IP6T_SO_GET_INFO : IPT_SO_GET_INFO, &info, &len) < 0)
+			break;
+		buf = calloc(1, hdr + info.size);
+		if (!buf)
+			break;
+		/* ipt_get_entries and ip6t_get_entries: name, then size. */
+		snprintf((char *)buf, XT_TABLE_MAXNAMELEN, "%s", table);
+		memcpy(buf + XT_TABLE_MAXNAMELEN, &info.size, sizeof(info.size));
+		len = (socklen_t)(hdr + info.size);
+		if (getsockopt(fd, level, v6 ? IP6T_SO_GET_ENTRIES : IPT_SO_GET_ENTRIES, buf, &len) == 0) {
+			close(fd);
+			*start = hdr;
+			*size = info.size;
+			return buf;
+		}
+		free(buf);
+		buf = NULL;
+		if (errno != EAGAIN)
+			break;
+	}
+	ctv_err_sys(err, errno, "cannot read the legacy iptables table %s (%s)", table, f->label);
+	close(fd);
+	return NULL;
+}
+
+/* Adds the counting rules found in one family's mangle table to out. */
+static int read_family(const struct fam *f, struct ctv_counters *out, int *found,
+		       struct ctv_err *err)
+{
+	size_t start, size, off, rule = 0;
+	unsigned char *buf = raw_entries(f, IPTB_TABLE, &start, &size, err);
+	const char *chain = "";
+
+	if (!buf)
+		return -1;
+	/* A user chain starts with an ERROR entry carrying its name; the
+	 * first rule after it is the counting rule of a CTV-C chain. */
+	for (off = 0; off + iptent_header_size(f->family) <= size; ) {
+		const unsigned char *e = buf + start + off;
+		const struct xt_entry_target *t = e_target(f, e);
+		size_t next = e_next_offset(f, e);
+
+		if (next < iptent_header_size(f->family) || off + next > size)
+			break;
+		if (!strcmp(t->u.user.name, XT_ERROR_TARGET)) {
+			chain = ((const struct xt_error_target *)(const void *)t)->errorname;
+			rule = 0;
+		} else if (rule++ == 0 && !strncmp(chain, IPTB_PREFIX "C", strlen(IPTB_PREFIX) + 1)) {
+			const char *n = chain + strlen(IPTB_PREFIX) + 1, *cm;
+			char *end;
+			unsigned long b = strtoul(n + 1, &end, 10);
+			size_t csize;
+			struct ctv_counter *c;
+
+			if ((n[0] == 'I' || n[0] == 'O') && !*end && b <= 2 * SVC_MAX &&
+			    (cm = iptent_find_match(f->family, e, "comment", &csize)) &&
+			    !strncmp(cm, IPTB_COMMENT, strlen(IPTB_COMMENT))) {
+				if (counters_slot(out, b) < 0) {
+					free(buf);
+					ctv_err_sys(err, ENOMEM, "reading the counters");
+					return -1;
+				}
+				c = &out->c[b];
+				if (!c->name[0])
+					snprintf(c->name, sizeof(c->name), "%.*s", (int)SVC_NAME_MAX,
+						 cm + strlen(IPTB_COMMENT));
+				if (n[0] == 'I') {
+					c->in_bytes += e_counters(f, e)->bcnt;
+					c->in_packets += e_counters(f, e)->pcnt;
+				} else {
+					c->out_bytes += e_counters(f, e)->bcnt;
+					c->out_packets += e_counters(f, e)->pcnt;
+				}
+				*found = 1;
+			}
+		}
+		off += next;
+	}
+	free(buf);
+	return 0;
+}
+
 static int ipt_read(struct ctv_counters *out, struct ctv_err *err)
 {
 	int found = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (int i = 0; i < 2; i++) {
-		const struct fam *f = &fams[i];
-		struct xtc_handle *h;
-		const char *name;
-		char **names = NULL;
-		size_t nn = 0;
-
-		if (!table_exists(f, IPTB_TABLE))
+		if (!table_exists(&fams[i], IPTB_TABLE))
 			continue;
-		if (!(h = open_table(f, IPTB_TABLE, err)))
-			goto fail;
-		for (name = f->first_chain(h); name; name = f->next_chain(h)) {
-			char **v;
-
-			if (strncmp(name, IPTB_PREFIX "C", strlen(IPTB_PREFIX) + 1))
-				continue;
-			v = realloc(names, (nn + 1) * sizeof(*v));
-			if (!v || !(v[nn] = strdup(name))) {
-				free(v ? v : names);
-				f->free(h);
-				ctv_err_sys(err, ENOMEM, "reading the counters");
-				goto fail;
-			}
-			names = v;
-			nn++;
+		if (read_family(&fams[i], out, &found, err) < 0) {
+			ctv_counters_free(out);
+			return -1;
 		}
-		for (size_t k = 0; k < nn; k++) {
-			const char *n = names[k] + strlen(IPTB_PREFIX) + 1;
-			const void *e = f->first_rule(names[k], h);
-			const char *cm;
-			char *end;
-			unsigned long b = strtoul(n + 1, &end, 10);
-			size_t size;
-			struct ctv_counter *c;
-
-			if ((n[0] != 'I' && n[0] != 'O') || *end || !e ||
-			    !(cm = iptent_find_match(f->family, e, "comment", &size)) ||
-			    strncmp(cm, IPTB_COMMENT, strlen(IPTB_COMMENT)) || b > 2 * SVC_MAX)
-				continue;
-			if (counters_slot(out, b) < 0) {
-				ctv_err_sys(err, ENOMEM, "reading the counters");
-				break;
-			}
-			c = &out->c[b];
-			if (!c->name[0])
-				snprintf(c->name, sizeof(c->name), "%.*s", (int)SVC_NAME_MAX,
-					 cm + strlen(IPTB_COMMENT));
-			if (n[0] == 'I') {
-				c->in_bytes += e_counters(f, e)->bcnt;
-				c->in_packets += e_counters(f, e)->pcnt;
-			} else {
-				c->out_bytes += e_counters(f, e)->bcnt;
-				c->out_packets += e_counters(f, e)->pcnt;
-			}
-			found = 1;
-		}
-		for (size_t k = 0; k < nn; k++)
-			free(names[k]);
-		free(names);
-		f->free(h);
 	}
 	if (!found) {
 		ctv_counters_free(out);
@@ -1018,9 +1076,6 @@ static int ipt_read(struct ctv_counters *out, struct ctv_err *err)
 		out->n = m;
 	}
 	return 0;
-fail:
-	ctv_counters_free(out);
-	return -1;
 }
 
 /* ---- check ------------------------------------------------------------ */
