@@ -262,8 +262,44 @@ if printf '#include <errno.h>\nint ip6tc_commit(void *h);\nint ip6tc_commit(void
 	else fail "IPv4 rules changed by a failed install:"; diff <(echo "$v4before") <(echo "$v4after") >&2 | head -20; fi
 	check "rules check after the failed install" ctv rules check
 	assert_ge "$(val "$(show)" web in_bytes)" "$web_before" "the failed install kept the counters"
+
+	# A kernel without the owner match (made with a preloaded getsockopt
+	# that does not know it): a sentence naming what is missing, and
+	# nothing changed.
+	shim2=$LAB_TMP/noowner.so
+	cat >"$LAB_TMP/noowner.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+int getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	int (*real)(int, int, int, void *, socklen_t *) =
+		(int (*)(int, int, int, void *, socklen_t *))dlsym(RTLD_NEXT, "getsockopt");
+
+	if (level == IPPROTO_IP && name == IPT_SO_GET_REVISION_MATCH &&
+	    !strcmp(((struct xt_get_revision *)val)->name, "owner")) {
+		errno = ENOENT;
+		return -1;
+	}
+	return real(fd, level, name, val, len);
+}
+EOF
+	if ${CC:-cc} -shared -fPIC -o "$shim2" "$LAB_TMP/noowner.c" -ldl 2>/dev/null; then
+		pre=$shim2
+		[ -n "$asan" ] && pre="$asan $shim2"
+		all_before=$(saved_all | sed 's/\[[0-9]*:[0-9]*\]//g')
+		out=$(lab_exec ct101 env LD_PRELOAD="$pre" "$CTVERIFY" rules install -f "$LAB_TMP/more.rules" 2>&1); rc=$?
+		assert_eq "$rc" 1 "an install needing a match the kernel lacks exits 1"
+		case $out in *"the kernel has no IPv4 iptables match 'owner'"*"user= and group= services"*) ok "it names the missing match and what needs it";;
+			*) fail "install said: $out";; esac
+		all_after=$(saved_all | sed 's/\[[0-9]*:[0-9]*\]//g')
+		[ "$all_before" = "$all_after" ] && ok "nothing changed" || fail "a refused install changed rules"
+	fi
 else
-	ok "no C compiler: the IPv6 failure injection is skipped"
+	ok "no C compiler: the failure injections are skipped"
 fi
 
 check "rules remove at the end" ctv rules remove
