@@ -2,7 +2,7 @@
 # rules_nft_bench.sh - what 1,000 services in the nft backend cost on the
 # packet path, as a ratio to no rules, measured in one run.
 #
-#   bench/rules_nft_bench.sh [BUILDDIR] [PACKETS] [ROUNDS]
+#   bench/rules_nft_bench.sh [BUILDDIR] [PACKETS] [ROUNDS] [RULES]
 #
 # Two lab namespaces (a, b) joined by a veth pair; a sends PACKETS UDP
 # datagrams with an 18-byte payload (46-byte IPv4 packets, 64 bytes on the
@@ -10,7 +10,9 @@
 # datagrams delivered to b's socket per second of sending. Rounds alternate
 # "no rules" and "1,000 services installed in both namespaces" (a counts
 # them on the way out, b on the way in) so that drift of the shared machine
-# hits both alike; the ratio is of the medians. Needs root; touches nothing
+# hits both alike; the ratio is the median of the per-round ratios. RULES
+# replaces the generated 1,000 services (e.g. an empty file measures the
+# cost of the hooks alone). Needs root; touches nothing
 # outside its namespaces.
 set -eu
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,12 +36,12 @@ lab_addr b eth0 198.18.50.2/24
 
 # 1,000 services: the per-port profile of a big host, TCP and UDP, plus the
 # port the traffic goes to as the last one.
-RULES=$LAB_TMP/1000.rules
-for i in $(seq 1 999); do
+RULES=${4:-$LAB_TMP/1000.rules}
+[ -n "${4:-}" ] || for i in $(seq 1 999); do
 	if [ $((i % 2)) = 0 ]; then p=tcp; else p=udp; fi
 	echo "service s$i proto=$p lport=$((20000 + i * 3))"
 done >"$RULES"
-echo "service target proto=udp lport=9999" >>"$RULES"
+[ -n "${4:-}" ] || echo "service target proto=udp lport=9999" >>"$RULES"
 
 run() { # -> datagrams per second delivered
 	local ready=$LAB_TMP/ready.$RANDOM t0 t1 got
@@ -68,21 +70,23 @@ rules() { # install|remove
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 run >/dev/null # warm up
-base=() with=()
+base=() with=() ratio=()
 for r in $(seq 1 "$ROUNDS"); do
 	base+=("$(run)")
 	rules install
 	with+=("$(run)")
 	rules remove
+	ratio+=("$(awk -v b="${base[-1]}" -v w="${with[-1]}" 'BEGIN { printf "%.3f", w / b }')")
 done
 # The rules counted what they saw (a sanity check that they were there).
 rules install
 run >/dev/null
 seen=$(CTVERIFY_STATEDIR=$LAB_TMP/state-b lab_exec b "$CTVERIFY" rules show --format json |
-	jq -r '.[] | select(.name == "target") | .in_packets')
+	jq -r '[.[] | .in_packets] | add')
 b=$(printf '%s\n' "${base[@]}" | median)
 w=$(printf '%s\n' "${with[@]}" | median)
 echo "no rules:        ${base[*]} datagrams/s (median $b)"
-echo "1,000 services:  ${with[*]} datagrams/s (median $w)"
-echo "target bucket counted $seen packets in the last run"
-awk -v b="$b" -v w="$w" 'BEGIN { printf "ratio: %.3f\n", w / b }'
+echo "with rules:      ${with[*]} datagrams/s (median $w)"
+echo "($(grep -c '^service' "$RULES") services; b's buckets counted $seen packets in the last run)"
+echo "per-round ratios: ${ratio[*]}"
+echo "ratio (median of rounds): $(printf '%s\n' "${ratio[@]}" | median)"

@@ -56,6 +56,7 @@
 /* nftables' own data type ids, so that nft(8) can print our sets. */
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
+#define NFT_TYPE_INET_PROTO 12
 #define NFT_TYPE_INET_SERVICE 13
 
 enum dir { DIR_IN, DIR_OUT };
@@ -477,15 +478,20 @@ static void add_expr(struct nftnl_rule *r, struct nftnl_expr *e, struct model *m
 	nftnl_rule_add_expr(r, e);
 }
 
-static void e_meta(struct model *m, struct nftnl_rule *r, uint32_t key)
+static void e_meta_to(struct model *m, struct nftnl_rule *r, uint32_t key, uint32_t reg)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("meta");
 
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, reg);
 	}
 	add_expr(r, e, m);
+}
+
+static void e_meta(struct model *m, struct nftnl_rule *r, uint32_t key)
+{
+	e_meta_to(m, r, key, NFT_REG_1);
 }
 
 static void e_cmp(struct model *m, struct nftnl_rule *r, const void *data, uint32_t len)
@@ -510,17 +516,23 @@ static void e_cmp_u32(struct model *m, struct nftnl_rule *r, uint32_t v)
 	e_cmp(m, r, &v, 4); /* host order: meta and ct values are */
 }
 
-static void e_payload(struct model *m, struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
+static void e_payload_to(struct model *m, struct nftnl_rule *r, uint32_t base, uint32_t off,
+			 uint32_t len, uint32_t reg)
 {
 	struct nftnl_expr *e = nftnl_expr_alloc("payload");
 
 	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, reg);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
 		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
 	}
 	add_expr(r, e, m);
+}
+
+static void e_payload(struct model *m, struct nftnl_rule *r, uint32_t base, uint32_t off, uint32_t len)
+{
+	e_payload_to(m, r, base, off, len, NFT_REG_1);
 }
 
 static void e_lookup(struct model *m, struct nftnl_rule *r, const char *set, uint32_t id)
@@ -553,6 +565,7 @@ static void e_counter_map(struct model *m, struct nftnl_rule *r, const char *set
 	struct nftnl_expr *e = nftnl_expr_alloc("objref");
 
 	if (e) {
+		/* NFT_REG_1 and NFT_REG32_00 are the same bytes. */
 		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, set);
 		if (m->with_ids)
@@ -983,6 +996,73 @@ static void add_map_step(struct model *m, const struct svcspec *spec, size_t ste
 	}
 }
 
+/* The port maps of one group (TCP, UDP or both) as one map keyed by
+ * "meta l4proto . th dport" (or sport): one lookup per packet whatever the
+ * protocol, in nftables' pipapo set type, which handles ranges. Each field
+ * takes a 32-bit register: l4proto in the first byte of the first, the
+ * port in the first two bytes of the second. */
+static void add_port_maps(struct model *m, const struct svcspec *spec, size_t step,
+			  const struct svcplan_map *maps, size_t nmaps)
+{
+	static const uint8_t fields[2] = { 1, 2 };
+
+	for (int d = DIR_IN; d <= DIR_OUT; d++) {
+		struct nftnl_set *s = nftnl_set_alloc(), **v;
+		struct nftnl_rule *r;
+		char name[32];
+
+		if (!s)
+			goto fail;
+		v = realloc(m->sets, (m->n_sets + 1) * sizeof(*v));
+		if (!v) {
+			nftnl_set_free(s);
+			goto fail;
+		}
+		m->sets = v;
+		m->sets[m->n_sets++] = s;
+		snprintf(name, sizeof(name), "m%zu_%s", step, dir_name[d]);
+		nftnl_set_set_str(s, NFTNL_SET_TABLE, NFTB_TABLE);
+		nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+		nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFTB_FAMILY);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, 8);
+		nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, NFT_TYPE_INET_PROTO << 6 | NFT_TYPE_INET_SERVICE);
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT | NFT_SET_OBJECT);
+		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
+		if (m->with_ids)
+			nftnl_set_set_u32(s, NFTNL_SET_ID, ++m->set_id);
+		for (size_t k = 0; k < nmaps; k++) {
+			for (size_t i = 0; i < maps[k].n; i++) {
+				const struct svcplan_iv *iv = &maps[k].iv[i];
+				struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+				uint8_t key[8] = { ipproto(maps[k].proto), 0, 0, 0, iv->lo[0], iv->lo[1], 0, 0 };
+				uint8_t end[8] = { ipproto(maps[k].proto), 0, 0, 0, iv->hi[0], iv->hi[1], 0, 0 };
+				char cname[SVC_NAME_MAX + 8];
+
+				if (!e)
+					goto fail;
+				nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, sizeof(key));
+				nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, end, sizeof(end));
+				snprintf(cname, sizeof(cname), "%s_%s", dir_name[d],
+					 spec->svcs[iv->svc].name);
+				nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF, cname);
+				nftnl_set_elem_add(s, e);
+			}
+		}
+		r = new_rule(m, &m->chains[d]);
+		if (!r)
+			return;
+		e_meta_to(m, r, NFT_META_L4PROTO, NFT_REG_1); /* = NFT_REG32_00, as dumps name it */
+		e_payload_to(m, r, NFT_PAYLOAD_TRANSPORT_HEADER,
+			     (maps[0].key == SVCPLAN_LPORT) == (d == DIR_IN) ? 2 : 0, 2, NFT_REG32_01);
+		e_counter_map(m, r, name, m->set_id);
+		e_accept(m, r);
+	}
+	return;
+fail:
+	m->failed = 1;
+}
+
 static void add_bucket_rule(struct model *m, int d, const char *bucket, int loopback)
 {
 	struct nftnl_rule *r = new_rule(m, &m->chains[d]);
@@ -1034,7 +1114,17 @@ static int model_build(const struct svcspec *spec, int with_ids, struct model *m
 	for (size_t i = 0; i < plan.n && !m->failed; i++) {
 		const struct svcplan_step *st = &plan.steps[i];
 
-		if (st->kind == SVCPLAN_MAP)
+		if (st->kind == SVCPLAN_MAP &&
+		    (st->map.key == SVCPLAN_LPORT || st->map.key == SVCPLAN_RPORT)) {
+			struct svcplan_map maps[2] = { st->map };
+			size_t n = 1;
+
+			/* TCP and UDP maps of one group become one. */
+			if (i + 1 < plan.n && plan.steps[i + 1].kind == SVCPLAN_MAP &&
+			    plan.steps[i + 1].svc == st->svc && plan.steps[i + 1].map.key == st->map.key)
+				maps[n++] = plan.steps[++i].map;
+			add_port_maps(m, spec, i, maps, n);
+		} else if (st->kind == SVCPLAN_MAP)
 			add_map_step(m, spec, i, &st->map);
 		else if (add_svc_step(m, spec, st->svc, plan.owner_id[st->svc], err) < 0) {
 			svcplan_free(&plan);
@@ -1576,6 +1666,13 @@ static int elem_cb(const struct nlmsghdr *nlh, void *data)
 
 		for (uint32_t i = 0; key && i < klen && i < 16; i++)
 			p += sprintf(p, "%02x", key[i]);
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) {
+			const uint8_t *ke = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &klen);
+
+			*p++ = '-';
+			for (uint32_t i = 0; ke && i < klen && i < 16; i++)
+				p += sprintf(p, "%02x", ke[i]);
+		}
 		snprintf(p, sizeof(line) - (size_t)(p - line), " %s %s",
 			 flags & NFT_SET_ELEM_INTERVAL_END ? "end" : "start",
 			 nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF) ?
@@ -1606,6 +1703,13 @@ static void model_elems(struct nftnl_set *s, struct elems *el)
 
 		for (uint32_t i = 0; key && i < klen && i < 16; i++)
 			p += sprintf(p, "%02x", key[i]);
+		if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)) {
+			const uint8_t *ke = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &klen);
+
+			*p++ = '-';
+			for (uint32_t i = 0; ke && i < klen && i < 16; i++)
+				p += sprintf(p, "%02x", ke[i]);
+		}
 		snprintf(p, sizeof(line) - (size_t)(p - line), " %s %s",
 			 flags & NFT_SET_ELEM_INTERVAL_END ? "end" : "start",
 			 nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_OBJREF) ?
@@ -1864,10 +1968,13 @@ static int quick_chain_cb(const struct nlmsghdr *nlh, void *data)
 struct quick_rules {
 	uint64_t bytes, packets;
 	int found;
+	size_t rules;
 };
 
-/* The first rule of a chain that is nothing but a counter counts every
- * packet the chain sees: that is the chain's total. */
+/* The first rule of a chain, when it is nothing but a counter, counts
+ * every packet the chain sees: that is the chain's total. (nftables base
+ * chains keep no policy counters, so chains made by iptables-nft show
+ * [0:0] policies and have no total to read.) */
 static int quick_rule_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct quick_rules *qr = data;
@@ -1876,7 +1983,7 @@ static int quick_rule_cb(const struct nlmsghdr *nlh, void *data)
 	struct nftnl_expr *e, *ctr = NULL;
 	int other = 0;
 
-	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0 || qr->found) {
+	if (!r || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 		nftnl_rule_free(r);
 		return MNL_CB_OK;
 	}
@@ -1887,11 +1994,12 @@ static int quick_rule_cb(const struct nlmsghdr *nlh, void *data)
 		else
 			other = 1;
 	}
-	if (ctr && !other) {
+	if (ctr && !other && qr->rules == 0) {
 		qr->bytes = nftnl_expr_get_u64(ctr, NFTNL_EXPR_CTR_BYTES);
 		qr->packets = nftnl_expr_get_u64(ctr, NFTNL_EXPR_CTR_PACKETS);
 		qr->found = 1;
 	}
+	qr->rules++;
 	nftnl_expr_iter_destroy(it);
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
@@ -1952,7 +2060,7 @@ static int nft_quick(struct ctv_quick *q, struct ctv_err *err)
 			 used.s, skipped.len ? "; no such counter in " : "", skipped.len ? skipped.s : "");
 	else if (qs.n)
 		snprintf(q->what, sizeof(q->what),
-			 "nftables: the input/output chains (%s) have no unconditional counter rule (like 'counter' alone) to read",
+			 "nftables: the input/output chains (%s) do not start with an unconditional 'counter' rule, and nftables keeps no policy counters (iptables-nft shows [0:0])",
 			 skipped.s ? skipped.s : "");
 	else
 		snprintf(q->what, sizeof(q->what),

@@ -167,7 +167,7 @@ static int add_step(struct svcplan *plan, const struct svcplan_step *st)
 static int add_map(struct svcplan *plan, const struct svcspec *spec, size_t from, size_t to,
 		   enum svcplan_key key, enum svc_proto proto)
 {
-	struct svcplan_step st = { .kind = SVCPLAN_MAP };
+	struct svcplan_step st = { .kind = SVCPLAN_MAP, .svc = from };
 	struct svcplan_iv *iv = NULL;
 	size_t n = 0, cap = 0;
 	long got;

@@ -50,7 +50,9 @@ enum svcplan_kind { SVCPLAN_MAP, SVCPLAN_SVC };
 struct svcplan_step {
 	enum svcplan_kind kind;
 	struct svcplan_map map; /* SVCPLAN_MAP */
-	size_t svc;             /* SVCPLAN_SVC: index into the spec */
+	size_t svc;             /* SVCPLAN_SVC: index into the spec; SVCPLAN_MAP:
+				 * the first service of its group (maps of one
+				 * group have disjoint keys and may be merged) */
 };
 
 struct svcplan {
