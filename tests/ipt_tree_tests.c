@@ -210,6 +210,30 @@ START_TEST(owner_services_count_by_connection_mark_and_the_mark_chain_sets_it)
 }
 END_TEST
 
+START_TEST(fragments_without_ports_never_land_in_a_port_service)
+{
+	struct ipttree t;
+	struct ipttree_pkt p = tcp_in(80, 1, 0x0a000001);
+	struct svc *s;
+
+	spec_reset();
+	s = add_svc("web", SVC_PROTO_TCP);
+	add_port(&s->lports, &s->n_lports, 80, 80);
+	s = add_svc("high", SVC_PROTO_TCP);
+	add_port(&s->lports, &s->n_lports, 1, 65000);
+	s = add_svc("tcp-lan", SVC_PROTO_TCP);
+	add_peer4(s, 0x0a000000, 8);
+	ck_assert_int_eq(ipttree_build(&t, &spec, AF_INET, IPTTREE_IN, 1000, NULL), 0);
+	ck_assert_int_eq(classify(&t, p), 1);
+	p.frag = 1;
+	ck_assert_int_eq(classify(&t, p), 3);
+	p.peer = 0x0b000001;
+	ck_assert_int_eq(classify(&t, p), 4);
+	ipttree_free(&t);
+	spec_reset();
+}
+END_TEST
+
 START_TEST(more_than_255_owner_services_are_refused)
 {
 	struct ipttree t;
@@ -371,6 +395,7 @@ static struct ipttree_pkt random_pkt(int family, unsigned max_mark)
 	if (p.proto == IPPROTO_TCP || p.proto == IPPROTO_UDP) {
 		p.lport = rnd_port();
 		p.rport = rnd_port();
+		p.frag = rnd(8) == 0;
 	}
 	if (family == AF_INET)
 		p.peer = rnd(8) << 29 | rnd(1u << 29);
@@ -460,6 +485,7 @@ void add_ipt_tree_tests(Suite *s)
 	tcase_add_test(tc, loopback_is_counted_as_local_before_any_service);
 	tcase_add_test(tc, the_first_matching_service_wins_where_services_overlap);
 	tcase_add_test(tc, owner_services_count_by_connection_mark_and_the_mark_chain_sets_it);
+	tcase_add_test(tc, fragments_without_ports_never_land_in_a_port_service);
 	tcase_add_test(tc, more_than_255_owner_services_are_refused);
 	tcase_add_test(tc, a_rule_budget_too_small_is_refused);
 	tcase_add_test(tc, peers_of_the_other_family_never_match);

@@ -666,8 +666,9 @@ static int node(struct builder *b, struct cand *c, size_t n, struct ipttree_targ
 	return 0;
 }
 
-/* The services that can match packets of one protocol branch. */
-static int branch(struct builder *b, uint8_t proto, struct ipttree_target *out)
+/* The services that can match packets of one protocol branch; portless:
+ * packets whose ports cannot be seen (non-first fragments). */
+static int branch(struct builder *b, uint8_t proto, int portless, struct ipttree_target *out)
 {
 	struct cand *c = calloc(b->ncs ? b->ncs : 1, sizeof(*c));
 	size_t n = 0;
@@ -689,7 +690,7 @@ static int branch(struct builder *b, uint8_t proto, struct ipttree_target *out)
 			ok = !s->has_ports && (s->proto == SVC_PROTO_ANY || s->proto == SVC_PROTO_ICMP);
 		else
 			ok = !s->has_ports && s->proto == SVC_PROTO_ANY;
-		if (!ok)
+		if (!ok || (portless && s->has_ports))
 			continue;
 		c[n].cs = (unsigned)i;
 		c[n].allmask = s->full;
@@ -713,6 +714,26 @@ static int add_proto_rule(struct builder *b, unsigned entry, uint8_t proto,
 		return -1;
 	r->proto = proto;
 	return 0;
+}
+
+/* TCP or UDP: packets whose header can be read (the tcp/udp match with
+ * full ranges fails on non-first fragments, as every port test does) go
+ * to the port branch, the others to the services without ports. */
+static int add_ports_rules(struct builder *b, unsigned entry, uint8_t proto,
+			   struct ipttree_target ports, struct ipttree_target portless,
+			   struct ipttree_target rest)
+{
+	uint8_t saved = b->proto;
+
+	if (same_target(ports, portless))
+		return add_proto_rule(b, entry, proto, ports, rest);
+	b->proto = proto;
+	if (!add_dim_rule(b, entry, IPTTREE_LPORT, 0, 65535, ports)) {
+		b->proto = saved;
+		return -1;
+	}
+	b->proto = saved;
+	return add_proto_rule(b, entry, proto, portless, rest);
 }
 
 void ipttree_free(struct ipttree *t)
@@ -740,7 +761,7 @@ int ipttree_build(struct ipttree *t, const struct svcspec *spec, int family,
 		  enum ipttree_kind kind, size_t max_rules, struct ctv_err *err)
 {
 	struct builder b = { 0 };
-	struct ipttree_target tt, tu, ti, tr;
+	struct ipttree_target tt, tu, ttf, tuf, ti, tr;
 	struct ipttree_rule *r;
 	unsigned entry, owners = 0;
 	int rc = -1;
@@ -817,11 +838,12 @@ int ipttree_build(struct ipttree *t, const struct svcspec *spec, int family,
 			goto out;
 		r->loopback = 1;
 	}
-	if (branch(&b, IPPROTO_TCP, &tt) < 0 || branch(&b, IPPROTO_UDP, &tu) < 0 ||
-	    branch(&b, icmp_proto(family), &ti) < 0 || branch(&b, 0, &tr) < 0)
+	if (branch(&b, IPPROTO_TCP, 0, &tt) < 0 || branch(&b, IPPROTO_UDP, 0, &tu) < 0 ||
+	    branch(&b, IPPROTO_TCP, 1, &ttf) < 0 || branch(&b, IPPROTO_UDP, 1, &tuf) < 0 ||
+	    branch(&b, icmp_proto(family), 0, &ti) < 0 || branch(&b, 0, 0, &tr) < 0)
 		goto out;
-	if (add_proto_rule(&b, entry, IPPROTO_TCP, tt, tr) < 0 ||
-	    add_proto_rule(&b, entry, IPPROTO_UDP, tu, tr) < 0 ||
+	if (add_ports_rules(&b, entry, IPPROTO_TCP, tt, ttf, tr) < 0 ||
+	    add_ports_rules(&b, entry, IPPROTO_UDP, tu, tuf, tr) < 0 ||
 	    add_proto_rule(&b, entry, icmp_proto(family), ti, tr) < 0)
 		goto out;
 	if (tr.kind != IPTTREE_T_RETURN && !add_rule(&b, entry, tr))
@@ -866,6 +888,8 @@ static int rule_matches(const struct svcspec *spec, const struct ipttree_rule *r
 	if (r->loopback && !p->loopback)
 		return 0;
 	if (r->proto && r->proto != p->proto)
+		return 0;
+	if (p->frag && (r->dim == IPTTREE_LPORT || r->dim == IPTTREE_RPORT))
 		return 0;
 	if (r->dim >= 0) {
 		v = r->dim == IPTTREE_LPORT ? p->lport : r->dim == IPTTREE_RPORT ? p->rport : p->peer;
@@ -942,7 +966,7 @@ static int tuple_matches(const struct svc *s, int family, const struct ipttree_p
 		break;
 	}
 	if (s->n_lports || s->n_rports) {
-		if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
+		if ((p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP) || p->frag)
 			return 0;
 		if (s->n_lports && !in_ports(s->lports, s->n_lports, p->lport))
 			return 0;

@@ -86,6 +86,7 @@ struct ipttree_pkt {
 	uint8_t proto;
 	uint16_t lport, rport;
 	ipttree_u128 peer;
+	int frag;            /* a non-first fragment: its ports cannot be seen */
 	unsigned mark;       /* the owner id in the connection mark, 0 none */
 	int has_owner;       /* a local socket: uid/gid/cgroup are known */
 	uint32_t uid, gid;
