@@ -619,7 +619,21 @@ static void *jump_entry(int family, const char *chain)
 	return e.buf;
 }
 
-/* Installs img in place of what s holds. */
+static int same_rule(const struct fam *f, struct xtc_handle *h, const void *have,
+		     const struct iptent *want);
+
+static const struct img_chain *image_find(const struct image *img, const char *name)
+{
+	for (size_t i = 0; i < img->n; i++)
+		if (!strcmp(img->c[i].name, name))
+			return &img->c[i];
+	return NULL;
+}
+
+/* Installs img in place of what s holds. A counting chain that stays as
+ * it is (same bucket, same rule) is not touched at all, so libiptc maps
+ * its counter through the replace: a reinstall loses no packet there,
+ * not even those counted while we worked. */
 static int apply_image(const struct fam *f, struct xtc_handle *h, const struct saved *s,
 		       const struct image *img, struct ctv_err *err)
 {
@@ -628,24 +642,72 @@ static int apply_image(const struct fam *f, struct xtc_handle *h, const struct s
 		{ "POSTROUTING", "CTV-OUT", 0 },
 		{ "OUTPUT", "CTV-MARK", 1 },
 	};
+	unsigned char *kept = calloc(img->n ? img->n : 1, 1);
 
-	if (remove_ours(f, h, s, err) < 0)
+	if (!kept) {
+		ctv_err_sys(err, ENOMEM, "building the iptables rules");
 		return -1;
-	for (size_t i = 0; i < img->n; i++)
-		if (!f->create(img->c[i].name, h))
-			return iptc_fail(f, err, "cannot create chain", img->c[i].name);
+	}
+	/* Our jumps go first, then every chain of ours is emptied except the
+	 * counting chains that stay; chains the image does not have go. */
+	for (size_t i = 0; i < s->n; i++) {
+		if (ours(s->c[i].name))
+			continue;
+		for (size_t k = s->c[i].n; k-- > 0;) {
+			if (!f->delete_num(s->c[i].name, s->c[i].r[k].pos, h)) {
+				iptc_fail(f, err, "cannot delete our jump", s->c[i].name);
+				goto fail;
+			}
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct img_chain *c;
+		const void *e;
+
+		if (!ours(s->c[i].name))
+			continue;
+		c = image_find(img, s->c[i].name);
+		if (c && c->counter_dir && s->c[i].n == 1 && c->n == 1 &&
+		    (e = f->first_rule(s->c[i].name, h)) && same_rule(f, h, e, &c->e[0])) {
+			kept[c - img->c] = 1;
+			continue;
+		}
+		if (!f->flush(s->c[i].name, h)) {
+			iptc_fail(f, err, "cannot flush our chain", s->c[i].name);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (ours(s->c[i].name) && !image_find(img, s->c[i].name) &&
+		    !f->delete_chain(s->c[i].name, h)) {
+			iptc_fail(f, err, "cannot delete our chain (a rule we did not create jumps to it?)",
+				  s->c[i].name);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < img->n; i++) {
+		if (!f->is_chain(img->c[i].name, h) && !f->create(img->c[i].name, h)) {
+			iptc_fail(f, err, "cannot create chain", img->c[i].name);
+			goto fail;
+		}
+	}
 	for (size_t i = 0; i < img->n; i++) {
 		const struct img_chain *c = &img->c[i];
 
+		if (kept[i])
+			continue;
 		for (size_t k = 0; k < c->n; k++) {
 			struct xt_counters keep;
 
 			if (c->counter_dir && old_counters(f, s, c->counter_dir, c->bucket, &keep))
 				*e_counters_rw(f, c->e[k].buf) = keep;
-			if (!f->append(c->name, c->e[k].buf, h))
-				return iptc_fail(f, err, "cannot add a rule to", c->name);
+			if (!f->append(c->name, c->e[k].buf, h)) {
+				iptc_fail(f, err, "cannot add a rule to", c->name);
+				goto fail;
+			}
 		}
 	}
+	free(kept);
 	for (size_t j = 0; j < 3; j++) {
 		void *e;
 		int ok;
@@ -657,16 +719,18 @@ static int apply_image(const struct fam *f, struct xtc_handle *h, const struct s
 			ctv_err_sys(err, ENOMEM, "building the iptables rules");
 			return -1;
 		}
-		if (jumps[j].first) {
+		if (jumps[j].first)
 			ok = f->insert(jumps[j].builtin, e, 0, h);
-		} else {
+		else
 			ok = f->append(jumps[j].builtin, e, h);
-		}
 		free(e);
 		if (!ok)
 			return iptc_fail(f, err, "cannot add our jump to", jumps[j].builtin);
 	}
 	return 0;
+fail:
+	free(kept);
+	return -1;
 }
 
 /* ---- the kernel must know every match and target we use ---------------- */
