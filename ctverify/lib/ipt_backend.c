@@ -447,7 +447,23 @@ static void *copy_rule(const struct fam *f, struct xtc_handle *h, const void *e)
 	if (!c)
 		return NULL;
 	memcpy(c, e, len);
+	/* The kernel fills names only up to their NUL: clear the rest. */
+	for (size_t off = iptent_header_size(f->family);
+	     off + sizeof(struct xt_entry_match) <= e_target_offset(f, e);) {
+		struct xt_entry_match *m = (void *)(c + off);
+		size_t n = strnlen(m->u.user.name, sizeof(m->u.user.name));
+
+		memset(m->u.user.name + n, 0, sizeof(m->u.user.name) - n);
+		if (m->u.match_size < sizeof(*m))
+			break;
+		off += m->u.match_size;
+	}
 	t = (void *)(c + e_target_offset(f, e));
+	{
+		size_t n = strnlen(t->u.user.name, sizeof(t->u.user.name));
+
+		memset(t->u.user.name + n, 0, sizeof(t->u.user.name) - n);
+	}
 	if (!strcmp(t->u.user.name, XT_STANDARD_TARGET)) {
 		const char *name = f->get_target(e, h);
 
@@ -889,14 +905,12 @@ static int commit_fail(const struct fam *f, struct ctv_err *err)
 }
 
 /* After IPv6 failed, IPv4 goes back to what it was before the install. */
-static void rollback(const struct fam *f, const struct saved *s, const struct image *img,
-		     struct ctv_err *err)
+static void rollback(const struct fam *f, const struct saved *s, struct ctv_err *err)
 {
 	struct xtc_handle *h = f->init(IPTB_TABLE);
 	struct saved now;
 	struct ctv_err e2;
 
-	(void)img;
 	if (h && save_ours(f, h, &now, &e2) == 0) {
 		if (remove_ours(f, h, &now, &e2) == 0 && restore_saved(f, h, s, &e2) == 0 &&
 		    commit_keeping_policies(f, h)) {
@@ -937,7 +951,7 @@ static int ipt_install(const struct svcspec *spec, struct ctv_err *err)
 		if (!commit_keeping_policies(st[i].f, st[i].h)) {
 			commit_fail(st[i].f, err);
 			if (committed >= 0)
-				rollback(st[committed].f, &st[committed].s, &st[committed].img, err);
+				rollback(st[committed].f, &st[committed].s, err);
 			goto out;
 		}
 		committed = i;
