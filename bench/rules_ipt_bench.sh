@@ -120,4 +120,8 @@ echo "no rules:                ${base[*]} datagrams/s (median $b)"
 echo "1,000 services (tree):   ${with[*]} datagrams/s (median $w)"
 echo "1,000 rules (linear):    ${line[*]} datagrams/s (median $l)"
 echo "target bucket counted $seen packets in the last run"
+for r in $(seq 0 $((ROUNDS - 1))); do
+	awk -v r=$((r + 1)) -v b="${base[r]}" -v w="${with[r]}" -v l="${line[r]}" \
+		'BEGIN { printf "round %d: tree %.3f, linear %.3f\n", r, w / b, l / b }'
+done
 awk -v b="$b" -v w="$w" -v l="$l" 'BEGIN { printf "ratio tree: %.3f\nratio linear: %.3f\n", w / b, l / b }'
