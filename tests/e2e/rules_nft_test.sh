@@ -11,7 +11,17 @@ lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
 export CTVERIFY_STATEDIR="$LAB_TMP/state-ct101"
 lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128
 
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
+# 'ip netns exec' mounts a fresh /sys without the cgroup mounts; a
+# container has its cgroup v2 tree at /sys/fs/cgroup, so give it one (in
+# the command's own mount namespace) when the test uses a cgroup.
+CGREL=
+ctv() {
+	if [ -n "$CGREL" ]; then
+		lab_exec ct101 sh -c 'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$CTVERIFY" "$@"
+	else
+		lab_exec ct101 "$CTVERIFY" "$@"
+	fi
+}
 show() { ctv rules show --format json; }
 # val JSON BUCKET FIELD
 val() { jq -r --arg b "$2" ".[] | select(.name == \$b) | .$3" <<<"$1"; }
@@ -23,8 +33,34 @@ service web      proto=tcp lport=80
 service nobody   user=65534            # outbound connections of a non-root user
 service dns-out  proto=udp rport=53
 service backup   peer=198.19.7.0/24,2001:db8:77::/48
+service high     proto=tcp lport=10000-30000   # too wide for a hash map: interval maps
 EOF
-BUCKETS="local web nobody dns-out backup other"
+BUCKETS="local web nobody dns-out backup high other"
+
+# A cgroup v2 service, when this machine has cgroup v2 (unified or hybrid).
+CGROOT=$(awk '$(NF-2) == "cgroup2" || $9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+CGREL=ctv-e2e-$$
+if [ -n "$CGROOT" ] && mkdir "$CGROOT/$CGREL" 2>/dev/null; then
+	LAB_ON_EXIT="rmdir '$CGROOT/$CGREL' 2>/dev/null"
+	sed -i "/^service backup/i service app cgroup=$CGREL" "$RULES"
+	BUCKETS="local web nobody dns-out app backup high other"
+else
+	CGREL=
+	ok "no cgroup v2 to create a test cgroup in: the cgroup= service is not tested"
+fi
+
+# cg_tcp ADDR PORT BYTES REPLY: ct101 connects to remote from a process in
+# the test cgroup.
+cg_tcp() {
+	local ready=$LAB_TMP/ready.cg.$RANDOM pid got
+	lab_exec remote "$NETPIPE" listen tcp "$1" "$2" --send "$4" --ready "$ready" >"$ready.out" &
+	pid=$!
+	lab_wait_file "$ready" || return 1
+	got=$(lab_exec ct101 sh -c 'mount -t cgroup2 none /sys/fs/cgroup &&
+		echo $$ >"/sys/fs/cgroup/$1/cgroup.procs" && exec "$2" connect tcp "$3" "$4" --send "$5"' \
+		sh "$CGREL" "$NETPIPE" "$1" "$2" "$3") || return 1
+	wait "$pid" && [ "$(cat "$ready.out")" = "$3" ] && [ "$got" = "$4" ]
+}
 
 # A foreign rule set that must survive us untouched, and that keeps a bit of
 # the connection mark of its own, set before ours (after conntrack at -200):
@@ -95,10 +131,16 @@ LAB_AS=65534 step "a non-root user's connection over IPv4" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE4" 5001 200000 50000
 LAB_AS=65534 step "a non-root user's connection over IPv6" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE6" 5002 200000 50000
+if [ -n "$CGREL" ]; then
+	step "a connection from a process in a cgroup (IPv4)" app 40000 30000 cg_tcp "$LAB_REMOTE4" 5003 30000 40000
+	step "a connection from a process in a cgroup (IPv6)" app 40000 30000 cg_tcp "$LAB_REMOTE6" 5004 30000 40000
+fi
 step "dns over UDP/IPv4" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE4" 53 20000 500 echo
 step "dns over UDP/IPv6" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE6" 53 20000 500 echo
 step "a peer network over IPv4" backup 30000 30000 lab_tcp ct101 remote 198.19.7.1 6001 30000 30000
 step "a peer network over IPv6" backup 30000 30000 lab_tcp ct101 remote 2001:db8:77::1 6002 30000 30000
+step "a wide port range over IPv6" high 20000 20000 lab_tcp remote ct101 "$LAB_CT101_6" 12345 20000 20000
+step "a wide port range over IPv4" high 20000 20000 lab_tcp remote ct101 "$LAB_CT101_4" 29999 20000 20000
 step "loopback over IPv4" local 100000 100000 lab_tcp ct101 ct101 127.0.0.1 7001 50000 50000
 step "loopback over IPv6" local 100000 100000 lab_tcp ct101 ct101 ::1 7002 50000 50000
 step "unmatched traffic" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
@@ -173,6 +215,7 @@ for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; do
 check "install 1,000 services" ctv rules install -f "$LAB_TMP/1000.rules"
 check "rules check with 1,000 services" ctv rules check
 check "back to the test rules" ctv rules install -f "$RULES"
+check "rules check with the test rules" ctv rules check
 
 # rules check: a deleted rule, a flushed table, a flushed ruleset.
 handle=$(lab_exec ct101 nft -a list chain inet ctverify in | awk '/counter name "in_web"|@m[0-9]+_in/ {print $NF; exit}')
