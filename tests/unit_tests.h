@@ -23,5 +23,8 @@ void add_reconcile_tests(Suite *s);
 void add_weblog_tests(Suite *s);
 void add_svcplan_tests(Suite *s);
 void add_rulestate_tests(Suite *s);
+void add_ipt_tree_tests(Suite *s);
+void add_ipt_entry_tests(Suite *s);
+void add_xtlock_tests(Suite *s);
 
 #endif
