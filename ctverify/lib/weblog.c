@@ -11,11 +11,12 @@
 
 #define WEBLOG_MAX_SIZE ((uint64_t)1 << 50) /* a petabyte per response: a typo, not a response */
 
+/* n decimal digits, n at most 18 so the value fits. */
 static int digits(const char *s, size_t n, int64_t *v)
 {
 	int64_t x = 0;
 
-	if (n == 0)
+	if (n == 0 || n > 18)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
@@ -120,7 +121,7 @@ static int parse_line(const char *p, const char *end, int64_t *t, uint64_t *size
 	p++;
 	for (q = p; q < end && *q != ' '; q++)
 		;
-	if (digits(p, (size_t)(q - p), &status) < 0 || q - p != 3) {
+	if (q - p != 3 || digits(p, 3, &status) < 0) {
 		*why = "status is not a three-digit number";
 		return -1;
 	}
