@@ -602,14 +602,13 @@ static void print_causes(const struct reconcile_result *res, enum reconcile_vers
 	}
 }
 
-static void print_table(const struct opts *o, const struct statement *node,
+static void print_table(const struct statement *node,
 			const struct reconcile_input *in, const struct reconcile_result *res)
 {
 	const struct reconcile_cmp *c = &res->cmp[RECONCILE_NODE_CONTAINER];
 	char s1[80], s2[80], note[160], tol[128], t1[32], t2[32];
 	size_t nspan = in->span_hi - in->span_lo;
 
-	(void)o;
 	printf("Reconcile: container %s, node (%s statement) vs container (store)\n\n", node->ct,
 	       statement_source_name(node->source));
 	printf("  %-22s %12s %12s\n", "", "in", "out");
@@ -690,7 +689,7 @@ static json_t *counts_json(const struct reconcile_counts *c, int packets)
 	return o;
 }
 
-static json_t *unexplained_json(const struct reconcile_cmp *c, enum reconcile_versus vs)
+static json_t *unexplained_json(const struct reconcile_cmp *c)
 {
 	json_t *o = json_object();
 
@@ -698,7 +697,6 @@ static json_t *unexplained_json(const struct reconcile_cmp *c, enum reconcile_ve
 	json_object_set_new(o, "out_bytes", json_integer(c->unexplained_out));
 	json_object_set_new(o, "tolerance_in_bytes", json_integer((json_int_t)c->tol_in));
 	json_object_set_new(o, "tolerance_out_bytes", json_integer((json_int_t)c->tol_out));
-	(void)vs;
 	return o;
 }
 
@@ -748,12 +746,12 @@ static int print_json(const struct statement *node, const struct reconcile_input
 		json_array_append_new(causes, o);
 	}
 	json_object_set_new(root, "causes", causes);
-	json_object_set_new(root, "unexplained", unexplained_json(c, RECONCILE_NODE_CONTAINER));
+	json_object_set_new(root, "unexplained", unexplained_json(c));
 	if (res->cmp[RECONCILE_ROUTER_NODE].present) {
 		const struct reconcile_cmp *r = &res->cmp[RECONCILE_ROUTER_NODE];
 		json_t *o = counts_json(&r->a, 0);
 
-		json_object_set_new(o, "unexplained", unexplained_json(r, RECONCILE_ROUTER_NODE));
+		json_object_set_new(o, "unexplained", unexplained_json(r));
 		json_object_set_new(o, "verdict", json_string(reconcile_verdict_name(RECONCILE_ROUTER_NODE,
 										   r->verdict)));
 		json_object_set_new(root, "router", o);
@@ -884,7 +882,7 @@ int cmd_reconcile(int argc, char **argv)
 			goto out;
 		}
 	} else {
-		print_table(&o, &node, &in, &res);
+		print_table(&node, &in, &res);
 	}
 	rc = res.cmp[RECONCILE_NODE_CONTAINER].verdict == RECONCILE_CONSISTENT ? 0 : EXIT_PROBLEM;
 out:

@@ -400,6 +400,30 @@ START_TEST(a_router_counting_on_the_wire_adds_38_bytes_a_packet)
 }
 END_TEST
 
+START_TEST(without_node_packets_l2_overhead_counts_the_containers_and_says_so)
+{
+	struct fx f;
+	const struct reconcile_cause *c;
+
+	fx_init(&f, 100000, 200000);
+	f.st.totals.has_packets = 0;
+	f.st.intervals[0].c.has_packets = 0;
+	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);     /* 100 + 200 packets */
+	bucket(&f, "local", RECONCILE_LOCAL, 50000, 50000);   /* not through the router */
+	f.in.has_router = 1;
+	f.in.router_in = 100000 + 100 * 14;
+	f.in.router_out = 200000 + 200 * 14;
+	fx_run(&f);
+	c = find(&f, "l2_overhead", RECONCILE_ROUTER_NODE);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->in_bytes, 1400);
+	ck_assert_uint_eq(c->out_bytes, 2800);
+	ck_assert_msg(strstr(c->detail, "the container's packet counts"), "%s", c->detail);
+	ck_assert_int_eq(f.res.cmp[RECONCILE_ROUTER_NODE].unexplained_in, 0);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(plesk_misses_other_services_requests_headers_and_the_default_site)
 {
 	struct fx f;
@@ -552,6 +576,7 @@ void add_reconcile_tests(Suite *s)
 	tcase_add_test(tc, tolerance_is_the_larger_of_bytes_and_a_share_of_the_figure);
 	tcase_add_test(tc, the_router_figure_is_explained_by_frame_headers_and_neighbours);
 	tcase_add_test(tc, a_router_counting_on_the_wire_adds_38_bytes_a_packet);
+	tcase_add_test(tc, without_node_packets_l2_overhead_counts_the_containers_and_says_so);
 	tcase_add_test(tc, plesk_misses_other_services_requests_headers_and_the_default_site);
 	tcase_add_test(tc, without_web_logs_the_web_bucket_responses_are_not_claimed);
 	tcase_add_test(tc, the_chosen_intervals_are_those_at_least_half_inside);

@@ -162,6 +162,14 @@ sed "s/^/    /" "$OUT/rec.txt"
 assert_eq "$(tail -n 1 "$OUT/rec.txt")" "verdict: consistent" "table ends with the verdict"
 grep -q "^  unexplained" "$OUT/rec.txt" && ok "table shows unexplained" || fail "no unexplained row"
 
+# A narrower window: the statement's intervals inside it, the container's
+# intervals matching them.
+SF=$(jq -r .from "$OUT/statement.json"); ST=$(jq -r .to "$OUT/statement.json")
+rec --node "$OUT/statement.json" --from "@$((SF + 2))" --to "@$((ST - 1))"
+assert_eq "$REC_RC" 0 "a narrower --from/--to window is consistent too"
+assert_eq "$(jq -r .node.from_ms "$OUT/rec.json")" $(((SF + 2) * 1000)) "the node's figure starts at --from"
+assert_eq "$(jq -r .node.to_ms "$OUT/rec.json")" $(((ST - 1) * 1000)) "the node's figure ends at --to"
+
 # A node figure inflated by 1 MB in: node_higher, about 1 MB unexplained.
 jq '.totals.in_bytes += 1000000 | .intervals[-1].in_bytes += 1000000' "$OUT/statement.json" >"$OUT/inflated.json"
 rec --node "$OUT/inflated.json"
