@@ -138,6 +138,38 @@ for round in 1 2 3; do
 	sleep 0.5
 done
 wait_snapshots 2
+
+# Phase 2b: our chains flushed, the counters left in place: nothing moves,
+# so collect compares the rules with the saved spec and reinstalls them
+# (the named counters keep their values: no reset).
+Kf=$(kernel)
+lab_exec ct101 nft flush table inet ctverify
+wait_snapshots 3
+check "collect restored the flushed rules" ctv rules check
+gaps=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM event WHERE kind = 'gap'")
+assert_eq "$gaps" 2 "the flush is recorded as a second gap"
+assert_eq "$(kernel)" "$Kf" "the counters survived the flush"
+for round in 1 2; do
+	check "traffic after the flush, round $round" traffic
+	sleep 0.5
+done
+wait_snapshots 2
+
+# Phase 2c: 'rules remove' while collect runs is respected (nothing is
+# reinstalled behind the user's back); a later install counts from zero.
+Kr=$(kernel)
+add_into EXPECT 1 "$Kr"
+check "rules remove while collect runs" ctv rules remove
+wait_snapshots 0; sleep 2.5
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "collect reinstalled removed rules" ||
+	ok "collect leaves removed rules removed"
+check "rules install again" ctv rules install -f "$RULES"
+wait_snapshots 1
+for round in 1 2; do
+	check "traffic after the new install, round $round" traffic
+	sleep 0.5
+done
+wait_snapshots 2
 stop_collect
 assert_eq "$?" 0 "collect exits 0 on SIGTERM"
 K1=$(kernel)
