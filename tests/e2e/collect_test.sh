@@ -175,6 +175,21 @@ assert_eq "$?" 0 "collect exits 0 on SIGTERM"
 K1=$(kernel)
 add_into EXPECT 1 "$K1"
 compare "after the reset, store = growth before + counters since reinstall"
+# The formats agree with each other, and filters and refusals behave.
+json_in=$(ctv report --db "$DB" --by hour --format json | jq '[.[].in_bytes] | add')
+csv_in=$(ctv report --db "$DB" --by hour --format csv | awk -F, 'NR > 1 { s += $3 } END { print s }')
+assert_eq "$csv_in" "$json_in" "csv and json carry the same bytes"
+assert_eq "$(ctv report --db "$DB" --service web --format json | jq -r '[.[].service] | unique | join(",")')" web \
+	"--service keeps only that service"
+ctv report --db "$DB" --format svg | grep -q '^<svg ' && ok "svg output" || fail "no svg"
+ctv report --db "$DB" --by week >/dev/null 2>&1; assert_eq "$?" 2 "an unknown --by is a usage error"
+cp /etc/services "$LAB_TMP/foreign"
+ctv report --db "$LAB_TMP/foreign" >/dev/null 2>"$LAB_TMP/foreign.err"; rc=$?
+assert_eq "$rc" 1 "a foreign file is refused"
+grep -q "not a ctverify store" "$LAB_TMP/foreign.err" && ok "the refusal says why" || fail "refusal: $(cat "$LAB_TMP/foreign.err")"
+cmp -s /etc/services "$LAB_TMP/foreign" && ok "the foreign file is untouched" || fail "the foreign file changed"
+ctv report --db "$LAB_TMP/none.db" >/dev/null 2>&1; assert_eq "$?" 1 "a missing store is an error"
+[ -e "$LAB_TMP/none.db" ] && fail "report created a store" || ok "report creates nothing"
 case $(ctv report --db "$DB" --by total) in
 *Events:*gap*reset*) ok "the table report lists the gap and the resets";;
 *) fail "the report does not show the events";;
