@@ -342,6 +342,8 @@ static void collect_usage(FILE *out)
 		"recorded, collection goes on.\n\n"
 		"  --db PATH             the store (default $CTVERIFY_STATEDIR/" DB_NAME ")\n"
 		"  -i, --interval SECS   seconds between snapshots, 1 to 3600 (default 60)\n"
+		"  --minute-days DAYS    keep minute rows this long (default 7, or what the\n"
+		"                        last collect chose); hour rows are kept for ever\n"
 		"  -h, --help            show this help\n");
 }
 
@@ -350,11 +352,12 @@ int cmd_collect(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "minute-days", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0], *db = NULL;
-	unsigned long interval = 60;
+	unsigned long interval = 60, minute_days = 0;
 	struct snapper sn = { .cmd = cmd };
 	struct store_result res;
 	int c, failures = 0;
@@ -366,6 +369,10 @@ int cmd_collect(int argc, char **argv)
 			break;
 		case 'i':
 			if (cli_uint_arg(cmd, "--interval", optarg, 1, 3600, &interval) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'm':
+			if (cli_uint_arg(cmd, "--minute-days", optarg, 1, 3660, &minute_days) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':
@@ -381,6 +388,8 @@ int cmd_collect(int argc, char **argv)
 	sn.st = open_db(cmd, db ? db : ctv_default_db());
 	if (!sn.st)
 		return EXIT_PROBLEM;
+	if (minute_days)
+		store_set_minute_keep(sn.st, (int64_t)minute_days * 86400);
 	/* A first snapshot right away: after a restart it closes the interval
 	 * the previous run left open. */
 	if (snap_once(&sn, &res) < 0)

@@ -346,6 +346,14 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 		goto refuse;
 	if (mode == STORE_READ)
 		sqlite3_exec(st->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+	/* The retention the last writer chose stays until one chooses again. */
+	{
+		int64_t keep = 0;
+
+		if (pragma_int(st, "SELECT minute_keep_s FROM state WHERE id = 1", &keep) == SQLITE_OK &&
+		    keep >= 3600)
+			st->minute_keep_s = keep;
+	}
 	return st;
 refuse:
 	store_close(st);
