@@ -219,6 +219,25 @@ int main(int argc, char **argv)
 		       median(month, 15) * 1000);
 		printf("month_report_ratio_to_baseline %.0f\n", median(month, 15) / median(base, 15));
 		printf("all_history_by_month_ms %.1f\n", year_t * 1000);
+		{
+			/* One series of many (ctnode: one container's report
+			 * and statement). */
+			struct store_intervals iv;
+			double a;
+
+			store_query_init(&q);
+			q.by = PERIOD_DAY;
+			q.key = names[nsvc / 2];
+			a = now_s();
+			store_report(st, &q, &rows, &err);
+			printf("one_series_report_by_day_ms %.2f\n", (now_s() - a) * 1000);
+			store_rows_free(&rows);
+			a = now_s();
+			if (store_intervals(st, 0, INT32_MAX, names[nsvc / 2], -1, &iv, &err) == 0) {
+				printf("one_series_intervals_ms %.2f (%zu intervals)\n", (now_s() - a) * 1000, iv.n);
+				store_intervals_free(&iv);
+			}
+		}
 		printf("sums_match %s\n", total == expect_in ? "yes" : "NO");
 		store_close(st);
 		if (total != expect_in)

@@ -63,6 +63,8 @@ struct snapper {
 	const char *cmd;
 	struct store *st;
 	int warned_snmp;
+	int have_last;
+	uint64_t last_packets; /* all buckets, both directions, last reading */
 };
 
 static int64_t now_ms(void)
@@ -98,36 +100,80 @@ static int load_rules(const char *cmd, struct svcspec *spec, const struct backen
 	return 0;
 }
 
-/* Reads our counters; when our rules are gone (container restarted,
- * someone flushed), reinstalls them from the saved spec, records the gap
- * in the store (if any) and reads again. */
-static int read_counters(struct snapper *sn, const struct backend *b, const struct svcspec *spec,
-			 struct ctv_counters *c, struct ctv_err *err)
+/* Reinstalls the saved spec and records the gap since the last reading. */
+static int reinstall(struct snapper *sn, const struct backend *b, const struct svcspec *spec,
+		     const char *why, struct ctv_err *err)
 {
-	if (b->read(c, err) == 0) {
-		ctv_counters_order(c, spec);
-		return 0;
-	}
-	if (errno != ENOENT)
+	char detail[STORE_DETAIL_MAX], name[64];
+	struct svcspec now;
+	int same;
+
+	/* 'rules install' or 'rules remove' may be running right now: only
+	 * put back what is still the saved spec of this backend. */
+	svcspec_init(&now);
+	same = rulestate_load(name, sizeof(name), &now, NULL) == 0 && !strcmp(name, b->name) &&
+	       svcspec_equal(&now, spec);
+	svcspec_free(&now);
+	if (!same) {
+		ctv_err_set(err, "our rules were %s while the saved spec changed; not reinstalling", why);
+		errno = EAGAIN;
 		return -1;
+	}
 	if (b->install(spec, err) < 0) {
-		ctv_err_prefix(err, "our rules were gone and could not be reinstalled");
+		ctv_err_prefix(err, "our rules were %s and could not be reinstalled", why);
 		return -1;
 	}
-	cli_error("%s: our %s rules were gone; reinstalled them from the saved spec", sn->cmd,
-		  b->name);
+	cli_error("%s: our %s rules were %s; reinstalled them from the saved spec", sn->cmd,
+		  b->name, why);
+	snprintf(detail, sizeof(detail), "our rules were %s and were reinstalled from the saved "
+		 "spec; traffic in between was not counted", why);
 	if (sn->st) {
 		struct store_clock clk;
 		struct ctv_err e2;
 
 		if (store_last_clock(sn->st, &clk, &e2) == 0)
 			store_event_add(sn->st, "gap", NULL, 0, clk.valid ? clk.timeline_ms : now_ms(),
-					now_ms(), "our rules were gone and were reinstalled from the "
-					"saved spec; traffic in between was not counted", &e2);
+					now_ms(), detail, &e2);
 	}
-	if (b->read(c, err) < 0)
-		return -1;
+	return 0;
+}
+
+static uint64_t all_packets(const struct ctv_counters *c)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		n += c->c[i].in_packets + c->c[i].out_packets;
+	return n;
+}
+
+/* Reads our counters in one pass. When our rules are gone (container
+ * restarted, table deleted), reinstalls them from the saved spec, records
+ * the gap and reads again. When nothing at all moved since the last
+ * reading (not even loopback), the chains may have been flushed while the
+ * counters stayed: only then is the installed rule set compared with the
+ * saved spec, so busy snapshots stay one dump. */
+static int read_counters(struct snapper *sn, const struct backend *b, const struct svcspec *spec,
+			 struct ctv_counters *c, struct ctv_err *err)
+{
+	if (b->read(c, err) < 0) {
+		if (errno != ENOENT || reinstall(sn, b, spec, "gone", err) < 0 || b->read(c, err) < 0)
+			return -1;
+	} else if (sn->have_last && all_packets(c) == sn->last_packets && b->check) {
+		char *diff = NULL;
+		struct ctv_err e2 = { "" };
+		int rc = b->check(spec, &diff, &e2);
+
+		free(diff);
+		if (rc == 1) {
+			ctv_counters_free(c);
+			if (reinstall(sn, b, spec, "changed or flushed", err) < 0 || b->read(c, err) < 0)
+				return -1;
+		}
+	}
 	ctv_counters_order(c, spec);
+	sn->have_last = 1;
+	sn->last_packets = all_packets(c);
 	return 0;
 }
 
@@ -265,7 +311,7 @@ int cmd_snapshot(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0], *db = NULL;
-	struct snapper sn = { cmd, NULL, 0 };
+	struct snapper sn = { .cmd = cmd };
 	struct store_result res;
 	int c, rc;
 
@@ -303,10 +349,13 @@ static void collect_usage(FILE *out)
 		"Takes a snapshot at every multiple of the interval of the wall clock\n"
 		"until stopped. SIGTERM or SIGINT records the interval in progress and\n"
 		"exits; a kill -9 loses at most the interval in flight, never counts\n"
-		"anything twice. Our rules gone: reinstalled from the saved spec, the gap\n"
+		"anything twice. Our rules gone (or, seen when nothing moved in an\n"
+		"interval, flushed or changed): reinstalled from the saved spec, the gap\n"
 		"recorded, collection goes on.\n\n"
 		"  --db PATH             the store (default $CTVERIFY_STATEDIR/" DB_NAME ")\n"
 		"  -i, --interval SECS   seconds between snapshots, 1 to 3600 (default 60)\n"
+		"  --minute-days DAYS    keep minute rows this long (default 7, or what the\n"
+		"                        last collect chose); hour rows are kept for ever\n"
 		"  -h, --help            show this help\n");
 }
 
@@ -315,12 +364,13 @@ int cmd_collect(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "minute-days", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0], *db = NULL;
-	unsigned long interval = 60;
-	struct snapper sn = { cmd, NULL, 0 };
+	unsigned long interval = 60, minute_days = 0;
+	struct snapper sn = { .cmd = cmd };
 	struct store_result res;
 	int c, failures = 0;
 
@@ -331,6 +381,10 @@ int cmd_collect(int argc, char **argv)
 			break;
 		case 'i':
 			if (cli_uint_arg(cmd, "--interval", optarg, 1, 3600, &interval) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'm':
+			if (cli_uint_arg(cmd, "--minute-days", optarg, 1, 3660, &minute_days) < 0)
 				return EXIT_USAGE;
 			break;
 		case 'h':
@@ -346,6 +400,8 @@ int cmd_collect(int argc, char **argv)
 	sn.st = open_db(cmd, db ? db : ctv_default_db());
 	if (!sn.st)
 		return EXIT_PROBLEM;
+	if (minute_days)
+		store_set_minute_keep(sn.st, (int64_t)minute_days * 86400);
 	/* A first snapshot right away: after a restart it closes the interval
 	 * the previous run left open. */
 	if (snap_once(&sn, &res) < 0)
@@ -395,7 +451,7 @@ int cmd_live(int argc, char **argv)
 	};
 	const char *cmd = argv[0];
 	unsigned long interval = 2;
-	struct snapper sn = { cmd, NULL, 0 };
+	struct snapper sn = { .cmd = cmd };
 	struct ctv_counters prev = { NULL, 0 };
 	struct timespec tprev = { 0, 0 };
 	int c, tty = isatty(STDOUT_FILENO);

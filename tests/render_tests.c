@@ -99,6 +99,64 @@ START_TEST(a_table_is_aligned_in_human_units_with_a_totals_row)
 }
 END_TEST
 
+/* Splits one CSV record (RFC 4180 quoting) into at most max fields.
+ * Returns the number of fields; *s moves past the record's newline. */
+static int csv_record(const char **s, char fields[][128], int max)
+{
+	const char *p = *s;
+	int n = 0;
+
+	for (;;) {
+		size_t len = 0;
+
+		ck_assert_int_lt(n, max);
+		if (*p == '"') {
+			for (p++; *p && !(*p == '"' && p[1] != '"'); p++) {
+				if (*p == '"')
+					p++;
+				fields[n][len++] = *p;
+			}
+			ck_assert_int_eq(*p, '"');
+			p++;
+		} else {
+			while (*p && *p != ',' && *p != '\n')
+				fields[n][len++] = *p++;
+		}
+		fields[n++][len] = '\0';
+		if (*p != ',')
+			break;
+		p++;
+	}
+	if (*p == '\n')
+		p++;
+	*s = p;
+	return n;
+}
+
+START_TEST(csv_parses_back_to_the_rows)
+{
+	struct store_rows r = rows();
+	char *t = render(&r, RENDER_CSV, 0);
+	const char *p = t;
+	char f[8][128];
+
+	ck_assert_int_eq(csv_record(&p, f, 8), 6);
+	for (size_t i = 0; i < r.n; i++) {
+		char *end;
+
+		ck_assert_int_eq(csv_record(&p, f, 8), 6);
+		ck_assert_str_eq(f[0], i < 3 ? "2024-01" : "2024-02");
+		ck_assert_str_eq(f[1], r.v[i].key);
+		ck_assert_uint_eq(strtoull(f[2], &end, 10), r.v[i].c.in_bytes);
+		ck_assert_uint_eq(strtoull(f[3], &end, 10), r.v[i].c.in_packets);
+		ck_assert_uint_eq(strtoull(f[4], &end, 10), r.v[i].c.out_bytes);
+		ck_assert_uint_eq(strtoull(f[5], &end, 10), r.v[i].c.out_packets);
+	}
+	ck_assert_str_eq(p, "");
+	free(t);
+}
+END_TEST
+
 START_TEST(csv_has_one_header_and_raw_integers_with_the_period_first)
 {
 	struct store_rows r = rows();
@@ -299,6 +357,7 @@ void add_render_tests(Suite *s)
 	tcase_add_test(tc, human_units_are_binary_with_three_significant_digits);
 	tcase_add_test(tc, a_table_is_aligned_in_human_units_with_a_totals_row);
 	tcase_add_test(tc, csv_has_one_header_and_raw_integers_with_the_period_first);
+	tcase_add_test(tc, csv_parses_back_to_the_rows);
 	tcase_add_test(tc, json_rows_parse_back_with_the_contract_keys);
 	tcase_add_test(tc, ctnode_rows_carry_ct_and_class);
 	tcase_add_test(tc, the_well_formedness_check_catches_broken_xml);

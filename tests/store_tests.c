@@ -444,6 +444,37 @@ START_TEST(a_repeated_local_hour_is_two_hour_rows_and_one_day)
 }
 END_TEST
 
+START_TEST(the_minute_retention_a_writer_chose_stays_with_the_file)
+{
+	struct store *st = wopen();
+	struct store_intervals iv;
+	struct ctv_err err;
+	struct fake f;
+	int64_t wall = at("2024-05-01 10:00"), mono = 100;
+	uint64_t c = 0;
+	size_t hourly = 0;
+
+	store_set_minute_keep(st, 3600);
+	rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
+	store_close(st);
+	/* A later writer that sets nothing keeps the hour. */
+	st = wopen();
+	for (int i = 0; i < 240; i++) {
+		wall += 60;
+		mono += 60;
+		c += 10;
+		rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
+	}
+	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, NULL, -1, &iv, &err), 0);
+	for (size_t i = 0; i < iv.n; i++)
+		hourly += iv.v[i].hourly;
+	ck_assert_uint_ge(hourly, 2);
+	store_intervals_free(&iv);
+	ck_assert_uint_eq(total_in(st, "local"), 2400);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(subkeys_are_summed_or_kept_apart_on_request)
 {
 	struct store *st = wopen();
@@ -886,6 +917,7 @@ void add_store_tests(Suite *s)
 	tcase_add_test(tc, a_reboot_is_an_event_and_its_reset_counters_count_from_zero);
 	tcase_add_test(tc, minutes_roll_up_into_local_hours_and_old_minutes_are_pruned_by_whole_hours);
 	tcase_add_test(tc, a_repeated_local_hour_is_two_hour_rows_and_one_day);
+	tcase_add_test(tc, the_minute_retention_a_writer_chose_stays_with_the_file);
 	tcase_add_test(tc, subkeys_are_summed_or_kept_apart_on_request);
 	tcase_add_test(tc, extra_figures_keep_counter_growth_and_the_last_gauge);
 	tcase_add_test(tc, events_the_caller_records_are_listed_with_their_series);

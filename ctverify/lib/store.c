@@ -88,6 +88,7 @@ static const char schema_sql[] =
 	"  in_bytes INTEGER NOT NULL, in_packets INTEGER NOT NULL, "
 	"  out_bytes INTEGER NOT NULL, out_packets INTEGER NOT NULL, "
 	"  PRIMARY KEY (t, series)) WITHOUT ROWID;\n"
+	"CREATE INDEX hour_series ON hour(series, t);\n"
 	"CREATE TABLE event(id INTEGER PRIMARY KEY, t_ms INTEGER NOT NULL, kind TEXT NOT NULL, "
 	"  series INTEGER, from_ms INTEGER, to_ms INTEGER, detail TEXT NOT NULL DEFAULT '');\n"
 	"CREATE INDEX event_t ON event(t_ms);\n"
@@ -336,7 +337,8 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 		if (create_schema(st, err) < 0)
 			goto refuse;
 	} else if (mode == STORE_WRITE) {
-		if (exec_retry(st, "PRAGMA journal_mode=WAL", err) < 0)
+		if (exec_retry(st, "PRAGMA journal_mode=WAL", err) < 0 ||
+		    exec_retry(st, "CREATE INDEX IF NOT EXISTS hour_series ON hour(series, t)", err) < 0)
 			goto refuse;
 	}
 	if (mode == STORE_WRITE &&
@@ -344,6 +346,14 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 		goto refuse;
 	if (mode == STORE_READ)
 		sqlite3_exec(st->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+	/* The retention the last writer chose stays until one chooses again. */
+	{
+		int64_t keep = 0;
+
+		if (pragma_int(st, "SELECT minute_keep_s FROM state WHERE id = 1", &keep) == SQLITE_OK &&
+		    keep >= 3600)
+			st->minute_keep_s = keep;
+	}
 	return st;
 refuse:
 	store_close(st);
@@ -922,10 +932,17 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 {
 	/* Series ids grow in first-seen order, so ordering by id within an
 	 * hour keeps the caller's order (local, services..., other). */
-	static const char sql[] =
+	static const char sql_all[] =
 		"SELECT h.t, h.series, s.key, s.sub, h.in_bytes, h.in_packets, h.out_bytes, h.out_packets "
 		"FROM hour h JOIN series s ON s.id = h.series "
-		"WHERE h.t >= ?1 AND h.t < ?2 AND (?3 IS NULL OR s.key = ?3) ORDER BY h.t, h.series";
+		"WHERE h.t >= ?1 AND h.t < ?2 ORDER BY h.t, h.series";
+	/* One key among many (one container on a node): through the series
+	 * index, not a scan of every series' hours. */
+	static const char sql_key[] =
+		"SELECT h.t, h.series, s.key, s.sub, h.in_bytes, h.in_packets, h.out_bytes, h.out_packets "
+		"FROM series s JOIN hour h INDEXED BY hour_series ON h.series = s.id "
+		"WHERE s.key = ?3 AND h.t >= ?1 AND h.t < ?2 ORDER BY h.t, h.series";
+	const char *sql = q->key ? sql_key : sql_all;
 	sqlite3_stmt *s;
 	struct store_rows rows = { NULL, 0 };
 	size_t cap = 0, period_first = 0;
@@ -1005,20 +1022,20 @@ int store_intervals(struct store *st, time_t from, time_t to, const char *key, i
 {
 	/* Hours before the first remaining minute interval come from hour
 	 * rows; the rest from minute intervals (pruning is by whole hours). */
+	/* The series asked for, as a list the joins below seek by. */
 	static const char sql[] =
-		"WITH first(h) AS (SELECT coalesce(min(hour), 9223372036854775807) FROM interval) "
+		"WITH first(h) AS (SELECT coalesce(min(hour), 9223372036854775807) FROM interval), "
+		"  sel(id) AS (SELECT id FROM series WHERE (?3 IS NULL OR key = ?3) AND (?4 < 0 OR sub = ?4)) "
 		"SELECT 1, h.t * 1000, h.t * 1000 + 3600000, 3600000, sum(h.in_bytes), sum(h.in_packets), "
 		"  sum(h.out_bytes), sum(h.out_packets), h.t "
-		"FROM hour h JOIN series s ON s.id = h.series, first "
-		"WHERE h.t < first.h AND h.t + 3600 > ?1 AND h.t < ?2 AND (?3 IS NULL OR s.key = ?3) "
-		"  AND (?4 < 0 OR s.sub = ?4) "
+		"FROM sel JOIN hour h INDEXED BY hour_series ON h.series = sel.id, first "
+		"WHERE h.t < first.h AND h.t + 3600 > ?1 AND h.t < ?2 "
 		"GROUP BY h.t "
 		"UNION ALL "
 		"SELECT 0, i.start_ms, i.end_ms, coalesce(i.elapsed_ms, -1), "
 		"  coalesce(sum(m.in_bytes), 0), coalesce(sum(m.in_packets), 0), "
 		"  coalesce(sum(m.out_bytes), 0), coalesce(sum(m.out_packets), 0), i.id "
-		"FROM interval i LEFT JOIN (SELECT m.* FROM minute m JOIN series s ON s.id = m.series "
-		"  WHERE (?3 IS NULL OR s.key = ?3) AND (?4 < 0 OR s.sub = ?4)) m ON m.interval = i.id "
+		"FROM interval i LEFT JOIN minute m ON m.interval = i.id AND m.series IN (SELECT id FROM sel) "
 		"WHERE i.end_ms > ?1 * 1000 AND i.start_ms < ?2 * 1000 "
 		"GROUP BY i.id "
 		"ORDER BY 1 DESC, 9";

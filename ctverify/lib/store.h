@@ -86,7 +86,8 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 
 void store_close(struct store *st);
 
-/* Minute-row retention in seconds (at least one hour). */
+/* Minute-row retention in seconds (at least one hour). Kept in the file
+ * with the next reading: later writers use it unless they set their own. */
 void store_set_minute_keep(struct store *st, int64_t seconds);
 
 /* The delta rule, alone so it can be tested alone. Computes now - prev

@@ -138,11 +138,58 @@ for round in 1 2 3; do
 	sleep 0.5
 done
 wait_snapshots 2
+
+# Phase 2b: our chains flushed, the counters left in place: nothing moves,
+# so collect compares the rules with the saved spec and reinstalls them
+# (the named counters keep their values: no reset).
+Kf=$(kernel)
+lab_exec ct101 nft flush table inet ctverify
+wait_snapshots 3
+check "collect restored the flushed rules" ctv rules check
+gaps=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM event WHERE kind = 'gap'")
+assert_eq "$gaps" 2 "the flush is recorded as a second gap"
+assert_eq "$(kernel)" "$Kf" "the counters survived the flush"
+for round in 1 2; do
+	check "traffic after the flush, round $round" traffic
+	sleep 0.5
+done
+wait_snapshots 2
+
+# Phase 2c: 'rules remove' while collect runs is respected (nothing is
+# reinstalled behind the user's back); a later install counts from zero.
+Kr=$(kernel)
+add_into EXPECT 1 "$Kr"
+check "rules remove while collect runs" ctv rules remove
+wait_snapshots 0; sleep 2.5
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "collect reinstalled removed rules" ||
+	ok "collect leaves removed rules removed"
+check "rules install again" ctv rules install -f "$RULES"
+wait_snapshots 1
+for round in 1 2; do
+	check "traffic after the new install, round $round" traffic
+	sleep 0.5
+done
+wait_snapshots 2
 stop_collect
 assert_eq "$?" 0 "collect exits 0 on SIGTERM"
 K1=$(kernel)
 add_into EXPECT 1 "$K1"
 compare "after the reset, store = growth before + counters since reinstall"
+# The formats agree with each other, and filters and refusals behave.
+json_in=$(ctv report --db "$DB" --by hour --format json | jq '[.[].in_bytes] | add')
+csv_in=$(ctv report --db "$DB" --by hour --format csv | awk -F, 'NR > 1 { s += $3 } END { print s }')
+assert_eq "$csv_in" "$json_in" "csv and json carry the same bytes"
+assert_eq "$(ctv report --db "$DB" --service web --format json | jq -r '[.[].service] | unique | join(",")')" web \
+	"--service keeps only that service"
+ctv report --db "$DB" --format svg | grep -q '^<svg ' && ok "svg output" || fail "no svg"
+ctv report --db "$DB" --by week >/dev/null 2>&1; assert_eq "$?" 2 "an unknown --by is a usage error"
+cp /etc/services "$LAB_TMP/foreign"
+ctv report --db "$LAB_TMP/foreign" >/dev/null 2>"$LAB_TMP/foreign.err"; rc=$?
+assert_eq "$rc" 1 "a foreign file is refused"
+grep -q "not a ctverify store" "$LAB_TMP/foreign.err" && ok "the refusal says why" || fail "refusal: $(cat "$LAB_TMP/foreign.err")"
+cmp -s /etc/services "$LAB_TMP/foreign" && ok "the foreign file is untouched" || fail "the foreign file changed"
+ctv report --db "$LAB_TMP/none.db" >/dev/null 2>&1; assert_eq "$?" 1 "a missing store is an error"
+[ -e "$LAB_TMP/none.db" ] && fail "report created a store" || ok "report creates nothing"
 case $(ctv report --db "$DB" --by total) in
 *Events:*gap*reset*) ok "the table report lists the gap and the resets";;
 *) fail "the report does not show the events";;
