@@ -215,8 +215,11 @@ writer_loop() { # DB YEAR
 	# An insert (a whole sqlite3 process) that waited on us for a whole
 	# report would take far longer than one read chunk does.
 	slowest=$(sort -n "$dir/loop.ms" | tail -1)
-	[ "$slowest" -lt 1000 ] && ok "the slowest insert took ${slowest} ms" ||
+	if [ "$slowest" -lt 1000 ]; then
+		ok "the slowest insert took ${slowest} ms"
+	else
 		fail "an insert took ${slowest} ms: the writer was held up"
+	fi
 	rm -f "$dir/loop.ms"
 	assert_eq "$(sqlite3 "$w" "select count(*) from log_data where startTime >= $base")" "$n" \
 		"all the writer's rows are there"
