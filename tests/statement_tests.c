@@ -286,6 +286,57 @@ START_TEST(broken_json_is_refused_with_line_and_column)
 }
 END_TEST
 
+START_TEST(intervals_may_come_anywhere_and_are_checked_after_the_window_is_known)
+{
+	struct statement st;
+	const char *text = " \r\n\t{ \"intervals\" : [ {\"start\":10,\"end\":20,\"in_bytes\":1,"
+			   "\"out_bytes\":2} ,\n {\"end\":30,\"start\":20,\"in_bytes\":3,"
+			   "\"out_bytes\":4}\n] , \"format\":\"ctverify-statement/1\",\"source\":"
+			   "\"ctverify\",\"ct\":\"web1\",\"totals\":{\"in_bytes\":4,\"out_bytes\":6},"
+			   "\"to\":30,\"from\":10 }\n\n";
+
+	parse_ok(text, &st);
+	ck_assert_uint_eq(st.nintervals, 2);
+	ck_assert_int_eq(st.intervals[1].c.out_bytes, 4);
+	statement_free(&st);
+	/* A header error outranks a bad interval that came before it. */
+	ck_assert_str_eq(refused("{\"intervals\":[{\"start\":-1}],\"format\":\"x\"}"),
+			 "statement.json: format: expected \"ctverify-statement/1\"");
+	ck_assert_str_eq(refused(HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,"
+				 "\"out_bytes\":2},\"intervals\":{}}"),
+			 "statement.json: intervals: expected an array");
+}
+END_TEST
+
+START_TEST(the_document_walk_refuses_what_json_refuses)
+{
+	const char *msg;
+
+	msg = refused(HEAD "\"from\":0,\"to\":1,\"intervals\":[],\"intervals\":[]}");
+	ck_assert_msg(strstr(msg, "statement.json:1:") && strstr(msg, "duplicate object key"), "%s", msg);
+	msg = refused(HEAD "\"from\":0 \"to\":1}");
+	ck_assert_msg(strstr(msg, "JSON: ',' or '}' expected"), "%s", msg);
+	msg = refused(HEAD "\"intervals\":[{} {}]}");
+	ck_assert_msg(strstr(msg, "JSON: ',' or ']' expected"), "%s", msg);
+	msg = refused(HEAD "\"from\":0}  x");
+	ck_assert_msg(strstr(msg, "JSON: end of file expected"), "%s", msg);
+	msg = refused("{\n\"format\" \"x\"}");
+	ck_assert_msg(strncmp(msg, "statement.json:2:", 17) == 0 && strstr(msg, "':' expected"), "%s", msg);
+	msg = refused("{7:1}");
+	ck_assert_msg(strstr(msg, "string or '}' expected"), "%s", msg);
+	msg = refused(HEAD "\"intervals\":[");
+	ck_assert_msg(strstr(msg, "statement.json:1:"), "%s", msg);
+	{
+		static const char nul[] = "{\"format\":\"ctverify-statement/1\",\n \0}";
+		struct statement st;
+		struct ctv_err err;
+
+		ck_assert_int_eq(statement_parse(nul, sizeof(nul) - 1, "statement.json", &st, &err), -1);
+		ck_assert_str_eq(err.msg, "statement.json:2:1: JSON: a NUL byte: not JSON text");
+	}
+}
+END_TEST
+
 START_TEST(dump_refuses_a_statement_that_does_not_check)
 {
 	struct statement st = sample();
@@ -339,6 +390,8 @@ void add_statement_tests(Suite *s)
 	tcase_add_test(tc, class_ids_are_0_to_15_and_appear_once);
 	tcase_add_test(tc, the_header_fields_are_checked);
 	tcase_add_test(tc, broken_json_is_refused_with_line_and_column);
+	tcase_add_test(tc, intervals_may_come_anywhere_and_are_checked_after_the_window_is_known);
+	tcase_add_test(tc, the_document_walk_refuses_what_json_refuses);
 	tcase_add_test(tc, dump_refuses_a_statement_that_does_not_check);
 	tcase_add_test(tc, reading_a_file_names_it_in_errors);
 	suite_add_tcase(s, tc);
