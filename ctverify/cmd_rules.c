@@ -176,9 +176,9 @@ int cmd_rules_install(int argc, char **argv)
 		char *text = svcspec_format(&spec);
 
 		printf("# dry run: would install %zu service(s) with the %s backend\n"
-		       "# buckets: local, %s%sother\n%s",
+		       "# buckets, first match wins: local, %sother\n%s",
 		       spec.n, b->name, spec.n ? "the services below in this order, " : "",
-		       "", text ? text : "");
+		       text ? text : "");
 		free(text);
 		svcspec_free(&spec);
 		return 0;

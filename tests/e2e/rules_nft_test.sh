@@ -95,8 +95,24 @@ lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "a bad file 
 out=$(ctv rules install --backend iptables -f "$RULES" 2>&1); rc=$?
 [ "$rc" -ne 0 ] || fail "--backend iptables must not pretend to work before it is built"
 
+# --dry-run prints the canonical spec and changes nothing.
+out=$(ctv rules install --dry-run -f "$RULES"); rc=$?
+assert_eq "$rc" 0 "rules install --dry-run"
+case $out in *"would install"*"service web proto=tcp lport=80"*"service nobody user=65534"*) ok "the dry run prints the spec";; *) fail "dry run said: $out";; esac
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "--dry-run installed a table" || ok "--dry-run changes nothing"
+out=$(ctv rules show --format xml 2>&1); assert_eq "$?" 2 "an unknown --format is a usage error"
+
+# Without -f: every *.rules of the rules directory, in lexical order.
+mkdir -p "$LAB_TMP/rules.d"
+echo "service zz-last proto=tcp lport=9" >"$LAB_TMP/rules.d/90-last.rules"
+echo "service aa-first proto=tcp lport=9,10" >"$LAB_TMP/rules.d/10-first.rules"
+out=$(CTVERIFY_RULES_DIR="$LAB_TMP/rules.d" ctv rules install --dry-run)
+case $out in *"service aa-first"*"service zz-last"*) ok "the rules directory is read in lexical order";; *) fail "rules.d: $out";; esac
+
 check "rules install" ctv rules install -f "$RULES"
 check "rules check right after install" ctv rules check
+out=$(ctv rules show)
+case $out in service*local*web*nobody*other*total*) ok "the table lists every bucket and a total";; *) fail "rules show said: $out";; esac
 
 base=$(show)
 l0_rx=$(lab_link_stat ct101 eth0 rx bytes); l0_rxp=$(lab_link_stat ct101 eth0 rx packets)
