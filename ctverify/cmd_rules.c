@@ -177,11 +177,22 @@ int cmd_rules_install(int argc, char **argv)
 	if (dry) {
 		char *text = svcspec_format(&spec);
 
+		char *what = b->describe ? b->describe(&spec, &err) : NULL;
+
 		printf("# dry run: would install %zu service(s) with the %s backend\n"
 		       "# buckets, first match wins: local, %sother\n%s",
 		       spec.n, b->name, spec.n ? "the services below in this order, " : "",
 		       text ? text : "");
 		free(text);
+		if (b->describe && !what) {
+			cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
+			svcspec_free(&spec);
+			return EXIT_USAGE;
+		}
+		if (what) {
+			printf("# in the kernel:\n%s", what);
+			free(what);
+		}
 		svcspec_free(&spec);
 		return 0;
 	}

@@ -24,6 +24,7 @@ int main(void)
 	add_svcspec_tests(s);
 	add_svcplan_tests(s);
 	add_rulestate_tests(s);
+	add_nft_backend_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -12,5 +12,6 @@ void add_period_tests(Suite *s);
 void add_svcspec_tests(Suite *s);
 void add_svcplan_tests(Suite *s);
 void add_rulestate_tests(Suite *s);
+void add_nft_backend_tests(Suite *s);
 
 #endif

@@ -2197,6 +2197,42 @@ out:
 	return rc;
 }
 
+static char *nft_describe(const struct svcspec *spec, struct ctv_err *err)
+{
+	struct model m;
+	struct text t = { 0 };
+
+	if (model_build(spec, 0, &m, err) < 0)
+		return NULL;
+	text_add(&t, "table inet %s\n", NFTB_TABLE);
+	text_add(&t, "  %zu counters (in_/out_ per bucket), kept across reinstalls\n", m.counters.n);
+	for (size_t i = 0; i < m.n_sets; i++) {
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(m.sets[i]);
+		size_t n = 0;
+
+		while (it && nftnl_set_elems_iter_next(it))
+			n++;
+		nftnl_set_elems_iter_destroy(it);
+		text_add(&t, "  %s %s: %zu elements\n",
+			 nftnl_set_get_u32(m.sets[i], NFTNL_SET_FLAGS) & NFT_SET_OBJECT ? "map" : "set",
+			 nftnl_set_get_str(m.sets[i], NFTNL_SET_NAME), n);
+	}
+	for (size_t c = 0; c < m.n_chains; c++) {
+		text_add(&t, "  chain %s: hook %s priority %d, %zu rules\n", m.chains[c].name,
+			 hook_name(m.chains[c].hook), m.chains[c].prio, m.chains[c].n);
+		for (size_t i = 0; i < m.chains[c].n; i++) {
+			char *r = rule_text(m.chains[c].rules[i]);
+
+			text_add(&t, "    %s\n", r ? r : "?");
+			free(r);
+		}
+	}
+	model_free(&m);
+	if (!t.s)
+		ctv_err_sys(err, ENOMEM, "describing the rules");
+	return t.s;
+}
+
 const struct backend backend_nft = {
 	.name = "nft",
 	.in_use = nft_in_use,
@@ -2205,4 +2241,6 @@ const struct backend backend_nft = {
 	.read = nft_read,
 	.check = nft_check,
 	.quick = nft_quick,
+	.describe = nft_describe,
 };
+
