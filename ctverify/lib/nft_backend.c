@@ -1296,6 +1296,7 @@ static void put_model(struct batch *b, struct nl *nl, struct model *m)
 		size_t nel = 0;
 		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
 
+
 		while (it && nftnl_set_elems_iter_next(it))
 			nel++;
 		nftnl_set_elems_iter_destroy(it);
@@ -1307,12 +1308,23 @@ static void put_model(struct batch *b, struct nl *nl, struct model *m)
 		}
 		if (!nel)
 			continue;
-		snprintf(what, sizeof(what), "adding %zu elements to set %s", nel, name);
-		nlh = batch_msg(b, nl, NFT_MSG_NEWSETELEM, NLM_F_CREATE, nel * 160 + 1024, what);
-		if (nlh) {
-			nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		/* A netlink attribute holds at most 64 KiB: big sets take
+		 * several messages (all in the one batch). */
+		it = nftnl_set_elems_iter_create(s);
+		if (!it) {
+			b->failed = 1;
+			return;
+		}
+		for (int more = 1, part = 1; more == 1; part++) {
+			snprintf(what, sizeof(what), "adding elements to set %s (part %d of %zu elements)",
+				 name, part, nel);
+			nlh = batch_msg(b, nl, NFT_MSG_NEWSETELEM, NLM_F_CREATE, 70000, what);
+			if (!nlh)
+				break;
+			more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
 			batch_done(b, nlh);
 		}
+		nftnl_set_elems_iter_destroy(it);
 	}
 	for (size_t c = 0; c < m->n_chains; c++) {
 		for (size_t i = 0; i < m->chains[c].n; i++) {

@@ -229,11 +229,18 @@ after=$(show)
 assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
 assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
 # A thousand services go in as one batch and check clean.
-for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; done >"$LAB_TMP/1000.rules"
+# And a map of 16,002 ports, more than one netlink message can carry.
+{
+	for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; done
+	echo "service sep peer=198.19.200.0/24"
+	echo "service big proto=any lport=1000-9000"
+} >"$LAB_TMP/1000.rules"
 out=$(ctv rules install -f "$LAB_TMP/1000.rules"); rc=$?
 assert_eq "$rc" 0 "install 1,000 services"
 case $out in *"counters of 'web' removed"*"in $(val "$after" web in_bytes) bytes"*) ok "install names the counters it drops, with their values";; *) fail "install said: $out";; esac
 check "rules check with 1,000 services" ctv rules check
+n=$(lab_exec ct101 nft -j list map inet ctverify m2_in | jq '.nftables[] | select(.map) | .map.elem | length')
+assert_eq "$n" 16002 "all 16,002 ports of the big map are in the kernel"
 check "back to the test rules" ctv rules install -f "$RULES"
 check "rules check with the test rules" ctv rules check
 
