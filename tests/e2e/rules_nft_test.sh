@@ -161,7 +161,8 @@ step "a wide port range over IPv6" high 20000 20000 lab_tcp remote ct101 "$LAB_C
 step "a wide port range over IPv4" high 20000 20000 lab_tcp remote ct101 "$LAB_CT101_4" 29999 20000 20000
 step "loopback over IPv4" local 100000 100000 lab_tcp ct101 ct101 127.0.0.1 7001 50000 50000
 step "loopback over IPv6" local 100000 100000 lab_tcp ct101 ct101 ::1 7002 50000 50000
-step "unmatched traffic" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
+step "unmatched traffic over IPv4" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
+step "unmatched traffic over IPv6" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE6" 6004 40000 40000
 
 # The buckets add up to the interfaces' own counts (L2 frames less 14
 # bytes of Ethernet header each), within a few non-IP packets (ARP).
