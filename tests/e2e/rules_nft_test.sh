@@ -93,8 +93,24 @@ assert_eq "$rc" 2 "a bad rules file exits 2"
 case $out in *"bad.rules:2: lport=: '99999' is not a port"*) ok "the error names file and line";; *) fail "error message: $out";; esac
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "a bad file installed a table" || ok "nothing installed from a bad file"
 
+# --dry-run prints the canonical spec and changes nothing.
+out=$(ctv rules install --dry-run -f "$RULES"); rc=$?
+assert_eq "$rc" 0 "rules install --dry-run"
+case $out in *"would install"*"service web proto=tcp lport=80"*"service nobody user=65534"*) ok "the dry run prints the spec";; *) fail "dry run said: $out";; esac
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "--dry-run installed a table" || ok "--dry-run changes nothing"
+out=$(ctv rules show --format xml 2>&1); assert_eq "$?" 2 "an unknown --format is a usage error"
+
+# Without -f: every *.rules of the rules directory, in lexical order.
+mkdir -p "$LAB_TMP/rules.d"
+echo "service zz-last proto=tcp lport=9" >"$LAB_TMP/rules.d/90-last.rules"
+echo "service aa-first proto=tcp lport=9,10" >"$LAB_TMP/rules.d/10-first.rules"
+out=$(CTVERIFY_RULES_DIR="$LAB_TMP/rules.d" ctv rules install --dry-run)
+case $out in *"service aa-first"*"service zz-last"*) ok "the rules directory is read in lexical order";; *) fail "rules.d: $out";; esac
+
 check "rules install" ctv rules install -f "$RULES"
 check "rules check right after install" ctv rules check
+out=$(ctv rules show)
+case $out in service*local*web*nobody*other*total*) ok "the table lists every bucket and a total";; *) fail "rules show said: $out";; esac
 
 base=$(show)
 l0_rx=$(lab_link_stat ct101 eth0 rx bytes); l0_rxp=$(lab_link_stat ct101 eth0 rx packets)
@@ -143,7 +159,8 @@ step "a wide port range over IPv6" high 20000 20000 lab_tcp remote ct101 "$LAB_C
 step "a wide port range over IPv4" high 20000 20000 lab_tcp remote ct101 "$LAB_CT101_4" 29999 20000 20000
 step "loopback over IPv4" local 100000 100000 lab_tcp ct101 ct101 127.0.0.1 7001 50000 50000
 step "loopback over IPv6" local 100000 100000 lab_tcp ct101 ct101 ::1 7002 50000 50000
-step "unmatched traffic" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
+step "unmatched traffic over IPv4" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
+step "unmatched traffic over IPv6" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE6" 6004 40000 40000
 
 # The buckets add up to the interfaces' own counts (L2 frames less 14
 # bytes of Ethernet header each), within a few non-IP packets (ARP).
@@ -211,9 +228,18 @@ after=$(show)
 assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
 assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
 # A thousand services go in as one batch and check clean.
-for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; done >"$LAB_TMP/1000.rules"
-check "install 1,000 services" ctv rules install -f "$LAB_TMP/1000.rules"
+# And a map of 16,002 ports, more than one netlink message can carry.
+{
+	for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; done
+	echo "service sep peer=198.19.200.0/24"
+	echo "service big proto=any lport=1000-9000"
+} >"$LAB_TMP/1000.rules"
+out=$(ctv rules install -f "$LAB_TMP/1000.rules"); rc=$?
+assert_eq "$rc" 0 "install 1,000 services"
+case $out in *"counters of 'web' removed"*"in $(val "$after" web in_bytes) bytes"*) ok "install names the counters it drops, with their values";; *) fail "install said: $out";; esac
 check "rules check with 1,000 services" ctv rules check
+n=$(lab_exec ct101 nft -j list map inet ctverify m2_in | jq '.nftables[] | select(.map) | .map.elem | length')
+assert_eq "$n" 16002 "all 16,002 ports of the big map are in the kernel"
 check "back to the test rules" ctv rules install -f "$RULES"
 check "rules check with the test rules" ctv rules check
 
