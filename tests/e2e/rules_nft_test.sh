@@ -93,8 +93,24 @@ assert_eq "$rc" 2 "a bad rules file exits 2"
 case $out in *"bad.rules:2: lport=: '99999' is not a port"*) ok "the error names file and line";; *) fail "error message: $out";; esac
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "a bad file installed a table" || ok "nothing installed from a bad file"
 
+# --dry-run prints the canonical spec and changes nothing.
+out=$(ctv rules install --dry-run -f "$RULES"); rc=$?
+assert_eq "$rc" 0 "rules install --dry-run"
+case $out in *"would install"*"service web proto=tcp lport=80"*"service nobody user=65534"*) ok "the dry run prints the spec";; *) fail "dry run said: $out";; esac
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "--dry-run installed a table" || ok "--dry-run changes nothing"
+out=$(ctv rules show --format xml 2>&1); assert_eq "$?" 2 "an unknown --format is a usage error"
+
+# Without -f: every *.rules of the rules directory, in lexical order.
+mkdir -p "$LAB_TMP/rules.d"
+echo "service zz-last proto=tcp lport=9" >"$LAB_TMP/rules.d/90-last.rules"
+echo "service aa-first proto=tcp lport=9,10" >"$LAB_TMP/rules.d/10-first.rules"
+out=$(CTVERIFY_RULES_DIR="$LAB_TMP/rules.d" ctv rules install --dry-run)
+case $out in *"service aa-first"*"service zz-last"*) ok "the rules directory is read in lexical order";; *) fail "rules.d: $out";; esac
+
 check "rules install" ctv rules install -f "$RULES"
 check "rules check right after install" ctv rules check
+out=$(ctv rules show)
+case $out in service*local*web*nobody*other*total*) ok "the table lists every bucket and a total";; *) fail "rules show said: $out";; esac
 
 base=$(show)
 l0_rx=$(lab_link_stat ct101 eth0 rx bytes); l0_rxp=$(lab_link_stat ct101 eth0 rx packets)
@@ -212,7 +228,9 @@ assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a ch
 assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
 # A thousand services go in as one batch and check clean.
 for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; done >"$LAB_TMP/1000.rules"
-check "install 1,000 services" ctv rules install -f "$LAB_TMP/1000.rules"
+out=$(ctv rules install -f "$LAB_TMP/1000.rules"); rc=$?
+assert_eq "$rc" 0 "install 1,000 services"
+case $out in *"counters of 'web' removed"*"in $(val "$after" web in_bytes) bytes"*) ok "install names the counters it drops, with their values";; *) fail "install said: $out";; esac
 check "rules check with 1,000 services" ctv rules check
 check "back to the test rules" ctv rules install -f "$RULES"
 check "rules check with the test rules" ctv rules check
