@@ -246,6 +246,44 @@ START_TEST(overlapping_reset_windows_are_counted_once)
 }
 END_TEST
 
+START_TEST(a_reset_is_bounded_by_what_the_node_counted_in_those_seconds)
+{
+	struct fx f;
+	struct statement_interval iv;
+	const struct reconcile_cause *c;
+
+	/* Node: 60 s idle, then 60 s with 120000 B in; the container missed
+	 * 10 s of the busy minute. The average rate would say 10000. */
+	fx_init(&f, 0, 0);
+	f.st.to = 1120;
+	f.st.totals.in_bytes = 120000;
+	f.st.intervals[0].c.in_bytes = 0;
+	memset(&iv, 0, sizeof(iv));
+	iv.start = 1060;
+	iv.end = 1120;
+	iv.c.in_bytes = 120000;
+	ck_assert_int_eq(statement_add_interval(&f.st, &iv), 0);
+	f.in.to = 1120;
+	f.spans[1].start_ms = 1060000;
+	f.spans[1].end_ms = 1120000;
+	f.in.nspans = 2;
+	f.in.span_hi = 2;
+	bucket(&f, "web", RECONCILE_WEB, 100000, 0);
+	f.g[0].from_ms = 1070000;
+	f.g[0].to_ms = 1080000;
+	snprintf(f.g[0].kind, sizeof(f.g[0].kind), "gap");
+	f.in.ngaps = 1;
+	fx_run(&f);
+	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->bound_in, 20000);
+	ck_assert_uint_eq(c->in_bytes, 20000);
+	ck_assert_msg(strstr(c->detail, "its intervals, pro rata"), "%s", c->detail);
+	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(window_skew_is_bounded_by_the_edge_interval_rate)
 {
 	struct fx f;
@@ -570,6 +608,7 @@ void add_reconcile_tests(Suite *s)
 	tcase_add_test(tc, a_bound_explains_only_what_is_left_in_its_own_direction);
 	tcase_add_test(tc, a_bound_never_explains_a_difference_of_the_other_sign);
 	tcase_add_test(tc, overlapping_reset_windows_are_counted_once);
+	tcase_add_test(tc, a_reset_is_bounded_by_what_the_node_counted_in_those_seconds);
 	tcase_add_test(tc, window_skew_is_bounded_by_the_edge_interval_rate);
 	tcase_add_test(tc, aligned_windows_claim_no_skew);
 	tcase_add_test(tc, interface_drops_are_bounded_by_the_mtu_on_their_side);

@@ -319,7 +319,7 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 	int64_t unobserved = 0, end = INT64_MIN;
 	size_t n = 0;
 	char what[RECONCILE_DETAIL_MAX] = "";
-	uint64_t bi, bo;
+	uint64_t bi = 0, bo = 0;
 
 	if (!in->ngaps || covered <= 0)
 		return 0;
@@ -340,6 +340,15 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 			continue;
 		unobserved += t - f;
 		end = t;
+		/* What the node counted in those seconds: the container can
+		 * have missed no more of what the node bills. */
+		{
+			uint64_t i2, o2;
+
+			node_part(in, &nc->a, nc->a_from_ms, nc->a_to_ms, f, t, &i2, &o2);
+			bi += i2;
+			bo += o2;
+		}
 		if (n++ < 3) {
 			char t1[32];
 			size_t used = strlen(what);
@@ -358,12 +367,12 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 
 		snprintf(what + used, sizeof(what) - used, " and %zu more", n - 3);
 	}
-	bi = scale(nc->a.in_bytes, unobserved, covered);
-	bo = scale(nc->a.out_bytes, unobserved, covered);
 	if (!add_cause(res, "counter_reset", RECONCILE_NODE_CONTAINER, 1, 1, bi, bo,
 		       "up to %" PRIu64 " B in, %" PRIu64 " B out: %.1f s unobserved by the container's "
-		       "counters (%s), at the node's average rate over the window",
-		       bi, bo, (double)unobserved / 1000.0, what))
+		       "counters (%s); what the node counted in those seconds (%s)",
+		       bi, bo, (double)unobserved / 1000.0, what,
+		       in->node->has_intervals && in->node->nintervals ?
+			       "its intervals, pro rata" : "its average rate over the window"))
 		return -1;
 	return 0;
 }
