@@ -95,6 +95,17 @@ check "class-0 traffic" lab_tcp ct101 remote "$C0_4" 5002 400000 200000
 check "UDP with the neighbour ct103" lab_udp ct101 ct103 "$LAB_CT103_4" 5353 20000 500 echo
 check "TCP with the neighbour ct103" lab_tcp ct101 ct103 "$LAB_CT103_4" 5432 10000 150000
 
+# Our table deleted (someone flushed the ruleset) just after a snapshot
+# (so everything before is recorded), then 500 KB up and 100 KB down that
+# ct101 never counts: the collector reinstalls the rules at its next
+# snapshot and records the gap.
+wait_intervals "$CDB" 1
+lab_exec ct101 nft delete table inet ctverify
+check "traffic while our rules are gone" lab_tcp ct101 remote "$LAB_REMOTE4" 6000 500000 100000
+wait_intervals "$CDB" 1
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && ok "collect reinstalled our rules" ||
+	fail "collect did not reinstall our rules"
+
 lo1=$(lo_l3); lop1=$(lab_link_stat ct101 lo rx packets)
 LO=$((lo1 - lo0)); LOP=$((lop1 - lop0))
 # Idle edges on both sides, then both collectors record the interval in
@@ -149,6 +160,14 @@ jq -r '.causes[] | select(.cause == "class_excluded") | .detail' "$OUT/rec.json"
 # The node's figure is the node's kernel counters (read with nft): its
 # class-1 bytes must exceed the class-1 payloads we sent.
 assert_ge "$(jq -r .node.out_bytes "$OUT/rec.json")" $((2000000 + 1500000)) "node out covers upload and web download"
+# The traffic while our rules were gone: bounded by what the node counted
+# in those seconds (its 1 s intervals pro rata, so the few ms between the
+# node's and the container's snapshots may be cut off), named by the
+# store's gap event.
+assert_ge "$(cause counter_reset node-container out_bytes)" 490000 "counter_reset covers the uncounted upload (500000 B payload)"
+assert_ge "$(cause counter_reset node-container in_bytes)" 98000 "counter_reset covers the uncounted download (100000 B payload)"
+jq -r '.causes[] | select(.cause == "counter_reset") | .detail' "$OUT/rec.json" | grep -q "up to .*store event 'gap'" &&
+	ok "counter_reset is a bound naming the gap event" || fail "counter_reset detail lacks 'up to' or the gap event"
 u_in=$(jq -r .unexplained.in_bytes "$OUT/rec.json")
 u_out=$(jq -r .unexplained.out_bytes "$OUT/rec.json")
 assert_near "$u_in" 0 "$(jq -r .unexplained.tolerance_in_bytes "$OUT/rec.json")" "unexplained in within tolerance"
@@ -188,6 +207,14 @@ assert_eq "$REC_RC" 0 "with --router: exit 0"
 NPI=$(jq -r .totals.in_packets "$OUT/statement.json"); NPO=$(jq -r .totals.out_packets "$OUT/statement.json")
 assert_eq "$(cause l2_overhead router-node in_bytes)" $((14 * NPI)) "l2_overhead in = 14 B x the node's packets in"
 assert_eq "$(cause l2_overhead router-node out_bytes)" $((14 * NPO)) "l2_overhead out = 14 B x the node's packets out"
+if [ -n "${CTV_DEBUG:-}" ]; then # the stores' intervals and events, on stderr
+	sqlite3 "file:$CDB?mode=ro" "SELECT i.id, i.start_ms, i.end_ms, s.key, m.in_bytes, m.out_bytes
+		FROM interval i JOIN minute m ON m.interval = i.id JOIN series s ON s.id = m.series" >&2
+	sqlite3 "file:$CDB?mode=ro" "SELECT t_ms, kind, series, from_ms, to_ms FROM event" >&2
+	sqlite3 "file:$NDB?mode=ro" "SELECT i.id, i.start_ms, i.end_ms, s.sub, m.in_bytes, m.out_bytes
+		FROM interval i JOIN minute m ON m.interval = i.id JOIN series s ON s.id = m.series
+		WHERE s.key = '101'" >&2
+fi
 NB_IN=$(jq -r '.container.services[] | select(.name == "neighbours") | .in_bytes' "$OUT/rec.json")
 assert_ge "$NB_IN" 150000 "the neighbours bucket holds the neighbour's replies"
 assert_eq "$(cause neighbor router-node in_bytes)" "$NB_IN" "neighbor = the neighbours bucket"
