@@ -90,6 +90,13 @@ echo "   neighbour:  ct101 queries a database on ct103 (200 KB back)"
 lab_tcp ct101 ct103 "$LAB_CT103_4" 5432 20000 200000
 echo "   loopback:   the site talks to its local MySQL over lo (1 MB)"
 lab_tcp ct101 ct101 127.0.0.1 3306 200000 800000
+echo "   a flush:    someone deletes ctverify's table in ct101 right after a snapshot;"
+echo "               300 KB flow before the collector puts it back a second later"
+intervals() { sqlite3 "file:$CDB?mode=ro" "SELECT count(*) FROM interval" 2>/dev/null || echo 0; }
+n=$(intervals); i=0
+while [ "$(intervals)" -le "$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+lab_exec ct101 nft delete table inet ctverify
+lab_tcp ct101 remote "$LAB_REMOTE4" 6000 250000 50000
 sleep 2.5
 r_tx1=$(rstat tx); r_rx1=$(rstat rx)
 kill -TERM "$NCOLLECT" "$CCOLLECT"

@@ -574,6 +574,33 @@ static void row(const char *label, int64_t in, int64_t out, int sign, const char
 	       note ? note : "");
 }
 
+/* text in lines of at most width columns (words longer stay whole),
+ * each indented. */
+static void print_wrapped(const char *text, int indent, int width)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *end = p, *brk = NULL;
+		int room = width - indent;
+
+		while (*end && end - p < room) {
+			if (*end == ' ')
+				brk = end;
+			end++;
+		}
+		if (*end && brk)
+			end = brk;
+		else if (*end)
+			while (*end && *end != ' ')
+				end++;
+		printf("%*s%.*s\n", indent, "", (int)(end - p), p);
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 static void total_row(const char *label, int64_t v, int sign, const char *note)
 {
 	char a[32];
@@ -598,7 +625,7 @@ static void print_causes(const struct reconcile_result *res, enum reconcile_vers
 			total_row(c->cause, si + so, 1, NULL);
 		else
 			row(c->cause, si, so, 1, NULL);
-		printf("      %s\n", c->detail);
+		print_wrapped(c->detail, 6, 100);
 	}
 }
 

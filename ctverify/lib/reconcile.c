@@ -500,7 +500,9 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 		       "(rx_dropped) before the container's first hook, at most %u B each (MTU)",
 		       in->rx_dropped * in->mtu, in->rx_dropped, in->drop_ifaces, in->mtu))
 		return -1;
-	if (window_skew(in, res, c) < 0 || counter_reset(in, res, c) < 0)
+	/* Bounds are applied in list order: the named unobserved windows
+	 * before the edges' rate estimate. */
+	if (counter_reset(in, res, c) < 0 || window_skew(in, res, c) < 0)
 		return -1;
 	settle(in, res, RECONCILE_NODE_CONTAINER);
 	return 0;
