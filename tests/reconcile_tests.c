@@ -316,6 +316,24 @@ START_TEST(window_skew_is_bounded_by_the_edge_interval_rate)
 }
 END_TEST
 
+START_TEST(counters_since_an_unknown_start_claim_no_skew_before_the_container)
+{
+	struct fx f;
+
+	fx_init(&f, 300000, 200000);
+	f.st.from = 0; /* vznetstat output: counting since boot, time unknown */
+	f.st.has_intervals = 0;
+	f.in.from = 0;
+	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
+	fx_run(&f);
+	ck_assert_ptr_null(find(&f, "window_skew", RECONCILE_NODE_CONTAINER));
+	ck_assert_int_eq(nc(&f)->unexplained_in, 200000);
+	ck_assert_int_eq(nc(&f)->verdict, RECONCILE_A_HIGHER);
+	f.st.has_intervals = 1;
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(aligned_windows_claim_no_skew)
 {
 	struct fx f;
@@ -611,6 +629,7 @@ void add_reconcile_tests(Suite *s)
 	tcase_add_test(tc, a_reset_is_bounded_by_what_the_node_counted_in_those_seconds);
 	tcase_add_test(tc, window_skew_is_bounded_by_the_edge_interval_rate);
 	tcase_add_test(tc, aligned_windows_claim_no_skew);
+	tcase_add_test(tc, counters_since_an_unknown_start_claim_no_skew_before_the_container);
 	tcase_add_test(tc, interface_drops_are_bounded_by_the_mtu_on_their_side);
 	tcase_add_test(tc, tolerance_is_the_larger_of_bytes_and_a_share_of_the_figure);
 	tcase_add_test(tc, the_router_figure_is_explained_by_frame_headers_and_neighbours);

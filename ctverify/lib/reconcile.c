@@ -274,6 +274,11 @@ static int window_skew(const struct reconcile_input *in, struct reconcile_result
 
 		if (t - f < 1)
 			continue;
+		/* A statement of counters since an unknown start (vznetstat
+		 * output without --from says 0) has no rate to bound with. */
+		if (!cont_more && !edge && nf <= 0 &&
+		    !(in->node->has_intervals && in->node->nintervals))
+			continue;
 		if (cont_more)
 			spans_part(in, f, t, &i, &o);
 		else
