@@ -29,6 +29,23 @@ START_TEST(common_and_combined_lines_sum_their_response_sizes)
 }
 END_TEST
 
+START_TEST(a_vhost_before_the_host_is_read_too)
+{
+	static const char log[] =
+		"example.com:443 " L("01/Jan/2024:00:00:00 +0000", "GET / HTTP/1.1", "200", "42") "\n"
+		"a b " L("01/Jan/2024:00:00:00 +0000", "GET / HTTP/1.1", "200", "1") "\n";
+	struct weblog_sum s;
+	struct ctv_err err = { "" };
+
+	memset(&s, 0, sizeof(s));
+	/* The second line has five fields before the time: malformed. */
+	ck_assert_int_eq(weblog_parse(log, strlen(log), "x", 0, 0, &s, &err), -1);
+	ck_assert_msg(strstr(err.msg, "x:2: expected the time") == err.msg, "%s", err.msg);
+	ck_assert_int_eq(weblog_parse(log, strchr(log, '\n') + 1 - log, "x", 0, 0, &s, &err), 0);
+	ck_assert_uint_eq(s.bytes, 42);
+}
+END_TEST
+
 START_TEST(the_logged_offset_gives_utc_epoch_seconds)
 {
 	int64_t t;
@@ -132,6 +149,7 @@ void add_weblog_tests(Suite *s)
 	TCase *tc = tcase_create("weblog");
 
 	tcase_add_test(tc, common_and_combined_lines_sum_their_response_sizes);
+	tcase_add_test(tc, a_vhost_before_the_host_is_read_too);
 	tcase_add_test(tc, the_logged_offset_gives_utc_epoch_seconds);
 	tcase_add_test(tc, requests_outside_the_window_are_not_summed);
 	tcase_add_test(tc, an_escaped_quote_inside_the_request_does_not_end_it);

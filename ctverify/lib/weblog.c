@@ -86,7 +86,9 @@ static int parse_line(const char *p, const char *end, int64_t *t, uint64_t *size
 	const char *q;
 	int64_t status, v;
 
-	for (int i = 0; i < 3; i++) {
+	/* host ident user, or Apache's vhost_combined with "vhost:port"
+	 * first. */
+	for (int i = 0; i < 4 && !(i == 3 && p < end && *p == '['); i++) {
 		if (!(p = field(p, end))) {
 			*why = "expected host, ident and user before the time";
 			return -1;

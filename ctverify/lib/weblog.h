@@ -3,7 +3,8 @@
  *
  *   host ident user [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326 ["ref" "agent"]
  *
- * Only the response size is summed ("-" is 0): the logs know nothing of
+ * Apache's vhost_combined ("example.com:443 " before the host) is read
+ * too. Only the response size is summed ("-" is 0): the logs know nothing of
  * request bodies, headers or TCP/IP overhead, which is why reconcile needs
  * them. Fields after the size (Combined's referer and agent, anything a
  * custom format appends) are ignored.
