@@ -18,7 +18,6 @@
 #include "classes.h"
 #include "cli.h"
 #include "commands.h"
-#include "period.h"
 #include "reconcile.h"
 #include "render.h"
 #include "rulestate.h"
@@ -404,7 +403,6 @@ static int gather(struct store *st, struct reconcile_input *in, int64_t nf_ms, i
 	struct store_rows rows = { NULL, 0 };
 	struct store_events ev = { NULL, 0 };
 	struct store_scalar_sums sc = { NULL, 0 };
-	struct store_query q;
 	time_t qf = (time_t)(nf_ms / 1000) - 1, qt = (time_t)(nt_ms / 1000) + 2;
 	int64_t cf, ct;
 	int rc = -1;
@@ -433,33 +431,20 @@ static int gather(struct store *st, struct reconcile_input *in, int64_t nf_ms, i
 	cf = g->spans[in->span_lo].start_ms;
 	ct = g->spans[in->span_hi - 1].end_ms;
 
-	/* The buckets: every key with an hour row around the window. */
-	store_query_init(&q);
-	q.by = PERIOD_TOTAL;
-	q.from = period_floor((time_t)(cf / 1000), PERIOD_HOUR);
-	q.to = (time_t)(ct / 1000) + 3601;
-	if (store_report(st, &q, &rows, err) < 0)
+	/* The buckets: each key's sums over exactly those intervals. */
+	if (store_key_sums(st, cf, ct, &rows, err) < 0)
 		goto out;
 	g->buckets = calloc(rows.n + 1, sizeof(*g->buckets));
 	if (!g->buckets)
 		goto nomem;
 	for (size_t r = 0; r < rows.n; r++) {
-		struct reconcile_bucket *b = &g->buckets[g->nbuckets];
-		struct store_intervals kv = { NULL, 0 };
+		struct reconcile_bucket *b = &g->buckets[g->nbuckets++];
 
 		snprintf(b->name, sizeof(b->name), "%s", rows.v[r].key);
-		if (store_intervals(st, qf, qt, rows.v[r].key, -1, &kv, err) < 0)
-			goto out;
-		for (size_t i = 0; i < kv.n; i++) {
-			if (kv.v[i].start_ms < cf || kv.v[i].end_ms > ct)
-				continue;
-			b->c.in_bytes += kv.v[i].c.in_bytes;
-			b->c.in_packets += kv.v[i].c.in_packets;
-			b->c.out_bytes += kv.v[i].c.out_bytes;
-			b->c.out_packets += kv.v[i].c.out_packets;
-		}
-		store_intervals_free(&kv);
-		g->nbuckets++;
+		b->c.in_bytes = rows.v[r].c.in_bytes;
+		b->c.in_packets = rows.v[r].c.in_packets;
+		b->c.out_bytes = rows.v[r].c.out_bytes;
+		b->c.out_packets = rows.v[r].c.out_packets;
 	}
 	in->buckets = g->buckets;
 	in->nbuckets = g->nbuckets;

@@ -901,6 +901,92 @@ START_TEST(writers_killed_at_random_moments_never_count_twice)
 }
 END_TEST
 
+START_TEST(key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_included)
+{
+	struct store *st;
+	struct store_rows rows;
+	struct ctv_err err = { "" };
+	struct fake f;
+	int64_t wall, mono = 100, from_ms, to_ms;
+	uint64_t c[3] = { 0, 0, 0 };
+
+	st = wopen();
+	store_set_minute_keep(st, 3600);
+	wall = at("2024-05-01 22:00");
+	rec(st, fake(&f, wall, mono, "b1", 3, c), NULL);
+	for (int i = 0; i < 300; i++) {
+		wall += 60;
+		mono += 60;
+		c[0] += 1000;
+		c[1] += (uint64_t)i;
+		c[2] += i % 7 ? 0 : 5; /* a series idle most minutes */
+		rec(st, fake(&f, wall, mono, "b1", 3, c), NULL);
+	}
+	/* From inside the pruned hours (hour rows) to inside the minutes. */
+	from_ms = at("2024-05-01 22:30") * 1000;
+	to_ms = at("2024-05-02 02:17") * 1000;
+	ck_assert_msg(store_key_sums(st, from_ms, to_ms, &rows, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(rows.n, 3);
+	for (size_t k = 0; k < 3; k++) {
+		struct store_intervals iv;
+		struct store_counts want = { 0, 0, 0, 0 };
+
+		ck_assert_str_eq(rows.v[k].key, names[k]); /* series order */
+		ck_assert_int_eq(rows.v[k].sub, -1);
+		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, names[k], -1, &iv, &err), 0);
+		for (size_t i = 0; i < iv.n; i++) {
+			if (iv.v[i].start_ms < from_ms || iv.v[i].end_ms > to_ms)
+				continue;
+			want.in_bytes += iv.v[i].c.in_bytes;
+			want.in_packets += iv.v[i].c.in_packets;
+			want.out_bytes += iv.v[i].c.out_bytes;
+			want.out_packets += iv.v[i].c.out_packets;
+		}
+		store_intervals_free(&iv);
+		ck_assert_uint_gt(want.in_bytes, 0);
+		ck_assert_uint_eq(rows.v[k].c.in_bytes, want.in_bytes);
+		ck_assert_uint_eq(rows.v[k].c.in_packets, want.in_packets);
+		ck_assert_uint_eq(rows.v[k].c.out_bytes, want.out_bytes);
+		ck_assert_uint_eq(rows.v[k].c.out_packets, want.out_packets);
+	}
+	/* The hour 22:00-23:00 is an hour row: a window starting inside it
+	 * leaves it out, one starting at it takes it. */
+	ck_assert_uint_eq(rows.v[0].c.in_bytes, (uint64_t)(60 + 120 + 17) * 1000);
+	store_rows_free(&rows);
+	ck_assert_int_eq(store_key_sums(st, at("2024-05-01 22:00") * 1000, to_ms, &rows, &err), 0);
+	ck_assert_uint_eq(rows.v[0].c.in_bytes, (uint64_t)(60 + 60 + 120 + 17) * 1000);
+	store_rows_free(&rows);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(extra_figures_between_two_times_sum_counters_and_keep_the_largest_gauge)
+{
+	struct store *st = wopen();
+	struct store_scalar x[2] = { { "if.eth0.rx_dropped", 0, 10 }, { "if.eth0.mtu", 1, 1500 } };
+	struct store_reading r = { 7000000000LL, 100000, "b1", NULL, 0, x, 2 };
+	struct store_scalar_sums sums;
+	struct ctv_err err;
+
+	rec(st, &r, NULL);
+	for (int i = 1; i <= 4; i++) {
+		x[0].value += (uint64_t)i;  /* 1, 2, 3, 4 drops */
+		x[1].value = i == 2 ? 9000 : 1500;
+		r.wall_ms += 60000;
+		r.mono_ms += 60000;
+		rec(st, &r, NULL);
+	}
+	/* The second and third minute only. */
+	ck_assert_int_eq(store_scalars_between(st, 7000060000LL, 7000180000LL, &sums, &err), 0);
+	ck_assert_uint_eq(sums.n, 2);
+	ck_assert_str_eq(sums.v[0].name, "if.eth0.rx_dropped");
+	ck_assert_uint_eq(sums.v[0].value, 2 + 3);
+	ck_assert_uint_eq(sums.v[1].value, 9000);
+	store_scalar_sums_free(&sums);
+	store_close(st);
+}
+END_TEST
+
 void add_store_tests(Suite *s)
 {
 	TCase *tc = tcase_create("store");
@@ -921,6 +1007,8 @@ void add_store_tests(Suite *s)
 	tcase_add_test(tc, subkeys_are_summed_or_kept_apart_on_request);
 	tcase_add_test(tc, extra_figures_keep_counter_growth_and_the_last_gauge);
 	tcase_add_test(tc, events_the_caller_records_are_listed_with_their_series);
+	tcase_add_test(tc, key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_included);
+	tcase_add_test(tc, extra_figures_between_two_times_sum_counters_and_keep_the_largest_gauge);
 	tcase_add_test(tc, a_file_that_is_not_a_database_is_refused_and_left_untouched);
 	tcase_add_test(tc, a_database_of_another_program_is_refused_and_left_untouched);
 	tcase_add_test(tc, a_store_of_a_newer_schema_is_refused_and_an_empty_file_is_initialised);

@@ -1271,3 +1271,62 @@ int store_scalars_between(struct store *st, int64_t from_ms, int64_t to_ms,
 	*out = v;
 	return 0;
 }
+
+int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		   struct ctv_err *err)
+{
+	/* Same split as store_intervals(): hour rows before the first
+	 * remaining minute interval, minute intervals after. */
+	static const char sql[] =
+		"WITH first(h) AS (SELECT coalesce(min(hour), 9223372036854775807) FROM interval), "
+		"parts(series, ib, ip, ob, op) AS ("
+		"  SELECT h.series, h.in_bytes, h.in_packets, h.out_bytes, h.out_packets "
+		"  FROM hour h, first WHERE h.t < first.h AND h.t * 1000 >= ?1 "
+		"    AND h.t * 1000 + 3600000 <= ?2 "
+		"  UNION ALL "
+		"  SELECT m.series, m.in_bytes, m.in_packets, m.out_bytes, m.out_packets "
+		"  FROM interval i JOIN minute m ON m.interval = i.id "
+		"  WHERE i.start_ms >= ?1 AND i.end_ms <= ?2) "
+		"SELECT s.key, sum(p.ib), sum(p.ip), sum(p.ob), sum(p.op), min(s.id) AS o "
+		"FROM parts p JOIN series s ON s.id = p.series GROUP BY s.key ORDER BY o";
+	struct store_rows rows = { NULL, 0 };
+	size_t cap = 0;
+	sqlite3_stmt *s;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (read_begin(st, err) < 0)
+		return -1;
+	if (!(s = prep(st, sql, err))) {
+		read_end(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)from_ms);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)to_ms);
+	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		struct store_row *r;
+
+		if (grow((void **)&rows.v, &cap, rows.n, sizeof(*rows.v)) < 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		r = &rows.v[rows.n++];
+		memset(r, 0, sizeof(*r));
+		copy_str(r->key, sizeof(r->key), sqlite3_column_text(s, 0));
+		r->sub = -1;
+		column_counts(s, 1, &r->c);
+	}
+	sqlite3_finalize(s);
+	read_end(st);
+	if (rc != SQLITE_DONE) {
+		free(rows.v);
+		if (rc == SQLITE_NOMEM) {
+			ctv_err_sys(err, ENOMEM, "%s: sums", st->path);
+			return -1;
+		}
+		return db_fail(st, err, "reading sums");
+	}
+	*out = rows;
+	return 0;
+}

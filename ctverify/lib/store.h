@@ -232,6 +232,14 @@ int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_
 
 void store_scalar_sums_free(struct store_scalar_sums *s);
 
+/* Per series key (subs summed), the sums over the recorded intervals lying
+ * wholly inside [from_ms, to_ms]: minute intervals, and hour rows where
+ * minutes were pruned (as store_intervals() returns them). Rows in series
+ * order, period 0, sub -1; keys without a row in range are left out.
+ * Returns 0 or -1. One pass, for windows of any length. */
+int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		   struct ctv_err *err);
+
 /* Extra figures over the minute intervals lying wholly inside [from_ms,
  * to_ms] (counters summed, gauges the largest value seen), for windows
  * finer than an hour. Returns 0 or -1. */
