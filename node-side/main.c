@@ -5,8 +5,13 @@
 #include <stddef.h>
 
 #include "cli.h"
+#include "commands.h"
 
 static const struct cli_cmd commands[] = {
+	{ "setup", "install the kernel accounting (one nftables table)", cmd_setup },
+	{ "teardown", "remove the kernel accounting", cmd_teardown },
+	{ "stat", "per-container, per-class counters (vznetstat layout)", cmd_stat },
+	{ "metrics", "counters in the Prometheus text format", cmd_metrics },
 	{ NULL, NULL, NULL },
 };
 

@@ -21,6 +21,9 @@ int main(void)
 
 	add_timearg_tests(s);
 	add_period_tests(s);
+	add_classes_tests(s);
+	add_containers_tests(s);
+	add_node_nft_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,6 +8,9 @@
 void set_tz(const char *tz);
 
 void add_timearg_tests(Suite *s);
+void add_classes_tests(Suite *s);
+void add_containers_tests(Suite *s);
+void add_node_nft_tests(Suite *s);
 void add_period_tests(Suite *s);
 
 #endif

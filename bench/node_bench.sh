@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# 64-byte packet rate through the node (ct101 -> node -> router -> remote,
+# UDP with 18-byte payloads: 46-byte IP packets, 64-byte Ethernet frames)
+# with no accounting, and with 1,000 containers x 16 classes loaded
+# (15 accounted classes plus class 0, hundreds of flattened ranges).
+# Baseline and loaded runs alternate in one lab; the ratio of medians is
+# what counts on a shared, noisy machine (and the median of the ratios of
+# adjacent baseline/loaded pairs). Also times setup and one read of
+# all counters.
+#   bench/node_bench.sh [SECONDS_PER_RUN] [ROUNDS]     (root; builds nothing)
+set -eu
+top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
+: "${top_builddir:=$top_srcdir/build}"
+CTNODE=$top_builddir/node-side/ctnode
+NETPIPE=$top_builddir/tests/lab/netpipe
+T=${1:-3}
+ROUNDS=${2:-7}
+[ "$(id -u)" = 0 ] || { echo "node_bench: needs root" >&2; exit 77; }
+command -v iperf3 >/dev/null || { echo "node_bench: needs iperf3" >&2; exit 77; }
+[ -x "$CTNODE" ] || { echo "node_bench: build first (scripts/build.sh)" >&2; exit 1; }
+. "$top_srcdir/tests/lab/lab.sh"
+lab_up >/dev/null
+CONF=$LAB_TMP/conf
+mkdir -p "$CONF"
+export CTNODE_CONFDIR=$CONF
+
+# 16 classes: 1 everywhere, 2..15 on 40 networks each scattered over
+# 198.18.0.0/15's neighbourhood and 2001:db8::/32, 20 class-0 networks.
+{
+	echo "1 0.0.0.0/0"; echo "1 ::/0"
+	for c in $(seq 2 15); do
+		for i in $(seq 0 39); do
+			echo "$c 10.$((c * 16 + i % 16)).$(( (i * 7) % 256 )).0/24"
+			echo "$c 2001:db8:$(printf %x $((c * 256 + i))):0::/48"
+		done
+	done
+	for i in $(seq 0 19); do echo "0 172.$((16 + i)).0.0/16"; done
+	echo "2 198.19.0.0/16"
+} >"$CONF/networks_classes"
+# 1,000 containers: ct101 and ct102 are real, the others bridged ports
+# that do not exist and routed addresses on veth102.
+{
+	echo "101 veth veth101"
+	echo "102 ip 198.18.20.102,2001:db8:20::102"
+	for i in $(seq 1 499); do echo "$((1000 + i)) veth vb$i"; done
+	for i in $(seq 1 499); do echo "$((2000 + i)) ip 198.18.$((30 + i / 250)).$((i % 250 + 1)) dev veth102"; done
+} >"$CONF/containers"
+lab_remote_addr 198.19.1.1/32
+
+# One run: "PPS NS_PER_PACKET": packets per second received by remote, and
+# the sender's CPU time per packet sent, which includes the node's
+# forwarding (veth delivery runs the softirq in the sender's context) and
+# is less sensitive than the rate to other load on the machine.
+pps() {
+	local out
+	lab_exec remote iperf3 -s -1 -B 198.19.1.1 -p 5201 >/dev/null 2>&1 &
+	sleep 0.3
+	out=$(lab_exec ct101 iperf3 -c 198.19.1.1 -p 5201 -u -l 18 -b 0 -t "$T" -J 2>/dev/null) || true
+	wait 2>/dev/null || true
+	echo "$out" | jq -r '(.end.sum | ((.packets - .lost_packets) / .seconds | floor)) as $pps |
+		(.end.cpu_utilization_percent.host_total / 100 * .end.sum.seconds * 1e9 / .end.sum.packets | floor) as $ns |
+		"\($pps) \($ns)"'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+base=() load=() base_ns=() load_ns=()
+t0=$(date +%s.%N)
+lab_exec node "$CTNODE" setup >/dev/null
+t1=$(date +%s.%N)
+n=$(lab_exec node "$CTNODE" stat --format json | jq length)
+t2=$(date +%s.%N)
+lab_exec node "$CTNODE" stat --format json >/dev/null
+t3=$(date +%s.%N)
+lab_exec node "$CTNODE" setup >/dev/null
+t4=$(date +%s.%N)
+objs=$(lab_exec node nft -j list counters table netdev ctnode | jq '[.nftables[] | select(.counter)] | length')
+for r in $(seq 1 "$ROUNDS"); do
+	lab_exec node "$CTNODE" teardown
+	read -r x y <<<"$(pps)"; base+=("$x"); base_ns+=("$y")
+	lab_exec node "$CTNODE" setup >/dev/null
+	read -r x y <<<"$(pps)"; load+=("$x"); load_ns+=("$y")
+done
+counted=$(lab_exec node "$CTNODE" stat -v 101 -c 2 --format json | jq '.[0].out_packets')
+lab_exec node "$CTNODE" teardown
+b=$(printf '%s\n' "${base[@]}" | median)
+l=$(printf '%s\n' "${load[@]}" | median)
+ranges=$(lab_exec node "$CTNODE" setup --dry-run | awk '/disjoint ranges/ { gsub(/[(,]/, " "); for (i = 1; i <= NF; i++) if ($i == "disjoint") s += $(i - 1) } END { print s }')
+echo "node_bench: 64-byte UDP through node, $ROUNDS x ${T}s runs each, medians"
+echo "  no accounting:                      $b pps   (runs: ${base[*]})"
+echo "  1000 containers x 16 classes:       $l pps   (runs: ${load[*]})"
+ratios=()
+for i in "${!base[@]}"; do ratios+=("$(awk -v a="${load[$i]}" -v b="${base[$i]}" 'BEGIN { printf "%.3f", a / b }')"); done
+echo "  ratio of medians:                   $(awk -v a="$l" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
+echo "  median of paired ratios:            $(printf '%s\n' "${ratios[@]}" | median)   (pairs: ${ratios[*]})"
+bn=$(printf '%s\n' "${base_ns[@]}" | median)
+ln=$(printf '%s\n' "${load_ns[@]}" | median)
+echo "  sender CPU per packet, no accounting: $bn ns   (runs: ${base_ns[*]})"
+echo "  sender CPU per packet, loaded:        $ln ns   (runs: ${load_ns[*]})"
+echo "  CPU-bound rate ratio (base ns / loaded ns): $(awk -v a="$bn" -v b="$ln" 'BEGIN { printf "%.2f", a / b }')"
+echo "  flattened class ranges (v4+v6):     $ranges"
+echo "  stat rows (ct x class):             $n"
+echo "  counter objects (x 2 dirs x 2 fam): $objs"
+echo "  setup (one batch):                  $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }')"
+echo "  reload keeping all counts:          $(awk -v a="$t3" -v b="$t4" 'BEGIN { printf "%.2f s", b - a }')"
+echo "  stat --format json (one dump):      $(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.3f s", b - a }')"
+echo "  packets counted for ct101 class 2:  $counted"

@@ -1,0 +1,13 @@
+/* commands.h - ctnode's subcommands, registered in node-side/main.c. */
+#ifndef CTNODE_COMMANDS_H
+#define CTNODE_COMMANDS_H
+
+int cmd_setup(int argc, char **argv);
+int cmd_teardown(int argc, char **argv);
+int cmd_stat(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+
+/* The configuration directory: $CTNODE_CONFDIR, else SYSCONFDIR/ctverify. */
+const char *ctnode_confdir(void);
+
+#endif
