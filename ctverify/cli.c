@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,4 +166,69 @@ int cli_main(const struct cli_prog *prog, int argc, char **argv)
 	snprintf(name, sizeof(name), "%s", cmd->name);
 	argv[words] = name;
 	return cmd->run(argc - words, argv + words);
+}
+
+const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
+		return buf;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, "%.1f %s", v, unit[u]);
+	return buf;
+}
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+void cli_catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a sleep must end when we are told to stop. */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int cli_stop_requested(void)
+{
+	return stop_signal;
+}
+
+void cli_sleep_to_boundary(unsigned long interval)
+{
+	struct timespec now, until;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	until.tv_sec = (now.tv_sec / (time_t)interval + 1) * (time_t)interval;
+	until.tv_nsec = 0;
+	/* An absolute wall-clock sleep also ends right when the clock is
+	 * stepped past the boundary. */
+	while (!stop_signal &&
+	       clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, NULL) == EINTR)
+		;
+}
+
+void cli_sleep(unsigned long seconds)
+{
+	struct timespec pause = { (time_t)seconds, 0 };
+
+	while (!stop_signal && nanosleep(&pause, &pause) < 0 && errno == EINTR)
+		;
 }

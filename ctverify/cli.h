@@ -8,6 +8,8 @@
 #ifndef CTV_CLI_H
 #define CTV_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "err.h"
@@ -52,5 +54,22 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, time_t *out)
 /* Parses an unsigned integer option argument within [min, max]. */
 int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
 		 unsigned long min, unsigned long max, unsigned long *out);
+
+/* bytes for people: "512 B", "1.5 KiB", "20.0 GiB" (1024-based). */
+const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size);
+/* Long-running commands (collect, live): SIGTERM, SIGINT and SIGHUP set a
+ * flag and interrupt sleeps instead of killing, so the command finishes
+ * what it is doing and exits cleanly. */
+void cli_catch_stop(void);
+
+/* The stop signal received, 0 if none. */
+int cli_stop_requested(void);
+
+/* Sleeps until the next multiple of interval seconds of the wall clock
+ * (so minutes are minutes), or until a stop signal. */
+void cli_sleep_to_boundary(unsigned long interval);
+
+/* Sleeps seconds, or until a stop signal. */
+void cli_sleep(unsigned long seconds);
 
 #endif

@@ -21,6 +21,13 @@ int main(void)
 
 	add_timearg_tests(s);
 	add_period_tests(s);
+	add_procnet_tests(s);
+	add_render_tests(s);
+	add_store_tests(s);
+	add_svcspec_tests(s);
+	add_pva_tests(s);
+	add_statement_tests(s);
+	add_vznetstat_tests(s);
 	add_classes_tests(s);
 	add_containers_tests(s);
 	add_node_nft_tests(s);

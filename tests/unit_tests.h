@@ -12,5 +12,12 @@ void add_classes_tests(Suite *s);
 void add_containers_tests(Suite *s);
 void add_node_nft_tests(Suite *s);
 void add_period_tests(Suite *s);
+void add_procnet_tests(Suite *s);
+void add_render_tests(Suite *s);
+void add_store_tests(Suite *s);
+void add_svcspec_tests(Suite *s);
+void add_pva_tests(Suite *s);
+void add_statement_tests(Suite *s);
+void add_vznetstat_tests(Suite *s);
 
 #endif

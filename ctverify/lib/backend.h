@@ -24,6 +24,14 @@ struct ctv_counters {
 	size_t n;
 };
 
+/* What "ctverify quick" reads: the firewall's own INPUT/OUTPUT counters
+ * (policy and rules), which include loopback. */
+struct ctv_quick {
+	uint64_t in_bytes, in_packets, out_bytes, out_packets;
+	int found;       /* 0: there were no such counters to read */
+	char what[512];  /* which chains/counters were read, for the user */
+};
+
 struct backend {
 	const char *name; /* "nft" or "iptables" */
 
@@ -38,18 +46,45 @@ struct backend {
 	/* Removes everything of ours; 0 also when nothing was installed. */
 	int (*remove)(struct ctv_err *err);
 
-	/* Reads all our counters in one pass (one netlink dump). Returns -1
-	 * with errno ENOENT when our rules are not installed. */
+	/* Reads all our counters in one pass (one netlink dump): "local"
+	 * first, "other" last, the services in between in the order the
+	 * backend keeps them (nft: the order they were first installed; use
+	 * ctv_counters_order() for spec order). Returns -1 with errno ENOENT
+	 * when our rules are not installed. */
 	int (*read)(struct ctv_counters *out, struct ctv_err *err);
 
 	/* Compares installed rules with spec: 0 equal, 1 different (a
 	 * readable, malloc'ed description in *diff), -1 error. */
 	int (*check)(const struct svcspec *spec, char **diff, struct ctv_err *err);
+
+	/* Reads the counters that exist without ctverify: the built-in
+	 * INPUT/OUTPUT chains (iptables: policy counters and rules; nft: the
+	 * filter base chains at the input/output hooks of other tables). 0 with
+	 * out->found = 0 when there are none. */
+	int (*quick)(struct ctv_quick *out, struct ctv_err *err);
 };
 
 extern const struct backend backend_nft;
 extern const struct backend backend_iptables;
 
 void ctv_counters_free(struct ctv_counters *c);
+
+/* Puts the service buckets of c in spec order (local first, other last,
+ * buckets the spec does not name after the spec's). */
+void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec);
+
+/* The backend called name ("nft", "iptables"), or NULL with a message in
+ * err when there is none or it is not built into this program. */
+const struct backend *backend_find(const char *name, struct ctv_err *err);
+
+/* The backend to use: name if it is not "auto" (or NULL); else saved,
+ * the backend the saved state says holds our rules (may be NULL); else the
+ * first non-nft backend whose firewall is already in use (legacy iptables
+ * with rules); else nft. NULL with err when the named one is absent. */
+const struct backend *backend_choose(const char *name, const char *saved, struct ctv_err *err);
+
+/* The backends built into this program, NULL-terminated, in the order
+ * "auto" probes them. */
+extern const struct backend *const backend_list[];
 
 #endif

@@ -58,4 +58,41 @@ struct svcspec {
 	size_t n;
 };
 
+/* An empty spec (zero services); svcspec_free() releases a filled one. */
+void svcspec_init(struct svcspec *spec);
+
+/* Frees everything spec owns and makes it empty again. */
+void svcspec_free(struct svcspec *spec);
+
+/* Parses len bytes of rules text named file (for messages) and appends its
+ * services to spec. Returns 0, or -1 with "FILE:LINE: what is wrong" in err;
+ * on error spec is left exactly as it was (nothing of this text is kept).
+ * User and group names are resolved here (getpwnam/getgrnam). */
+int svcspec_parse_buffer(struct svcspec *spec, const char *file,
+			 const char *buf, size_t len, struct ctv_err *err);
+
+/* Reads path and parses it like svcspec_parse_buffer(). Returns -1 with
+ * errno set and "PATH: strerror" in err when the file cannot be read. */
+int svcspec_parse_file(struct svcspec *spec, const char *path, struct ctv_err *err);
+
+/* The canonical text of spec: one line per service, options in a fixed
+ * order, ids numeric, lists as given. Parsing it back gives an equal spec.
+ * Returns a malloc'ed string, or NULL with errno ENOMEM. */
+char *svcspec_format(const struct svcspec *spec);
+
+/* The canonical text of one service (without newline) into buf, like
+ * snprintf: returns the length it needed. */
+int svcspec_format_svc(const struct svc *svc, char *buf, size_t size);
+
+/* 1 if a and b match the same packets in the same buckets (same canonical
+ * text), 0 if not, -1 without memory. */
+int svcspec_equal(const struct svcspec *a, const struct svcspec *b);
+
+/* Protocol name as in the rules language ("tcp"). */
+const char *svcspec_proto_name(enum svc_proto proto);
+
+/* 1 if svc needs the socket owner (user, group or cgroup), so that its
+ * incoming packets are attributed through the connection mark. */
+int svcspec_is_owner(const struct svc *svc);
+
 #endif

@@ -1,0 +1,460 @@
+/* cmd_rules.c - "ctverify rules install|remove|show|check": the per-service
+ * accounting rules in the container's firewall. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "backend.h"
+#include "cli.h"
+#include "commands.h"
+#include "rulestate.h"
+#include "svcspec.h"
+
+static const char *const backend_help =
+	"  -b, --backend NAME  auto (default), nft or iptables; auto uses the backend\n"
+	"                      that holds our rules, else legacy iptables if it has\n"
+	"                      rules in use, else nft\n";
+
+/* Parses the files (or the default ones) into spec. Exit code on error. */
+static int load_spec(const char *cmd, char **files, size_t n, struct svcspec *spec)
+{
+	struct ctv_err err = { "" };
+	char **defaults = NULL;
+
+	if (n == 0) {
+		defaults = rulestate_default_files(&err);
+		if (!defaults) {
+			cli_report(&err);
+			return EXIT_PROBLEM;
+		}
+		files = defaults;
+		while (files[n])
+			n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (svcspec_parse_file(spec, files[i], &err) < 0) {
+			cli_error("%s: %s", cmd, err.msg);
+			rulestate_files_free(defaults);
+			return EXIT_USAGE;
+		}
+	}
+	rulestate_files_free(defaults);
+	return 0;
+}
+
+/* The saved backend name, or "" when nothing is saved. */
+static int saved_backend(char *name, size_t size, struct svcspec *spec)
+{
+	struct ctv_err err;
+	struct svcspec tmp;
+
+	svcspec_init(&tmp);
+	if (rulestate_load(name, size, spec ? spec : &tmp, &err) < 0) {
+		name[0] = '\0';
+		svcspec_free(&tmp);
+		if (spec)
+			svcspec_free(spec);
+		return errno == ENOENT ? 0 : -1;
+	}
+	svcspec_free(&tmp);
+	return 0;
+}
+
+static int choose(const char *cmd, const char *opt, const char *saved, const struct backend **b)
+{
+	struct ctv_err err = { "" };
+
+	*b = backend_choose(opt, saved, &err);
+	if (!*b) {
+		cli_error("%s: %s", cmd, err.msg);
+		return opt && strcmp(opt, "auto") ? EXIT_USAGE : EXIT_PROBLEM;
+	}
+	return 0;
+}
+
+static int check_backend_arg(const char *cmd, const char *v)
+{
+	if (strcmp(v, "auto") && strcmp(v, "nft") && strcmp(v, "iptables"))
+		return cli_usage_error(cmd, "--backend: '%s': expected auto, nft or iptables", v);
+	return 0;
+}
+
+static void install_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ctverify rules install [-f FILE]... [--backend auto|nft|iptables] [--dry-run]\n\n"
+		"Installs per-service accounting rules from *.rules files: every service\n"
+		"counts packets and bytes in both directions, first match wins, loopback\n"
+		"is counted as 'local' and anything else as 'other'. The install is\n"
+		"atomic and counters of services that stay keep their values.\n\n"
+		"  -f, --file FILE     a rules file (repeatable; default: every *.rules in\n"
+		"                      " SYSCONFDIR "/ctverify/rules.d, else\n"
+		"                      " PKGDATADIR "/rules/default.rules)\n"
+		"%s"
+		"  -n, --dry-run       check everything and print what would be installed\n"
+		"  -h, --help          show this help\n\n"
+		"The installed spec is saved in $CTVERIFY_STATEDIR (default\n"
+		LOCALSTATEDIR "/lib/ctverify) for 'rules show' and 'rules check'.\n",
+		backend_help);
+}
+
+int cmd_rules_install(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "file", required_argument, NULL, 'f' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = argv[0], *bopt = NULL;
+	char **files = NULL, saved[64];
+	size_t nfiles = 0;
+	int dry = 0, c, rc;
+	struct svcspec spec;
+	const struct backend *b, *old = NULL;
+	struct ctv_err err = { "" };
+
+	while ((c = getopt_long(argc, argv, "f:b:nh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': {
+			char **nf = realloc(files, (nfiles + 1) * sizeof(*nf));
+
+			if (!nf) {
+				free(files);
+				cli_error("out of memory");
+				return EXIT_PROBLEM;
+			}
+			files = nf;
+			files[nfiles++] = optarg;
+			break;
+		}
+		case 'b':
+			if (check_backend_arg(cmd, optarg)) {
+				free(files);
+				return EXIT_USAGE;
+			}
+			bopt = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'h':
+			free(files);
+			install_usage(stdout);
+			return 0;
+		default:
+			free(files);
+			return cli_usage_error(cmd, "unknown option");
+		}
+	}
+	if (optind < argc) {
+		free(files);
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	}
+	svcspec_init(&spec);
+	rc = load_spec(cmd, files, nfiles, &spec);
+	free(files);
+	if (rc)
+		return rc;
+	if (saved_backend(saved, sizeof(saved), NULL) < 0)
+		saved[0] = '\0';
+	rc = choose(cmd, bopt, saved, &b);
+	if (rc) {
+		svcspec_free(&spec);
+		return rc;
+	}
+	if (dry) {
+		char *text = svcspec_format(&spec);
+
+		printf("# dry run: would install %zu service(s) with the %s backend\n"
+		       "# buckets: local, %s%sother\n%s",
+		       spec.n, b->name, spec.n ? "the services below in this order, " : "",
+		       "", text ? text : "");
+		free(text);
+		svcspec_free(&spec);
+		return 0;
+	}
+	if (b->install(&spec, &err) < 0) {
+		cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
+		svcspec_free(&spec);
+		return EXIT_PROBLEM;
+	}
+	/* Moving to another backend: the old one's rules go. */
+	if (saved[0] && strcmp(saved, b->name)) {
+		struct ctv_err e2 = { "" };
+
+		old = backend_find(saved, &e2);
+		if (old && old->remove(&e2) < 0)
+			cli_error("%s: warning: removing the old %s rules: %s", cmd, saved, e2.msg);
+	}
+	if (rulestate_save(b->name, &spec, &err) < 0) {
+		cli_error("%s: rules installed, but saving the spec failed: %s", cmd, err.msg);
+		svcspec_free(&spec);
+		return EXIT_PROBLEM;
+	}
+	printf("installed %zu service(s) with the %s backend\n", spec.n, b->name);
+	svcspec_free(&spec);
+	return 0;
+}
+
+static int simple_opts(int argc, char **argv, const char **bopt, void (*usage)(FILE *))
+{
+	static const struct option opts[] = {
+		{ "backend", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "b:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			if (check_backend_arg(argv[0], optarg))
+				return EXIT_USAGE;
+			*bopt = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			return cli_usage_error(argv[0], "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static void remove_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ctverify rules remove [--backend auto|nft|iptables]\n\n"
+		"Removes ctverify's accounting rules and counters, and nothing else:\n"
+		"every other table, chain, rule and counter stays as it was.\n\n"
+		"%s"
+		"  -h, --help          show this help\n", backend_help);
+}
+
+int cmd_rules_remove(int argc, char **argv)
+{
+	const char *bopt = NULL;
+	char saved[64];
+	const struct backend *b;
+	struct ctv_err err = { "" };
+	int rc = simple_opts(argc, argv, &bopt, remove_usage);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (saved_backend(saved, sizeof(saved), NULL) < 0)
+		saved[0] = '\0';
+	if (!bopt && !saved[0]) {
+		/* Nothing saved: remove whatever any backend of ours left. */
+		for (size_t i = 0; backend_list[i]; i++) {
+			if (backend_list[i]->remove(&err) < 0) {
+				cli_error("%s: %s backend: %s", argv[0], backend_list[i]->name, err.msg);
+				return EXIT_PROBLEM;
+			}
+		}
+	} else {
+		rc = choose(argv[0], bopt, saved, &b);
+		if (rc)
+			return rc;
+		if (b->remove(&err) < 0) {
+			cli_error("%s: %s backend: %s", argv[0], b->name, err.msg);
+			return EXIT_PROBLEM;
+		}
+	}
+	if (rulestate_clear(&err) < 0) {
+		cli_report(&err);
+		return EXIT_PROBLEM;
+	}
+	return 0;
+}
+
+static void show_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ctverify rules show [--format table|json] [--backend auto|nft|iptables]\n\n"
+		"Shows the live counters of every bucket: local (loopback), each service,\n"
+		"other. in = received by the container, out = sent by it; bytes are IP\n"
+		"packet lengths (IP header included).\n\n"
+		"  -F, --format FMT    table (default, for people) or json (raw integers)\n"
+		"%s"
+		"  -h, --help          show this help\n", backend_help);
+}
+
+static void print_table(const struct ctv_counters *c)
+{
+	struct ctv_counter tot = { .name = "total" };
+	char b1[32], b2[32];
+	int w = 7;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if ((int)strlen(c->c[i].name) > w)
+			w = (int)strlen(c->c[i].name);
+		tot.in_bytes += c->c[i].in_bytes;
+		tot.in_packets += c->c[i].in_packets;
+		tot.out_bytes += c->c[i].out_bytes;
+		tot.out_packets += c->c[i].out_packets;
+	}
+	printf("%-*s  %12s  %12s  %12s  %12s\n", w, "service", "in", "in pkts", "out", "out pkts");
+	for (size_t i = 0; i <= c->n; i++) {
+		const struct ctv_counter *x = i < c->n ? &c->c[i] : &tot;
+
+		if (i == c->n)
+			printf("%-*s  %12s  %12s  %12s  %12s\n", w, "", "------------", "------------",
+			       "------------", "------------");
+		printf("%-*s  %12s  %12llu  %12s  %12llu\n", w, x->name,
+		       cli_human_bytes(x->in_bytes, b1, sizeof(b1)), (unsigned long long)x->in_packets,
+		       cli_human_bytes(x->out_bytes, b2, sizeof(b2)), (unsigned long long)x->out_packets);
+	}
+}
+
+static int print_json(const struct ctv_counters *c)
+{
+	json_t *a = json_array();
+
+	if (!a)
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "name", c->c[i].name,
+				      "in_bytes", (json_int_t)c->c[i].in_bytes,
+				      "in_packets", (json_int_t)c->c[i].in_packets,
+				      "out_bytes", (json_int_t)c->c[i].out_bytes,
+				      "out_packets", (json_int_t)c->c[i].out_packets);
+
+		if (!o || json_array_append_new(a, o) < 0) {
+			json_decref(a);
+			return -1;
+		}
+	}
+	if (json_dumpf(a, stdout, JSON_INDENT(2)) < 0) {
+		json_decref(a);
+		return -1;
+	}
+	putchar('\n');
+	json_decref(a);
+	return 0;
+}
+
+int cmd_rules_show(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'F' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *bopt = NULL, *fmt = "table";
+	char saved[64];
+	const struct backend *b;
+	struct ctv_counters cs;
+	struct svcspec spec;
+	struct ctv_err err = { "" };
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "F:b:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'F':
+			if (strcmp(optarg, "table") && strcmp(optarg, "json"))
+				return cli_usage_error(argv[0], "--format: '%s': expected table or json",
+						       optarg);
+			fmt = optarg;
+			break;
+		case 'b':
+			if (check_backend_arg(argv[0], optarg))
+				return EXIT_USAGE;
+			bopt = optarg;
+			break;
+		case 'h':
+			show_usage(stdout);
+			return 0;
+		default:
+			return cli_usage_error(argv[0], "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
+	svcspec_init(&spec);
+	if (saved_backend(saved, sizeof(saved), &spec) < 0)
+		saved[0] = '\0';
+	rc = choose(argv[0], bopt, saved, &b);
+	if (rc) {
+		svcspec_free(&spec);
+		return rc;
+	}
+	if (b->read(&cs, &err) < 0) {
+		cli_error("%s: %s backend: %s", argv[0], b->name, err.msg);
+		svcspec_free(&spec);
+		return EXIT_PROBLEM;
+	}
+	ctv_counters_order(&cs, &spec);
+	svcspec_free(&spec);
+	rc = 0;
+	if (!strcmp(fmt, "json")) {
+		if (print_json(&cs) < 0) {
+			cli_error("%s: writing JSON failed", argv[0]);
+			rc = EXIT_PROBLEM;
+		}
+	} else {
+		print_table(&cs);
+	}
+	ctv_counters_free(&cs);
+	return rc;
+}
+
+static void check_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: ctverify rules check [--backend auto|nft|iptables]\n\n"
+		"Compares the rules in the kernel with the spec ctverify installed and\n"
+		"saved. Exit 0 when they are equal; 1 with a readable difference when\n"
+		"they were changed, partly removed, or are gone.\n\n"
+		"%s"
+		"  -h, --help          show this help\n", backend_help);
+}
+
+int cmd_rules_check(int argc, char **argv)
+{
+	const char *bopt = NULL;
+	char saved[64], *diff = NULL;
+	const struct backend *b;
+	struct svcspec spec;
+	struct ctv_err err = { "" };
+	int rc = simple_opts(argc, argv, &bopt, check_usage);
+
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	svcspec_init(&spec);
+	if (rulestate_load(saved, sizeof(saved), &spec, &err) < 0) {
+		cli_error("%s: %s", argv[0], err.msg);
+		return EXIT_PROBLEM;
+	}
+	rc = choose(argv[0], bopt, saved, &b);
+	if (rc) {
+		svcspec_free(&spec);
+		return rc;
+	}
+	rc = b->check(&spec, &diff, &err);
+	svcspec_free(&spec);
+	if (rc < 0) {
+		cli_error("%s: %s backend: %s", argv[0], b->name, err.msg);
+		return EXIT_PROBLEM;
+	}
+	if (rc == 0) {
+		printf("the installed %s rules match the saved spec\n", b->name);
+		free(diff);
+		return 0;
+	}
+	printf("the installed %s rules differ from the saved spec:\n%s", b->name, diff ? diff : "");
+	printf("Run 'ctverify rules install' to restore them.\n");
+	free(diff);
+	return EXIT_PROBLEM;
+}

@@ -1,0 +1,77 @@
+/* backend.c - which firewall backends this program has. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+
+/* The one place naming the backends. The iptables backend lands here as
+ * &backend_iptables (ctverify/lib/ipt_backend.c); until then it is absent
+ * and asking for it says so. */
+const struct backend *const backend_list[] = {
+	&backend_nft,
+	NULL,
+};
+
+void ctv_counters_free(struct ctv_counters *c)
+{
+	free(c->c);
+	c->c = NULL;
+	c->n = 0;
+}
+
+/* Rank of a bucket: local, the spec's services, unknown names, other. */
+static size_t rank(const char *name, const struct svcspec *spec)
+{
+	if (!strcmp(name, "local"))
+		return 0;
+	if (!strcmp(name, "other"))
+		return spec->n + 2;
+	for (size_t i = 0; i < spec->n; i++)
+		if (!strcmp(spec->svcs[i].name, name))
+			return i + 1;
+	return spec->n + 1;
+}
+
+void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec)
+{
+	/* Insertion sort: stable, and the lists are short. */
+	for (size_t i = 1; i < c->n; i++) {
+		struct ctv_counter x = c->c[i];
+		size_t rx = rank(x.name, spec), j = i;
+
+		while (j > 0 && rank(c->c[j - 1].name, spec) > rx) {
+			c->c[j] = c->c[j - 1];
+			j--;
+		}
+		c->c[j] = x;
+	}
+}
+
+const struct backend *backend_find(const char *name, struct ctv_err *err)
+{
+	for (size_t i = 0; backend_list[i]; i++)
+		if (!strcmp(backend_list[i]->name, name))
+			return backend_list[i];
+	if (!strcmp(name, "iptables"))
+		ctv_err_set(err, "the iptables backend is not built into this version of ctverify yet; use --backend nft");
+	else
+		ctv_err_set(err, "unknown backend '%s' (expected auto, nft or iptables)", name);
+	return NULL;
+}
+
+const struct backend *backend_choose(const char *name, const char *saved, struct ctv_err *err)
+{
+	if (name && strcmp(name, "auto"))
+		return backend_find(name, err);
+	if (saved && *saved)
+		return backend_find(saved, err);
+	for (size_t i = 0; backend_list[i]; i++) {
+		const struct backend *b = backend_list[i];
+
+		if (strcmp(b->name, "nft") && b->in_use && b->in_use(NULL) > 0)
+			return b;
+	}
+	return &backend_nft;
+}

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# ctverify rules with the nft backend, in ct101 of the lab, IPv4 and IPv6:
+# known traffic lands in the right bucket; the buckets add up to what the
+# interfaces and nft itself count; reinstall keeps counts; foreign tables
+# stay byte-identical; rules check sees a deleted rule and a flushed table.
+. "$(dirname "$0")/common.sh"
+e2e_require_root nft setpriv
+. "$top_srcdir/tests/lab/lab.sh"
+
+lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
+export CTVERIFY_STATEDIR="$LAB_TMP/state-ct101"
+lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128
+
+ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
+show() { ctv rules show --format json; }
+# val JSON BUCKET FIELD
+val() { jq -r --arg b "$2" ".[] | select(.name == \$b) | .$3" <<<"$1"; }
+
+RULES="$LAB_TMP/test.rules"
+cat >"$RULES" <<'EOF'
+# The services this test drives, in first-match order.
+service web      proto=tcp lport=80
+service nobody   user=65534            # outbound connections of a non-root user
+service dns-out  proto=udp rport=53
+service backup   peer=198.19.7.0/24,2001:db8:77::/48
+EOF
+BUCKETS="local web nobody dns-out backup other"
+
+# A foreign rule set that must survive us untouched, and that keeps a bit of
+# the connection mark of its own, set before ours (after conntrack at -200):
+# ours must not clobber it.
+lab_exec ct101 nft -f - <<'EOF'
+table inet foreign {
+	set blocked { type ipv4_addr; elements = { 198.19.99.1 } }
+	chain input {
+		type filter hook input priority 0; policy accept;
+		counter
+		ip saddr @blocked drop
+		ct mark 0x00010001 counter
+	}
+	chain output {
+		type filter hook output priority -180; policy accept;
+		counter
+		ct mark set ct mark | 0x00000001
+	}
+}
+table ip other6 {
+	chain c { tcp dport 9 counter; }
+}
+EOF
+foreign_before=$(lab_exec ct101 nft -s list ruleset)
+
+# Bad input installs nothing.
+printf 'service a proto=tcp lport=80\nservice b proto=tcp lport=99999\n' >"$LAB_TMP/bad.rules"
+out=$(ctv rules install -f "$LAB_TMP/bad.rules" 2>&1); rc=$?
+assert_eq "$rc" 2 "a bad rules file exits 2"
+case $out in *"bad.rules:2: lport=: '99999' is not a port"*) ok "the error names file and line";; *) fail "error message: $out";; esac
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "a bad file installed a table" || ok "nothing installed from a bad file"
+out=$(ctv rules install --backend iptables -f "$RULES" 2>&1); rc=$?
+[ "$rc" -ne 0 ] || fail "--backend iptables must not pretend to work before it is built"
+
+check "rules install" ctv rules install -f "$RULES"
+check "rules check right after install" ctv rules check
+
+base=$(show)
+l0_rx=$(lab_link_stat ct101 eth0 rx bytes); l0_rxp=$(lab_link_stat ct101 eth0 rx packets)
+l0_tx=$(lab_link_stat ct101 eth0 tx bytes); l0_txp=$(lab_link_stat ct101 eth0 tx packets)
+lo0_rx=$(lab_link_stat ct101 lo rx bytes); lo0_rxp=$(lab_link_stat ct101 lo rx packets)
+
+# step WHAT BUCKET MIN_IN MIN_OUT CMD...: CMD moves at least MIN bytes in
+# BUCKET, nothing in any other service bucket, and (almost) nothing in
+# other (neighbour discovery may land there).
+step() {
+	local what=$1 bucket=$2 min_in=$3 min_out=$4 before after b din dout
+	shift 4
+	before=$(show)
+	check "$what: traffic" "$@"
+	after=$(show)
+	for b in $BUCKETS; do
+		din=$(($(val "$after" "$b" in_bytes) - $(val "$before" "$b" in_bytes)))
+		dout=$(($(val "$after" "$b" out_bytes) - $(val "$before" "$b" out_bytes)))
+		if [ "$b" = "$bucket" ]; then
+			assert_ge "$din" "$min_in" "$what: $b in bytes"
+			assert_ge "$dout" "$min_out" "$what: $b out bytes"
+		elif [ "$b" = other ]; then
+			assert_ge 1000 "$din" "$what: other in bytes stay small"
+			assert_ge 1000 "$dout" "$what: other out bytes stay small"
+		else
+			assert_eq "$din/$dout" 0/0 "$what: $b in/out bytes unchanged"
+		fi
+	done
+}
+
+step "web over IPv4" web 100000 300000 lab_tcp remote ct101 "$LAB_CT101_4" 80 100000 300000
+step "web over IPv6" web 100000 300000 lab_tcp remote ct101 "$LAB_CT101_6" 80 100000 300000
+LAB_AS=65534 step "a non-root user's connection over IPv4" nobody 50000 200000 \
+	lab_tcp ct101 remote "$LAB_REMOTE4" 5001 200000 50000
+LAB_AS=65534 step "a non-root user's connection over IPv6" nobody 50000 200000 \
+	lab_tcp ct101 remote "$LAB_REMOTE6" 5002 200000 50000
+step "dns over UDP/IPv4" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE4" 53 20000 500 echo
+step "dns over UDP/IPv6" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE6" 53 20000 500 echo
+step "a peer network over IPv4" backup 30000 30000 lab_tcp ct101 remote 198.19.7.1 6001 30000 30000
+step "a peer network over IPv6" backup 30000 30000 lab_tcp ct101 remote 2001:db8:77::1 6002 30000 30000
+step "loopback over IPv4" local 100000 100000 lab_tcp ct101 ct101 127.0.0.1 7001 50000 50000
+step "loopback over IPv6" local 100000 100000 lab_tcp ct101 ct101 ::1 7002 50000 50000
+step "unmatched traffic" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
+
+# The buckets add up to the interfaces' own counts (L2 frames less 14
+# bytes of Ethernet header each), within a few non-IP packets (ARP).
+now=$(show)
+sum() { # JSON FIELD [exclude]
+	local b t=0
+	for b in $BUCKETS; do [ "$b" = "${3:-}" ] && continue; t=$((t + $(val "$1" "$b" "$2"))); done
+	echo "$t"
+}
+delta() { echo $(($(sum "$now" "$1" "${2:-}") - $(sum "$base" "$1" "${2:-}"))); }
+rxp=$(($(lab_link_stat ct101 eth0 rx packets) - l0_rxp)); txp=$(($(lab_link_stat ct101 eth0 tx packets) - l0_txp))
+rx=$(($(lab_link_stat ct101 eth0 rx bytes) - l0_rx - 14 * rxp)); tx=$(($(lab_link_stat ct101 eth0 tx bytes) - l0_tx - 14 * txp))
+lorxp=$(($(lab_link_stat ct101 lo rx packets) - lo0_rxp)); lorx=$(($(lab_link_stat ct101 lo rx bytes) - lo0_rx - 14 * lorxp))
+assert_near "$(delta in_bytes local)" "$rx" 600 "in bytes of all buckets but local vs eth0 rx less 14/packet"
+assert_near "$(delta out_bytes local)" "$tx" 600 "out bytes of all buckets but local vs eth0 tx less 14/packet"
+assert_near "$(delta in_packets local)" "$rxp" 10 "in packets vs eth0 rx packets"
+assert_near "$(delta out_packets local)" "$txp" 10 "out packets vs eth0 tx packets"
+assert_near "$(($(val "$now" local in_bytes) - $(val "$base" local in_bytes)))" "$lorx" 600 "local in bytes vs lo rx less 14/packet"
+assert_near "$(delta in_bytes)" "$((rx + lorx))" 600 "local + services + other = the container's total (in)"
+
+# nft's own view of our counters agrees with 'rules show'.
+nftj=$(lab_nft_json ct101)
+shown=$(show)
+for b in $BUCKETS; do
+	for d in in out; do
+		n=$(jq -r --arg n "${d}_$b" '.nftables[] | select(.counter and .counter.table == "ctverify" and .counter.name == $n) | .counter.bytes' <<<"$nftj")
+		assert_near "$(val "$shown" "$b" "${d}_bytes")" "${n:-0}" 300 "nft -j agrees on ${d}_$b"
+	done
+done
+
+# The foreign connection-mark bit survived our marking: its counter saw the
+# non-root user's replies (mark 0x00010001 = theirs | ours).
+marked=$(jq -r '[.nftables[] | select(.rule and .rule.table == "foreign" and .rule.chain == "input") | .rule.expr[] | select(.counter) | .counter.packets] | last' <<<"$nftj")
+assert_ge "$marked" 20 "a foreign ct mark bit and ours coexist (packets with mark 0x00010001)"
+
+# quick reads the foreign unconditional counters.
+out=$(ctv quick); rc=$?
+assert_eq "$rc" 0 "quick finds the foreign input/output counters"
+case $out in *received:*sent:*loopback*"rules install"*) ok "quick prints received, sent and what they include";; *) fail "quick said: $out";; esac
+
+# Reinstall keeps counts, also when the spec changes around a service.
+before=$(show)
+check "reinstall the same rules" ctv rules install -f "$RULES"
+after=$(show)
+assert_ge "$(val "$after" web in_bytes)" "$(val "$before" web in_bytes)" "reinstall keeps web in bytes"
+assert_ge "$(val "$after" local out_bytes)" "$(val "$before" local out_bytes)" "reinstall keeps local out bytes"
+{ echo "service ssh proto=tcp lport=22"; cat "$RULES"; } >"$LAB_TMP/more.rules"
+check "install a changed spec" ctv rules install -f "$LAB_TMP/more.rules"
+after=$(show)
+assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
+assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
+check "back to the test rules" ctv rules install -f "$RULES"
+
+# rules check: a deleted rule, a flushed table, a flushed ruleset.
+handle=$(lab_exec ct101 nft -a list chain inet ctverify in | awk '/counter name "in_web"|@m[0-9]+_in/ {print $NF; exit}')
+lab_exec ct101 nft delete rule inet ctverify in handle "$handle"
+out=$(ctv rules check); rc=$?
+assert_eq "$rc" 1 "rules check exits 1 after a rule was deleted"
+case $out in *"chain in: rule "*" is missing"*) ok "it says which rule is missing";; *) fail "check said: $out";; esac
+check "reinstall repairs" ctv rules install -f "$RULES"
+check "rules check is clean again" ctv rules check
+lab_exec ct101 nft flush table inet ctverify
+out=$(ctv rules check); rc=$?
+assert_eq "$rc" 1 "rules check exits 1 after the table was flushed"
+case $out in *"is empty (flushed)"*) ok "it says the chains were flushed";; *) fail "check said: $out";; esac
+check "reinstall after a flush" ctv rules install -f "$RULES"
+check "rules check after reinstall" ctv rules check
+
+# Remove leaves the foreign tables byte-identical.
+check "rules remove" ctv rules remove
+foreign_after=$(lab_exec ct101 nft -s list ruleset)
+if [ "$foreign_before" = "$foreign_after" ]; then ok "foreign tables are byte-identical after remove"
+else fail "foreign tables changed:"; diff <(echo "$foreign_before") <(echo "$foreign_after") >&2; fi
+out=$(ctv rules check 2>&1); rc=$?
+assert_eq "$rc" 1 "rules check after remove: nothing installed"
+
+# A flushed ruleset (container restart) is reported as gone.
+check "install again" ctv rules install -f "$RULES"
+lab_exec ct101 nft flush ruleset
+out=$(ctv rules check); rc=$?
+assert_eq "$rc" 1 "rules check exits 1 after the ruleset was flushed"
+case $out in *"table inet ctverify is gone"*) ok "it says the table is gone";; *) fail "check said: $out";; esac
+
+e2e_done
