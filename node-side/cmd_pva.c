@@ -38,8 +38,10 @@ static int failed(const struct ctv_err *err, int errnum)
 	return errnum == EINVAL ? EXIT_USAGE : EXIT_PROBLEM;
 }
 
-/* ---- rendering: kept to these few functions so a shared renderer can
- * replace them. ----------------------------------------------------------- */
+/* ---- rendering ----------------------------------------------------------
+ * Not render_rows(): its periods are period.h's (a repeated hour split in
+ * two) and it always has packet columns, while these rows carry SQLite's
+ * own labels and the agent stores no packets (absent, not 0). */
 
 /* Human units as the shared renderer writes them; a negative sum (an
  * agent that stored negative deltas) is shown raw rather than wrapped. */

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,39 @@ START_TEST(a_written_statement_reads_back_the_same)
 	ck_assert_uint_eq(back.nintervals, 2);
 	ck_assert_int_eq(back.intervals[1].start, 1100);
 	ck_assert_int_eq(back.intervals[1].c.in_bytes, 20);
+	free(text);
+	statement_free(&st);
+	statement_free(&back);
+}
+END_TEST
+
+START_TEST(a_long_statement_with_the_largest_counts_reads_back)
+{
+	struct statement st, back;
+	struct ctv_err err;
+	struct statement_interval iv = { .c = { .in_bytes = INT64_MAX, .out_bytes = INT64_MAX,
+		.has_packets = 1, .in_packets = INT64_MAX, .out_packets = INT64_MAX } };
+	char *text;
+
+	statement_init(&st, STATEMENT_PVA);
+	strcpy(st.ct, "3f1a0c1e-8d3b-4b7e-9a55-1a2b3c4d5e6f");
+	st.from = INT64_MAX - 100000;
+	st.to = INT64_MAX;
+	for (int i = 0; i < 5000; i++) {
+		iv.start = st.from + i * 20;
+		iv.end = iv.start + 20;
+		iv.c.has_packets = i % 2;
+		ck_assert_int_eq(statement_add_interval(&st, &iv), 0);
+	}
+	text = statement_dump(&st, &err);
+	ck_assert_msg(text != NULL, "%s", err.msg);
+	ck_assert_uint_gt(strlen(text), 5000 * 100);
+	ck_assert_int_eq(text[strlen(text) - 1], '\n');
+	parse_ok(text, &back);
+	ck_assert_uint_eq(back.nintervals, 5000);
+	ck_assert_int_eq(back.intervals[4999].c.out_packets, INT64_MAX);
+	ck_assert_int_eq(back.intervals[4998].c.has_packets, 0);
+	ck_assert_int_eq(back.intervals[4999].end, st.from + 100000);
 	free(text);
 	statement_free(&st);
 	statement_free(&back);
@@ -252,6 +286,57 @@ START_TEST(broken_json_is_refused_with_line_and_column)
 }
 END_TEST
 
+START_TEST(intervals_may_come_anywhere_and_are_checked_after_the_window_is_known)
+{
+	struct statement st;
+	const char *text = " \r\n\t{ \"intervals\" : [ {\"start\":10,\"end\":20,\"in_bytes\":1,"
+			   "\"out_bytes\":2} ,\n {\"end\":30,\"start\":20,\"in_bytes\":3,"
+			   "\"out_bytes\":4}\n] , \"format\":\"ctverify-statement/1\",\"source\":"
+			   "\"ctverify\",\"ct\":\"web1\",\"totals\":{\"in_bytes\":4,\"out_bytes\":6},"
+			   "\"to\":30,\"from\":10 }\n\n";
+
+	parse_ok(text, &st);
+	ck_assert_uint_eq(st.nintervals, 2);
+	ck_assert_int_eq(st.intervals[1].c.out_bytes, 4);
+	statement_free(&st);
+	/* A header error outranks a bad interval that came before it. */
+	ck_assert_str_eq(refused("{\"intervals\":[{\"start\":-1}],\"format\":\"x\"}"),
+			 "statement.json: format: expected \"ctverify-statement/1\"");
+	ck_assert_str_eq(refused(HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,"
+				 "\"out_bytes\":2},\"intervals\":{}}"),
+			 "statement.json: intervals: expected an array");
+}
+END_TEST
+
+START_TEST(the_document_walk_refuses_what_json_refuses)
+{
+	const char *msg;
+
+	msg = refused(HEAD "\"from\":0,\"to\":1,\"intervals\":[],\"intervals\":[]}");
+	ck_assert_msg(strstr(msg, "statement.json:1:") && strstr(msg, "duplicate object key"), "%s", msg);
+	msg = refused(HEAD "\"from\":0 \"to\":1}");
+	ck_assert_msg(strstr(msg, "JSON: ',' or '}' expected"), "%s", msg);
+	msg = refused(HEAD "\"intervals\":[{} {}]}");
+	ck_assert_msg(strstr(msg, "JSON: ',' or ']' expected"), "%s", msg);
+	msg = refused(HEAD "\"from\":0}  x");
+	ck_assert_msg(strstr(msg, "JSON: end of file expected"), "%s", msg);
+	msg = refused("{\n\"format\" \"x\"}");
+	ck_assert_msg(strncmp(msg, "statement.json:2:", 17) == 0 && strstr(msg, "':' expected"), "%s", msg);
+	msg = refused("{7:1}");
+	ck_assert_msg(strstr(msg, "string or '}' expected"), "%s", msg);
+	msg = refused(HEAD "\"intervals\":[");
+	ck_assert_msg(strstr(msg, "statement.json:1:"), "%s", msg);
+	{
+		static const char nul[] = "{\"format\":\"ctverify-statement/1\",\n \0}";
+		struct statement st;
+		struct ctv_err err;
+
+		ck_assert_int_eq(statement_parse(nul, sizeof(nul) - 1, "statement.json", &st, &err), -1);
+		ck_assert_str_eq(err.msg, "statement.json:2:1: JSON: a NUL byte: not JSON text");
+	}
+}
+END_TEST
+
 START_TEST(dump_refuses_a_statement_that_does_not_check)
 {
 	struct statement st = sample();
@@ -294,6 +379,7 @@ void add_statement_tests(Suite *s)
 	TCase *tc = tcase_create("statement");
 
 	tcase_add_test(tc, a_written_statement_reads_back_the_same);
+	tcase_add_test(tc, a_long_statement_with_the_largest_counts_reads_back);
 	tcase_add_test(tc, absent_packets_stay_absent_and_are_not_written_as_zero);
 	tcase_add_test(tc, an_empty_interval_list_is_kept_as_present);
 	tcase_add_test(tc, unknown_keys_are_ignored_so_writers_can_extend);
@@ -304,6 +390,8 @@ void add_statement_tests(Suite *s)
 	tcase_add_test(tc, class_ids_are_0_to_15_and_appear_once);
 	tcase_add_test(tc, the_header_fields_are_checked);
 	tcase_add_test(tc, broken_json_is_refused_with_line_and_column);
+	tcase_add_test(tc, intervals_may_come_anywhere_and_are_checked_after_the_window_is_known);
+	tcase_add_test(tc, the_document_walk_refuses_what_json_refuses);
 	tcase_add_test(tc, dump_refuses_a_statement_that_does_not_check);
 	tcase_add_test(tc, reading_a_file_names_it_in_errors);
 	suite_add_tcase(s, tc);

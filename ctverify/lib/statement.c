@@ -192,6 +192,41 @@ int statement_check(const struct statement *st, struct ctv_err *err)
 
 /* ---- writer ------------------------------------------------------------ */
 
+/* A growing string; appendf() returns 0, or -1 when memory ran out. */
+struct text_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+__attribute__((format(printf, 2, 3)))
+static int appendf(struct text_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < b->cap - b->len) {
+			b->len += (size_t)n;
+			return 0;
+		}
+		{
+			size_t cap = b->cap * 2 + (size_t)n + 64;
+			char *s = realloc(b->s, cap);
+
+			if (!s)
+				return -1;
+			b->s = s;
+			b->cap = cap;
+		}
+	}
+}
+
 /* json_object_set_new() that remembers a failure instead of returning it,
  * so building an object reads as a list of fields. */
 static void put(json_t *obj, const char *key, json_t *val, int *failed)
@@ -245,36 +280,49 @@ char *statement_dump(const struct statement *st, struct ctv_err *err)
 		}
 		put(root, "classes", arr, &failed);
 	}
-	if (st->has_intervals) {
-		arr = json_array();
-		for (size_t i = 0; arr && i < st->nintervals; i++) {
-			obj = json_object();
-			if (obj) {
-				put(obj, "start", json_integer(st->intervals[i].start), &failed);
-				put(obj, "end", json_integer(st->intervals[i].end), &failed);
-				put_counts(obj, &st->intervals[i].c, &failed);
-			}
-			if (!obj || json_array_append_new(arr, obj) < 0)
-				failed = 1;
-		}
-		put(root, "intervals", arr, &failed);
-	}
 	if (!failed)
 		text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(root);
 	if (!text)
 		goto nomem;
+	/* Intervals come last and are only integers: written directly, they
+	 * cost their text and no more, where a jansson tree for a year of
+	 * minutes would take hundreds of megabytes. */
 	{
-		size_t n = strlen(text);
-		char *t = realloc(text, n + 2);
+		struct text_buf tb = { .s = text, .len = strlen(text), .cap = strlen(text) + 1 };
+		int ok = 1;
 
-		if (!t) {
-			free(text);
+		if (st->has_intervals) {
+			tb.len--; /* the closing brace */
+			ok = appendf(&tb, ",\"intervals\":[") == 0;
+			for (size_t i = 0; ok && i < st->nintervals; i++) {
+				const struct statement_interval *iv = &st->intervals[i];
+
+				ok = appendf(&tb, "%s{\"start\":%lld,\"end\":%lld,\"in_bytes\":%lld",
+					     i ? "," : "", (long long)iv->start, (long long)iv->end,
+					     (long long)iv->c.in_bytes) == 0;
+				if (ok && iv->c.has_packets)
+					ok = appendf(&tb, ",\"in_packets\":%lld",
+						     (long long)iv->c.in_packets) == 0;
+				if (ok)
+					ok = appendf(&tb, ",\"out_bytes\":%lld",
+						     (long long)iv->c.out_bytes) == 0;
+				if (ok && iv->c.has_packets)
+					ok = appendf(&tb, ",\"out_packets\":%lld",
+						     (long long)iv->c.out_packets) == 0;
+				if (ok)
+					ok = appendf(&tb, "}") == 0;
+			}
+			if (ok)
+				ok = appendf(&tb, "]}") == 0;
+		}
+		if (ok)
+			ok = appendf(&tb, "\n") == 0;
+		if (!ok) {
+			free(tb.s);
 			goto nomem;
 		}
-		t[n] = '\n';
-		t[n + 1] = '\0';
-		return t;
+		return tb.s;
 	}
 nomem:
 	ctv_err_set(err, "statement: out of memory");
@@ -395,50 +443,237 @@ static int read_classes(struct reader *r, json_t *arr, struct statement *st)
 	return 0;
 }
 
-static int read_intervals(struct reader *r, json_t *arr, struct statement *st)
+/* One element of "intervals": its types and values, not yet its place
+ * (from and to may come later in the document). */
+static int read_interval(struct reader *r, size_t i, json_t *v, struct statement *st)
 {
-	char path[64], p[96];
-	size_t i;
-	json_t *v;
+	struct statement_interval iv;
+	char path[64];
 
-	if (!json_is_array(arr))
-		return fail(r, "intervals", "expected an array");
-	json_array_foreach(arr, i, v) {
-		struct statement_interval iv;
+	snprintf(path, sizeof(path), "intervals[%zu]", i);
+	memset(&iv, 0, sizeof(iv));
+	if (get_object(r, v, path) < 0 ||
+	    get_uint(r, v, path, "start", 1, &iv.start) < 0 ||
+	    get_uint(r, v, path, "end", 1, &iv.end) < 0 ||
+	    get_counts(r, v, path, &iv.c) < 0)
+		return -1;
+	if (statement_add_interval(st, &iv) < 0)
+		return fail(r, path, "out of memory");
+	return 0;
+}
 
-		snprintf(path, sizeof(path), "intervals[%zu]", i);
-		memset(&iv, 0, sizeof(iv));
-		if (get_object(r, v, path) < 0 ||
-		    get_uint(r, v, path, "start", 1, &iv.start) < 0 ||
-		    get_uint(r, v, path, "end", 1, &iv.end) < 0 ||
-		    get_counts(r, v, path, &iv.c) < 0)
-			return -1;
-		if (iv.start < st->from || iv.start > st->to) {
-			snprintf(p, sizeof(p), "%s.start", path);
+/* The intervals' places: inside [from, to], ordered, disjoint. */
+static int check_intervals(struct reader *r, const struct statement *st)
+{
+	char p[96];
+
+	for (size_t i = 0; i < st->nintervals; i++) {
+		const struct statement_interval *iv = &st->intervals[i];
+
+		if (iv->start < st->from || iv->start > st->to) {
+			snprintf(p, sizeof(p), "intervals[%zu].start", i);
 			return fail(r, p, "%lld is outside [from, to] = [%lld, %lld]",
-				    (long long)iv.start, (long long)st->from, (long long)st->to);
+				    (long long)iv->start, (long long)st->from, (long long)st->to);
 		}
-		if (iv.end < iv.start) {
-			snprintf(p, sizeof(p), "%s.end", path);
-			return fail(r, p, "%lld is before its start (%lld)", (long long)iv.end,
-				    (long long)iv.start);
+		if (iv->end < iv->start) {
+			snprintf(p, sizeof(p), "intervals[%zu].end", i);
+			return fail(r, p, "%lld is before its start (%lld)", (long long)iv->end,
+				    (long long)iv->start);
 		}
-		if (iv.end > st->to) {
-			snprintf(p, sizeof(p), "%s.end", path);
-			return fail(r, p, "%lld is after to (%lld)", (long long)iv.end,
+		if (iv->end > st->to) {
+			snprintf(p, sizeof(p), "intervals[%zu].end", i);
+			return fail(r, p, "%lld is after to (%lld)", (long long)iv->end,
 				    (long long)st->to);
 		}
-		if (i > 0 && iv.start < st->intervals[i - 1].end) {
-			snprintf(p, sizeof(p), "%s.start", path);
+		if (i > 0 && iv->start < st->intervals[i - 1].end) {
+			snprintf(p, sizeof(p), "intervals[%zu].start", i);
 			return fail(r, p, "%lld is before the end of the previous interval "
 				    "(%lld); intervals must be ordered and disjoint",
-				    (long long)iv.start, (long long)st->intervals[i - 1].end);
+				    (long long)iv->start, (long long)st->intervals[i - 1].end);
 		}
-		if (statement_add_interval(st, &iv) < 0)
-			return fail(r, path, "out of memory");
 	}
-	st->has_intervals = 1;
 	return 0;
+}
+
+/* ---- the document, with "intervals" read one element at a time -------- */
+
+/* A year of minute intervals is half a million objects: as one jansson
+ * tree that takes hundreds of megabytes. So the top-level object and the
+ * intervals array are walked here, and jansson parses each key and value
+ * (JSON_DISABLE_EOF_CHECK tells how many bytes it took); each interval is
+ * checked and freed before the next. Everything else is a small tree. */
+struct doc {
+	const char *s;
+	size_t len;
+	size_t pos;
+	struct reader *r;
+};
+
+#define DOC_FLAGS (JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES)
+
+static void doc_ws(struct doc *d)
+{
+	while (d->pos < d->len && (d->s[d->pos] == ' ' || d->s[d->pos] == '\t' ||
+				   d->s[d->pos] == '\n' || d->s[d->pos] == '\r'))
+		d->pos++;
+}
+
+/* "NAME:LINE:COLUMN: JSON: what", at byte offset off. */
+__attribute__((format(printf, 3, 4)))
+static int doc_fail(struct doc *d, size_t off, const char *fmt, ...)
+{
+	char what[CTV_ERR_MAX / 2];
+	int line = 1, col = 0;
+	va_list ap;
+
+	for (size_t i = 0; i < off && i < d->len; i++) {
+		if (d->s[i] == '\n') {
+			line++;
+			col = 0;
+		} else {
+			col++;
+		}
+	}
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	ctv_err_set(d->r->err, "%s:%d:%d: JSON: %s", d->r->name, line, col, what);
+	return -1;
+}
+
+static json_t *doc_value(struct doc *d)
+{
+	json_error_t e;
+	json_t *v = json_loadb(d->s + d->pos, d->len - d->pos, DOC_FLAGS, &e);
+
+	if (!v) {
+		doc_fail(d, d->pos + (size_t)(e.position > 0 ? e.position : 0), "%s", e.text);
+		return NULL;
+	}
+	d->pos += (size_t)e.position;
+	return v;
+}
+
+/* Expects one of the characters in set (after blanks); returns it or 0. */
+static char doc_punct(struct doc *d, const char *set, const char *what)
+{
+	doc_ws(d);
+	if (d->pos < d->len && d->s[d->pos] && strchr(set, d->s[d->pos]))
+		return d->s[d->pos++];
+	doc_fail(d, d->pos, "%s expected", what);
+	return 0;
+}
+
+/* Streams the "intervals" array; element errors are kept in *ierr (the
+ * first one) so that header errors, found later, can be reported first. */
+static int doc_intervals(struct doc *d, struct statement *st, struct ctv_err *ierr, int *ibad)
+{
+	struct reader ir = { .name = d->r->name, .err = ierr };
+	size_t i = 0;
+	char c;
+
+	st->has_intervals = 1;
+	doc_ws(d);
+	if (d->pos >= d->len || d->s[d->pos] != '[') {
+		json_t *v = doc_value(d);
+
+		if (!v)
+			return -1;
+		json_decref(v);
+		if (!*ibad)
+			fail(&ir, "intervals", "expected an array");
+		*ibad = 1;
+		return 0;
+	}
+	d->pos++;
+	doc_ws(d);
+	if (d->pos < d->len && d->s[d->pos] == ']') {
+		d->pos++;
+		return 0;
+	}
+	do {
+		json_t *v;
+
+		doc_ws(d);
+		v = doc_value(d);
+		if (!v)
+			return -1;
+		if (!*ibad && read_interval(&ir, i, v, st) < 0)
+			*ibad = 1;
+		json_decref(v);
+		i++;
+	} while ((c = doc_punct(d, ",]", "',' or ']'")) == ',');
+	return c ? 0 : -1;
+}
+
+static json_t *doc_root(struct doc *d, struct statement *st, struct ctv_err *ierr, int *ibad)
+{
+	json_t *root = json_object();
+	char c;
+
+	if (!root) {
+		ctv_err_set(d->r->err, "%s: out of memory", d->r->name);
+		return NULL;
+	}
+	doc_ws(d);
+	d->pos++; /* '{', checked by the caller */
+	doc_ws(d);
+	if (d->pos < d->len && d->s[d->pos] == '}') {
+		d->pos++;
+		goto end;
+	}
+	do {
+		size_t at;
+		json_t *k, *v;
+		const char *key;
+
+		doc_ws(d);
+		at = d->pos;
+		if (d->pos >= d->len || d->s[d->pos] != '"') {
+			doc_fail(d, d->pos, "string or '}' expected");
+			goto fail;
+		}
+		k = doc_value(d);
+		if (!k)
+			goto fail;
+		key = json_string_value(k);
+		if (!doc_punct(d, ":", "':'")) {
+			json_decref(k);
+			goto fail;
+		}
+		if (json_object_get(root, key) || (!strcmp(key, "intervals") && st->has_intervals)) {
+			doc_fail(d, at, "duplicate object key near '\"%s\"'", key);
+			json_decref(k);
+			goto fail;
+		}
+		if (!strcmp(key, "intervals")) {
+			json_decref(k);
+			if (doc_intervals(d, st, ierr, ibad) < 0)
+				goto fail;
+			continue;
+		}
+		doc_ws(d);
+		v = doc_value(d);
+		if (!v || json_object_set_new(root, key, v) < 0) {
+			if (v)
+				ctv_err_set(d->r->err, "%s: out of memory", d->r->name);
+			json_decref(k);
+			goto fail;
+		}
+		json_decref(k);
+	} while ((c = doc_punct(d, ",}", "',' or '}'")) == ',');
+	if (!c)
+		goto fail;
+end:
+	doc_ws(d);
+	if (d->pos != d->len) {
+		doc_fail(d, d->pos, "end of file expected");
+		goto fail;
+	}
+	return root;
+fail:
+	json_decref(root);
+	return NULL;
 }
 
 static int read_root(struct reader *r, json_t *root, struct statement *st)
@@ -483,9 +718,6 @@ static int read_root(struct reader *r, json_t *root, struct statement *st)
 	v = json_object_get(root, "classes");
 	if (v && read_classes(r, v, st) < 0)
 		return -1;
-	v = json_object_get(root, "intervals");
-	if (v && read_intervals(r, v, st) < 0)
-		return -1;
 	return 0;
 ct_bad:
 	st->ct[0] = '\0';
@@ -497,19 +729,39 @@ int statement_parse(const char *text, size_t len, const char *name,
 		    struct statement *st, struct ctv_err *err)
 {
 	struct reader r = { .name = name ? name : "statement", .err = err };
+	struct doc d = { .s = text, .len = len, .r = &r };
+	struct ctv_err ierr = { "" };
 	json_error_t jerr;
 	json_t *root;
-	int rc;
+	int rc, ibad = 0;
 
 	statement_init(st, STATEMENT_CTNODE);
-	/* Duplicate keys would let two readers see two different statements. */
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		ctv_err_set(err, "%s:%d:%d: JSON: %s", r.name, jerr.line, jerr.column, jerr.text);
-		return -1;
+	/* JSON text has no raw NUL; jansson skips one between tokens without
+	 * counting it, which would put our walk out of step. */
+	if (memchr(text, '\0', len))
+		return doc_fail(&d, (size_t)((const char *)memchr(text, '\0', len) - text),
+				"a NUL byte: not JSON text");
+	doc_ws(&d);
+	if (d.pos >= len || text[d.pos] != '{') {
+		/* Not an object: let jansson say what it is, or what is wrong. */
+		root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+		if (!root) {
+			ctv_err_set(err, "%s:%d:%d: JSON: %s", r.name, jerr.line, jerr.column, jerr.text);
+			return -1;
+		}
+		json_decref(root);
+		return fail(&r, "", "expected a JSON object (a ctverify statement)");
 	}
-	rc = read_root(&r, root, st);
+	/* Duplicate keys would let two readers see two different statements. */
+	root = doc_root(&d, st, &ierr, &ibad);
+	rc = root ? read_root(&r, root, st) : -1;
 	json_decref(root);
+	if (rc == 0 && ibad) {
+		ctv_err_set(err, "%s", ierr.msg);
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = check_intervals(&r, st);
 	if (rc < 0) {
 		statement_free(st);
 		statement_init(st, STATEMENT_CTNODE);

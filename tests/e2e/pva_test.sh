@@ -212,11 +212,14 @@ writer_loop() { # DB YEAR
 	assert_eq "$good" "$reads" "every read during the writer loop succeeded"
 	[ -s "$dir/loop.err" ] && fail "reader errors: $(head -3 "$dir/loop.err")"
 	assert_eq "$(cat "$dir/loop.out")" "" "no insert of the writer loop failed"
-	# An insert (a whole sqlite3 process) that waited on us for a whole
-	# report would take far longer than one read chunk does.
+	# A bound, not a proof of paging (pva_tests counts the read
+	# transactions): no insert, a whole sqlite3 process, waited long.
 	slowest=$(sort -n "$dir/loop.ms" | tail -1)
-	[ "$slowest" -lt 1000 ] && ok "the slowest insert took ${slowest} ms" ||
+	if [ "$slowest" -lt 2000 ]; then
+		ok "the slowest insert took ${slowest} ms"
+	else
 		fail "an insert took ${slowest} ms: the writer was held up"
+	fi
 	rm -f "$dir/loop.ms"
 	assert_eq "$(sqlite3 "$w" "select count(*) from log_data where startTime >= $base")" "$n" \
 		"all the writer's rows are there"

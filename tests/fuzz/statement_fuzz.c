@@ -1,11 +1,16 @@
 /* Fuzz target for the statement reader: any bytes either parse into a
  * statement that passes statement_check() and survives a dump and re-read
- * unchanged, or fail with a message that names the input. Never a crash. */
+ * unchanged, or fail with a message that names the input. Never a crash.
+ * The reader walks the document itself to stream "intervals"; jansson
+ * parsing the whole text is the reference for what is valid JSON: the two
+ * must agree on syntax, and on how many intervals there are. */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "statement.h"
 
@@ -25,12 +30,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ctv_err err;
 	char *text;
 
+	json_error_t jerr;
+	json_t *whole = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+				   &jerr);
+
 	if (statement_parse((const char *)data, size, "fuzz", &st, &err) < 0) {
 		if (strncmp(err.msg, "fuzz", 4) != 0)
 			abort();
+		/* Valid JSON must not be refused as a JSON syntax error
+		 * (jansson lets a raw NUL pass between tokens; we do not). */
+		if (whole && strstr(err.msg, ": JSON: ") && !memchr(data, 0, size))
+			abort();
+		json_decref(whole);
 		statement_free(&st);
 		return 0;
 	}
+	if (!whole || !json_is_object(whole))
+		abort();
+	if (json_array_size(json_object_get(whole, "intervals")) != st.nintervals)
+		abort();
+	json_decref(whole);
 	if (statement_check(&st, &err) < 0)
 		abort();
 	text = statement_dump(&st, &err);
