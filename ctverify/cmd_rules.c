@@ -196,6 +196,9 @@ int cmd_rules_install(int argc, char **argv)
 		svcspec_free(&spec);
 		return 0;
 	}
+	/* Nothing is lost silently: counters about to go are recorded first. */
+	if (ctv_snapshot_before_change(cmd) < 0)
+		cli_error("%s: warning: no snapshot before the change", cmd);
 	/* Counters of services leaving the spec go with them: say so, with
 	 * what they held, rather than lose it silently. */
 	if (saved[0] && !strcmp(saved, b->name) && b->read(&before, NULL) == 0)
@@ -289,6 +292,8 @@ int cmd_rules_remove(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
+	if (ctv_snapshot_before_change(argv[0]) < 0)
+		cli_error("%s: warning: no snapshot before the change", argv[0]);
 	if (saved_backend(saved, sizeof(saved), NULL) < 0)
 		saved[0] = '\0';
 	if (!bopt && !saved[0]) {

@@ -65,6 +65,7 @@ struct snapper {
 	int warned_snmp;
 	int have_last;
 	uint64_t last_packets; /* all buckets, both directions, last reading */
+	int no_repair;         /* rules about to change: never reinstall */
 };
 
 static int64_t now_ms(void)
@@ -157,9 +158,10 @@ static int read_counters(struct snapper *sn, const struct backend *b, const stru
 			 struct ctv_counters *c, struct ctv_err *err)
 {
 	if (b->read(c, err) < 0) {
-		if (errno != ENOENT || reinstall(sn, b, spec, "gone", err) < 0 || b->read(c, err) < 0)
+		if (errno != ENOENT || sn->no_repair || reinstall(sn, b, spec, "gone", err) < 0 ||
+		    b->read(c, err) < 0)
 			return -1;
-	} else if (sn->have_last && all_packets(c) == sn->last_packets && b->check) {
+	} else if (!sn->no_repair && sn->have_last && all_packets(c) == sn->last_packets && b->check) {
 		char *diff = NULL;
 		struct ctv_err e2 = { "" };
 		int rc = b->check(spec, &diff, &e2);
@@ -287,6 +289,29 @@ static void report_result(const struct store_result *res)
 		       (double)(res->span.end_ms - res->span.start_ms) / 1000.0,
 		       res->resets ? ", counter reset(s) recorded" : "",
 		       res->span.step_ms ? ", wall clock step recorded" : "");
+}
+
+int ctv_snapshot_before_change(const char *cmd)
+{
+	struct snapper sn = { .cmd = cmd, .no_repair = 1 };
+	struct store_result res;
+	struct svcspec spec;
+	char name[64];
+	const char *db = ctv_default_db();
+	int rc, installed;
+
+	/* No history kept, or no rules of ours to read: nothing to save. */
+	svcspec_init(&spec);
+	installed = rulestate_load(name, sizeof(name), &spec, NULL) == 0;
+	svcspec_free(&spec);
+	if (!installed || access(db, F_OK) < 0)
+		return 0;
+	sn.st = open_db(cmd, db);
+	if (!sn.st)
+		return -1;
+	rc = snap_once(&sn, &res);
+	store_close(sn.st);
+	return rc;
 }
 
 static void snapshot_usage(FILE *out)

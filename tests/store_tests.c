@@ -665,6 +665,29 @@ START_TEST(a_store_of_a_newer_schema_is_refused_and_an_empty_file_is_initialised
 }
 END_TEST
 
+START_TEST(a_store_with_a_damaged_schema_page_is_refused_and_left_untouched)
+{
+	struct store *st = wopen();
+	struct ctv_err err = { "" };
+	char junk[2000], before[8192];
+	int fd;
+	ssize_t n;
+
+	store_close(st);
+	/* Keep the 100-byte header, scribble over the schema that follows. */
+	memset(junk, 0x5a, sizeof(junk));
+	fd = open(db, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, junk, sizeof(junk), 100), (ssize_t)sizeof(junk));
+	n = pread(fd, before, sizeof(before), 0);
+	close(fd);
+	ck_assert_ptr_null(store_open(db, STORE_WRITE, &err));
+	ck_assert_msg(strstr(err.msg, db) != NULL, "%s", err.msg);
+	ck_assert_ptr_null(store_open(db, STORE_READ, &err));
+	ck_assert(same_file(db, before, (size_t)n));
+}
+END_TEST
+
 START_TEST(reading_a_missing_store_does_not_create_it)
 {
 	struct ctv_err err = { "" };
@@ -1012,6 +1035,7 @@ void add_store_tests(Suite *s)
 	tcase_add_test(tc, a_file_that_is_not_a_database_is_refused_and_left_untouched);
 	tcase_add_test(tc, a_database_of_another_program_is_refused_and_left_untouched);
 	tcase_add_test(tc, a_store_of_a_newer_schema_is_refused_and_an_empty_file_is_initialised);
+	tcase_add_test(tc, a_store_with_a_damaged_schema_page_is_refused_and_left_untouched);
 	tcase_add_test(tc, reading_a_missing_store_does_not_create_it);
 	tcase_add_test(tc, a_store_is_reopened_with_its_history);
 	tcase_add_test(tc, a_reader_never_sees_database_is_locked_while_a_writer_transacts);

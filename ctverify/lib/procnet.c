@@ -80,11 +80,8 @@ static int pair(struct procnet_figures *f, size_t *cap, const char *path, unsign
 int procnet_read_snmp(const char *path, const char *const *protos, struct procnet_figures *out,
 		      struct ctv_err *err)
 {
-	struct procnet_figures f = { NULL, 0 };
-	char head[4096], vals[4096];
-	size_t cap = 0;
-	unsigned lineno = 0;
 	FILE *in = fopen(path, "re");
+	int rc;
 
 	out->v = NULL;
 	out->n = 0;
@@ -92,6 +89,22 @@ int procnet_read_snmp(const char *path, const char *const *protos, struct procne
 		ctv_err_sys(err, errno, "%s", path);
 		return -1;
 	}
+	rc = procnet_parse_snmp(in, path, protos, out, err);
+	fclose(in);
+	return rc;
+}
+
+int procnet_parse_snmp(FILE *in, const char *path, const char *const *protos,
+		       struct procnet_figures *out, struct ctv_err *err)
+{
+	struct procnet_figures f = { NULL, 0 };
+	char head[4096], vals[4096];
+	size_t cap = 0;
+	unsigned lineno = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	errno = 0;
 	while (fgets(head, sizeof(head), in)) {
 		char proto[64];
 
@@ -109,14 +122,12 @@ int procnet_read_snmp(const char *path, const char *const *protos, struct procne
 			goto fail;
 	}
 	if (ferror(in)) {
-		ctv_err_sys(err, errno, "%s", path);
+		ctv_err_sys(err, errno ? errno : EIO, "%s", path);
 		goto fail;
 	}
-	fclose(in);
 	*out = f;
 	return 0;
 fail:
-	fclose(in);
 	free(f.v);
 	errno = errno ? errno : EINVAL;
 	return -1;

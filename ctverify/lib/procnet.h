@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
 
@@ -29,6 +30,10 @@ struct procnet_figures {
  * err naming the file and line. */
 int procnet_read_snmp(const char *path, const char *const *protos, struct procnet_figures *out,
 		      struct ctv_err *err);
+
+/* procnet_read_snmp() on an open stream; path names it in messages. */
+int procnet_parse_snmp(FILE *in, const char *path, const char *const *protos,
+		       struct procnet_figures *out, struct ctv_err *err);
 
 void procnet_figures_free(struct procnet_figures *f);
 

@@ -156,7 +156,9 @@ done
 wait_snapshots 2
 
 # Phase 2c: 'rules remove' while collect runs is respected (nothing is
-# reinstalled behind the user's back); a later install counts from zero.
+# reinstalled behind the user's back) and first records a snapshot, so the
+# traffic right before it is kept; a later install counts from zero.
+check "traffic right before rules remove" traffic
 Kr=$(kernel)
 add_into EXPECT 1 "$Kr"
 check "rules remove while collect runs" ctv rules remove
