@@ -87,6 +87,49 @@ START_TEST(uptime_is_read_in_whole_seconds)
 }
 END_TEST
 
+START_TEST(interface_drops_and_mtu_are_read_per_interface_except_lo)
+{
+	struct procnet_figures f;
+	struct ctv_err err = { "" };
+	char sys[512];
+
+	snprintf(sys, sizeof(sys), "%s", fixture("sysnet"));
+	ck_assert_msg(procnet_read_dev(fixture("net_dev"), sys, &f, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(figure(&f, "if.eth0.rx_dropped"), 7);
+	ck_assert_uint_eq(figure(&f, "if.eth0.tx_dropped"), 3);
+	ck_assert_uint_eq(figure(&f, "if.eth0.mtu"), 9000);
+	ck_assert_uint_eq(figure(&f, "if.veth-long-name0.rx_dropped"), 0);
+	for (size_t i = 0; i < f.n; i++) {
+		ck_assert_msg(strncmp(f.v[i].name, "if.lo.", 6) != 0, "lo read: %s", f.v[i].name);
+		/* no mtu file for the veth: no figure rather than a guess */
+		ck_assert_str_ne(f.v[i].name, "if.veth-long-name0.mtu");
+	}
+	procnet_figures_free(&f);
+}
+END_TEST
+
+START_TEST(a_dev_line_with_missing_counters_is_an_error_naming_the_line)
+{
+	static const char text[] =
+		"Inter-|   Receive |  Transmit\n"
+		" face |bytes packets|bytes packets\n"
+		"  eth0: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n"
+		"  eth1: 1 2 3\n";
+	char path[] = "/tmp/ctv-procnet-test.XXXXXX";
+	struct procnet_figures f;
+	struct ctv_err err = { "" };
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	ck_assert_int_eq(procnet_read_dev(path, NULL, &f, &err), -1);
+	ck_assert_msg(strstr(err.msg, ":4: expected 16 counters for eth1") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(f.v);
+	unlink(path);
+}
+END_TEST
+
 void add_procnet_tests(Suite *s)
 {
 	TCase *tc = tcase_create("procnet");
@@ -95,5 +138,7 @@ void add_procnet_tests(Suite *s)
 	tcase_add_test(tc, negative_constants_are_left_out);
 	tcase_add_test(tc, a_values_line_with_a_missing_value_is_an_error_naming_the_line);
 	tcase_add_test(tc, uptime_is_read_in_whole_seconds);
+	tcase_add_test(tc, interface_drops_and_mtu_are_read_per_interface_except_lo);
+	tcase_add_test(tc, a_dev_line_with_missing_counters_is_an_error_naming_the_line);
 	suite_add_tcase(s, tc);
 }
