@@ -168,6 +168,7 @@ assert_ge "$(cause counter_reset node-container out_bytes)" 490000 "counter_rese
 assert_ge "$(cause counter_reset node-container in_bytes)" 98000 "counter_reset covers the uncounted download (100000 B payload)"
 jq -r '.causes[] | select(.cause == "counter_reset") | .detail' "$OUT/rec.json" | grep -q "up to .*store event 'gap'" &&
 	ok "counter_reset is a bound naming the gap event" || fail "counter_reset detail lacks 'up to' or the gap event"
+RESET_OUT=$(cause counter_reset node-container out_bytes)
 u_in=$(jq -r .unexplained.in_bytes "$OUT/rec.json")
 u_out=$(jq -r .unexplained.out_bytes "$OUT/rec.json")
 assert_near "$u_in" 0 "$(jq -r .unexplained.tolerance_in_bytes "$OUT/rec.json")" "unexplained in within tolerance"
@@ -180,6 +181,19 @@ assert_eq "$?" 0 "table reconcile exits 0"
 sed "s/^/    /" "$OUT/rec.txt"
 assert_eq "$(tail -n 1 "$OUT/rec.txt")" "verdict: consistent" "table ends with the verdict"
 grep -q "^  unexplained" "$OUT/rec.txt" && ok "table shows unexplained" || fail "no unexplained row"
+
+# A node figure 1 MB short out: container_higher. What the container
+# missed while its table was gone (counter_reset, a bound towards
+# node_higher) no longer explains anything: it cannot explain a difference
+# of the other sign, so the shortfall less that traffic is unexplained.
+jq '(.intervals | map(.out_bytes) | index(max)) as $i |
+	.totals.out_bytes -= 1000000 | .intervals[$i].out_bytes -= 1000000' "$OUT/statement.json" >"$OUT/short.json"
+rec --node "$OUT/short.json"
+assert_eq "$REC_RC" 1 "short statement: exit 1"
+assert_eq "$(jq -r .verdict "$OUT/rec.json")" container_higher "short statement: container_higher"
+assert_eq "$(cause counter_reset node-container out_bytes)" 0 "short statement: counter_reset explains nothing out"
+assert_near "$(jq -r .unexplained.out_bytes "$OUT/rec.json")" $((u_out + RESET_OUT - 1000000)) 20000 \
+	"short statement: the shortfall less the missed upload is unexplained"
 
 # A narrower window: the statement's intervals inside it, the container's
 # intervals matching them.
