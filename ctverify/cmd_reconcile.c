@@ -477,6 +477,14 @@ static int gather(struct store *st, struct reconcile_input *in, int64_t nf_ms, i
 		const char *name = sc.v[i].name, *dot;
 		size_t l = strlen(name), used;
 
+		if (!strcmp(name, "Udp.SndbufErrors") || !strcmp(name, "Icmp.OutErrors")) {
+			in->has_snmp = 1;
+			if (name[0] == 'U')
+				in->udp_sndbuf_errors += sc.v[i].value;
+			else
+				in->icmp_out_errors += sc.v[i].value;
+			continue;
+		}
 		if (strncmp(name, "if.", 3) != 0 || !(dot = strrchr(name, '.')) || dot == name + 2)
 			continue;
 		if (!strcmp(dot, ".mtu")) {

@@ -301,9 +301,11 @@ START_TEST(window_skew_is_bounded_by_the_edge_interval_rate)
 	ck_assert_int_eq(c->in_a, 0);
 	ck_assert_int_eq(c->bound, 1);
 	ck_assert_uint_eq(c->bound_in, 18667); /* 112000 x 10/60, rounded */
-	ck_assert_uint_eq(c->in_bytes, 12000);
 	ck_assert_msg(strstr(c->detail, "10.0 s before"), "%s", c->detail);
 	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
+	/* Both edges may be real: the container's extra start (all of its
+	 * bound) less the node's extra end (what is left) is the residual. */
+	ck_assert_uint_eq(c->in_bytes, 18667);
 	/* The end edge: the node covers 10 s the container does not, at the
 	 * node's interval rate. */
 	c = NULL;
@@ -312,6 +314,7 @@ START_TEST(window_skew_is_bounded_by_the_edge_interval_rate)
 			c = &f.res.causes[i];
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->bound_out, 33333); /* 200000 x 10/60, rounded */
+	ck_assert_uint_eq(c->in_bytes, 18667 - 12000);
 	fx_free(&f);
 }
 END_TEST
@@ -372,6 +375,76 @@ START_TEST(interface_drops_are_bounded_by_the_mtu_on_their_side)
 	ck_assert_uint_eq(c->out_bytes, 1500);
 	ck_assert_msg(strstr(c->detail, "eth0 (tx_dropped)"), "%s", c->detail);
 	ck_assert_int_eq(nc(&f)->unexplained_out, -500);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(bounds_of_both_signs_are_each_taken_as_far_as_the_residual_allows)
+{
+	struct fx f;
+	const struct reconcile_cause *c;
+
+	/* The container missed 50000 B out while its table was gone and a
+	 * shaper dropped 20000 B out after counting them: node - container
+	 * is +30000 out; both events are real and both are claimed. */
+	fx_init(&f, 100000, 230000);
+	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
+	f.g[0].from_ms = 1010000;
+	f.g[0].to_ms = 1023044; /* 13.044 s of 60 at 230000 B: 50002 B */
+	snprintf(f.g[0].kind, sizeof(f.g[0].kind), "gap");
+	f.in.ngaps = 1;
+	f.in.has_snmp = 1;
+	f.in.udp_sndbuf_errors = 20;
+	f.in.mtu = 1500; /* bound 30000 */
+	fx_run(&f);
+	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->bound_out, 50002);
+	ck_assert_uint_eq(c->out_bytes, 50002);
+	c = find(&f, "container_qdisc_drop", RECONCILE_NODE_CONTAINER);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->out_bytes, 20002);
+	ck_assert_int_eq(nc(&f)->unexplained_out, 0);
+	/* A residual beyond both: the bounds on its side all taken, the
+	 * others as far as needed (none), the rest unexplained. */
+	fx_free(&f);
+	fx_init(&f, 100000, 300000);
+	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
+	f.g[0].from_ms = 1010000;
+	f.g[0].to_ms = 1016000; /* 6 s of 60 at 300000: 30000 */
+	snprintf(f.g[0].kind, sizeof(f.g[0].kind), "gap");
+	f.in.ngaps = 1;
+	f.in.has_snmp = 1;
+	f.in.udp_sndbuf_errors = 20;
+	f.in.mtu = 1500;
+	fx_run(&f);
+	ck_assert_uint_eq(find(&f, "counter_reset", RECONCILE_NODE_CONTAINER)->out_bytes, 30000);
+	ck_assert_uint_eq(find(&f, "container_qdisc_drop", RECONCILE_NODE_CONTAINER)->out_bytes, 0);
+	ck_assert_int_eq(nc(&f)->unexplained_out, 70000);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(failed_udp_and_icmp_sends_bound_qdisc_drops_by_the_mtu)
+{
+	struct fx f;
+	const struct reconcile_cause *c;
+
+	fx_init(&f, 100000, 200000);
+	bucket(&f, "dns-out", 0, 100000, 200000 + 4000);
+	f.in.has_snmp = 1;
+	f.in.udp_sndbuf_errors = 2;
+	f.in.icmp_out_errors = 1;
+	f.in.mtu = 1500;
+	fx_run(&f);
+	c = find(&f, "container_qdisc_drop", RECONCILE_NODE_CONTAINER);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->in_a, 0);
+	ck_assert_int_eq(c->bound, 1);
+	ck_assert_uint_eq(c->bound_out, 4500);
+	ck_assert_uint_eq(c->out_bytes, 4000);
+	ck_assert_msg(strstr(c->detail, "Udp.SndbufErrors"), "%s", c->detail);
+	ck_assert_int_eq(nc(&f)->unexplained_out, 0);
 	fx_free(&f);
 }
 END_TEST
@@ -631,6 +704,8 @@ void add_reconcile_tests(Suite *s)
 	tcase_add_test(tc, aligned_windows_claim_no_skew);
 	tcase_add_test(tc, counters_since_an_unknown_start_claim_no_skew_before_the_container);
 	tcase_add_test(tc, interface_drops_are_bounded_by_the_mtu_on_their_side);
+	tcase_add_test(tc, bounds_of_both_signs_are_each_taken_as_far_as_the_residual_allows);
+	tcase_add_test(tc, failed_udp_and_icmp_sends_bound_qdisc_drops_by_the_mtu);
 	tcase_add_test(tc, tolerance_is_the_larger_of_bytes_and_a_share_of_the_figure);
 	tcase_add_test(tc, the_router_figure_is_explained_by_frame_headers_and_neighbours);
 	tcase_add_test(tc, a_router_counting_on_the_wire_adds_38_bytes_a_packet);

@@ -173,23 +173,13 @@ static struct reconcile_cause *add_cause(struct reconcile_result *res, const cha
 	return c;
 }
 
-/* Applies a cause to a residual (a - b) of one direction; returns what it
- * explains. Measured causes explain all of themselves, bounds only what
- * the residual still holds in their direction. */
-static uint64_t apply(int64_t *residual, int in_a, int bound, uint64_t amount)
+/* Applies a measured cause to a residual (a - b) of one direction: it
+ * explains all of itself. Returns that amount. */
+static uint64_t apply(int64_t *residual, int in_a, uint64_t amount)
 {
-	uint64_t take = amount;
-	int64_t r = *residual;
+	uint64_t take = amount > (uint64_t)INT64_MAX / 4 ? (uint64_t)INT64_MAX / 4 : amount;
 
-	if (take > (uint64_t)INT64_MAX / 2)
-		take = (uint64_t)INT64_MAX / 2;
-	if (bound) {
-		uint64_t room = in_a ? (r > 0 ? (uint64_t)r : 0) : (r < 0 ? (uint64_t)-r : 0);
-
-		if (take > room)
-			take = room;
-	}
-	*residual = in_a ? r - (int64_t)take : r + (int64_t)take;
+	*residual = in_a ? *residual - (int64_t)take : *residual + (int64_t)take;
 	return take;
 }
 
@@ -415,6 +405,62 @@ static int64_t diff(uint64_t a, uint64_t b)
 	return (int64_t)a - (int64_t)b;
 }
 
+static uint64_t capped(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX / 4 ? (uint64_t)INT64_MAX / 4 : v;
+}
+
+/* Bounds of one direction against what the measured causes left (r):
+ * bounds raising the first figure (in_a) and bounds raising the second
+ * may both be real (the container missed traffic while its table was
+ * gone AND a shaper dropped other traffic after counting it), and only
+ * their net shows in r. Each side is taken as far as the other side and
+ * r allow, so that pos - neg = r whenever the bounds can reach it; what
+ * they cannot reach stays unexplained. Within a side, bounds take their
+ * share in list order. */
+static void settle_bounds(struct reconcile_result *res, enum reconcile_versus vs, int out,
+			  int64_t *r)
+{
+	uint64_t pos_max = 0, neg_max = 0, pos, neg;
+
+	for (size_t i = 0; i < res->ncauses; i++) {
+		const struct reconcile_cause *x = &res->causes[i];
+		uint64_t b = capped(out ? x->bound_out : x->bound_in);
+
+		if (x->vs != vs || !x->bound)
+			continue;
+		if (x->in_a)
+			pos_max += b;
+		else
+			neg_max += b;
+	}
+	pos_max = capped(pos_max);
+	neg_max = capped(neg_max);
+	if (*r >= 0) {
+		pos = (uint64_t)*r + neg_max < pos_max ? (uint64_t)*r + neg_max : pos_max;
+		neg = pos > (uint64_t)*r ? pos - (uint64_t)*r : 0;
+	} else {
+		neg = (uint64_t)-*r + pos_max < neg_max ? (uint64_t)-*r + pos_max : neg_max;
+		pos = neg > (uint64_t)-*r ? neg - (uint64_t)-*r : 0;
+	}
+	*r = *r - (int64_t)pos + (int64_t)neg;
+	for (size_t i = 0; i < res->ncauses; i++) {
+		struct reconcile_cause *x = &res->causes[i];
+		uint64_t b = capped(out ? x->bound_out : x->bound_in);
+		uint64_t *left = x->in_a ? &pos : &neg;
+		uint64_t take;
+
+		if (x->vs != vs || !x->bound)
+			continue;
+		take = b < *left ? b : *left;
+		*left -= take;
+		if (out)
+			x->out_bytes = take;
+		else
+			x->in_bytes = take;
+	}
+}
+
 /* Measured causes first, then bounds, so a bound only takes what the
  * evidence that counts exactly has not explained. */
 static void settle(const struct reconcile_input *in, struct reconcile_result *res,
@@ -424,21 +470,23 @@ static void settle(const struct reconcile_input *in, struct reconcile_result *re
 
 	c->unexplained_in = diff(c->a.in_bytes, c->b.in_bytes);
 	c->unexplained_out = diff(c->a.out_bytes, c->b.out_bytes);
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < res->ncauses; i++) {
-			struct reconcile_cause *x = &res->causes[i];
+	for (size_t i = 0; i < res->ncauses; i++) {
+		struct reconcile_cause *x = &res->causes[i];
 
-			if (x->vs != vs || x->bound != pass)
-				continue;
-			if (vs == RECONCILE_CONTAINER_PLESK) {
-				/* One total: both directions explain the same residual. */
-				x->in_bytes = apply(&c->unexplained_out, x->in_a, x->bound, x->bound_in);
-				x->out_bytes = apply(&c->unexplained_out, x->in_a, x->bound, x->bound_out);
-			} else {
-				x->in_bytes = apply(&c->unexplained_in, x->in_a, x->bound, x->bound_in);
-				x->out_bytes = apply(&c->unexplained_out, x->in_a, x->bound, x->bound_out);
-			}
+		if (x->vs != vs || x->bound)
+			continue;
+		if (vs == RECONCILE_CONTAINER_PLESK) {
+			/* One total: both directions explain the same residual. */
+			x->in_bytes = apply(&c->unexplained_out, x->in_a, x->bound_in);
+			x->out_bytes = apply(&c->unexplained_out, x->in_a, x->bound_out);
+		} else {
+			x->in_bytes = apply(&c->unexplained_in, x->in_a, x->bound_in);
+			x->out_bytes = apply(&c->unexplained_out, x->in_a, x->bound_out);
 		}
+	}
+	if (vs != RECONCILE_CONTAINER_PLESK) { /* that comparison has no bounds */
+		settle_bounds(res, vs, 0, &c->unexplained_in);
+		settle_bounds(res, vs, 1, &c->unexplained_out);
 	}
 	tolerance(in, c);
 }
@@ -497,6 +545,16 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 		       "up to %" PRIu64 " B out: %" PRIu64 " packets dropped on transmit by %s "
 		       "(tx_dropped) after the container's last hook counted them, at most %u B each (MTU)",
 		       in->tx_dropped * in->mtu, in->tx_dropped, in->drop_ifaces, in->mtu))
+		return -1;
+	if (in->has_snmp && (in->udp_sndbuf_errors || in->icmp_out_errors) &&
+	    !add_cause(res, "container_qdisc_drop", RECONCILE_NODE_CONTAINER, 0, 1, 0,
+		       (in->udp_sndbuf_errors + in->icmp_out_errors) * in->mtu,
+		       "up to %" PRIu64 " B out: %" PRIu64 " UDP datagrams and %" PRIu64 " ICMP messages "
+		       "failed to send (Udp.SndbufErrors, Icmp.OutErrors): a qdisc drop after the "
+		       "container's last hook counts there (so does a full send buffer, before it), "
+		       "at most %u B each (MTU)",
+		       (in->udp_sndbuf_errors + in->icmp_out_errors) * in->mtu, in->udp_sndbuf_errors,
+		       in->icmp_out_errors, in->mtu))
 		return -1;
 	if (in->has_drops && in->rx_dropped &&
 	    !add_cause(res, "pre_container_drop", RECONCILE_NODE_CONTAINER, 1, 1,

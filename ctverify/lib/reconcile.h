@@ -88,6 +88,11 @@ struct reconcile_input {
 	char drop_ifaces[RECONCILE_WHY_MAX]; /* "eth0" */
 	uint64_t rx_dropped, tx_dropped;
 	unsigned mtu;
+	/* /proc/net/snmp over the same intervals: sends that failed with
+	 * ENOBUFS (a qdisc drop after our last hook, or a full send buffer
+	 * before it). */
+	int has_snmp;
+	uint64_t udp_sndbuf_errors, icmp_out_errors;
 
 	int has_plesk;
 	uint64_t plesk_bytes;

@@ -106,6 +106,19 @@ wait_intervals "$CDB" 1
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && ok "collect reinstalled our rules" ||
 	fail "collect did not reinstall our rules"
 
+# A UDP burst into a full shaper inside ct101: our last hook counts every
+# datagram, the qdisc drops most (ENOBUFS: Udp.SndbufErrors), the node
+# never sees those. Ground truth: the qdisc's own drop count (tc -s).
+check "a shaper in ct101" lab_exec ct101 tc qdisc add dev eth0 root tbf rate 1mbit burst 1600 limit 3000
+lab_exec remote "$NETPIPE" listen udp "$LAB_REMOTE4" 9999 --expect 200000 --timeout 1 >/dev/null 2>&1 &
+UDPL=$!
+sleep 0.3
+lab_exec ct101 "$NETPIPE" connect udp "$LAB_REMOTE4" 9999 --send 200000 --size 1000 --timeout 1 >/dev/null 2>&1
+wait "$UDPL"
+QDROPS=$(lab_exec ct101 tc -s -j qdisc show dev eth0 | jq '.[0].drops')
+lab_exec ct101 tc qdisc del dev eth0 root
+assert_ge "$QDROPS" 100 "the shaper dropped most of the burst"
+
 lo1=$(lo_l3); lop1=$(lab_link_stat ct101 lo rx packets)
 LO=$((lo1 - lo0)); LOP=$((lop1 - lop0))
 # Idle edges on both sides, then both collectors record the interval in
@@ -168,7 +181,15 @@ assert_ge "$(cause counter_reset node-container out_bytes)" 490000 "counter_rese
 assert_ge "$(cause counter_reset node-container in_bytes)" 98000 "counter_reset covers the uncounted download (100000 B payload)"
 jq -r '.causes[] | select(.cause == "counter_reset") | .detail' "$OUT/rec.json" | grep -q "up to .*store event 'gap'" &&
 	ok "counter_reset is a bound naming the gap event" || fail "counter_reset detail lacks 'up to' or the gap event"
+# The shaper's drops: a bound of SndbufErrors x MTU that covers the
+# dropped datagrams' bytes (1028 B each on the wire of IP).
+QD=$(cause container_qdisc_drop node-container out_bytes)
+assert_ge "$QD" $((QDROPS * 1028)) "container_qdisc_drop covers the $QDROPS datagrams the qdisc dropped"
+assert_ge $((QDROPS * 1028 + 20000)) "$QD" "container_qdisc_drop is about those datagrams only"
+jq -r '.causes[] | select(.cause == "container_qdisc_drop") | .detail' "$OUT/rec.json" | grep -q "Udp.SndbufErrors" &&
+	ok "container_qdisc_drop names Udp.SndbufErrors" || fail "container_qdisc_drop detail lacks its evidence"
 RESET_OUT=$(cause counter_reset node-container out_bytes)
+QD_BOUND=$(cause container_qdisc_drop node-container bound_out_bytes)
 u_in=$(jq -r .unexplained.in_bytes "$OUT/rec.json")
 u_out=$(jq -r .unexplained.out_bytes "$OUT/rec.json")
 assert_near "$u_in" 0 "$(jq -r .unexplained.tolerance_in_bytes "$OUT/rec.json")" "unexplained in within tolerance"
@@ -184,16 +205,18 @@ grep -q "^  unexplained" "$OUT/rec.txt" && ok "table shows unexplained" || fail 
 
 # A node figure 1 MB short out: container_higher. What the container
 # missed while its table was gone (counter_reset, a bound towards
-# node_higher) no longer explains anything: it cannot explain a difference
-# of the other sign, so the shortfall less that traffic is unexplained.
+# node_higher) no longer explains anything, the shaper's drops (a bound
+# towards container_higher) all they can: the shortfall less the missed
+# upload, less the drops' whole bound, is unexplained.
 jq '(.intervals | map(.out_bytes) | index(max)) as $i |
 	.totals.out_bytes -= 1000000 | .intervals[$i].out_bytes -= 1000000' "$OUT/statement.json" >"$OUT/short.json"
 rec --node "$OUT/short.json"
 assert_eq "$REC_RC" 1 "short statement: exit 1"
 assert_eq "$(jq -r .verdict "$OUT/rec.json")" container_higher "short statement: container_higher"
 assert_eq "$(cause counter_reset node-container out_bytes)" 0 "short statement: counter_reset explains nothing out"
-assert_near "$(jq -r .unexplained.out_bytes "$OUT/rec.json")" $((u_out + RESET_OUT - 1000000)) 20000 \
-	"short statement: the shortfall less the missed upload is unexplained"
+assert_eq "$(cause container_qdisc_drop node-container out_bytes)" "$QD_BOUND" "short statement: the drops' whole bound is taken"
+assert_near "$(jq -r .unexplained.out_bytes "$OUT/rec.json")" $((u_out + RESET_OUT - QD - 1000000 + QD_BOUND)) 20000 \
+	"short statement: the rest of the shortfall is unexplained"
 
 # A narrower window: the statement's intervals inside it, the container's
 # intervals matching them.
