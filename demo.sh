@@ -90,6 +90,16 @@ echo "   neighbour:  ct101 queries a database on ct103 (200 KB back)"
 lab_tcp ct101 ct103 "$LAB_CT103_4" 5432 20000 200000
 echo "   loopback:   the site talks to its local MySQL over lo (1 MB)"
 lab_tcp ct101 ct101 127.0.0.1 3306 200000 800000
+echo "   a shaper:   a 1 Mbit/s tbf inside ct101 drops most of a 200 KB UDP burst"
+echo "               after ctverify counted it (the node never sees those)"
+lab_exec ct101 tc qdisc add dev eth0 root tbf rate 1mbit burst 1600 limit 3000
+lab_exec remote "$NETPIPE" listen udp "$LAB_REMOTE4" 9999 --expect 200000 --timeout 1 >/dev/null 2>&1 &
+udpl=$!
+sleep 0.3
+lab_exec ct101 "$NETPIPE" connect udp "$LAB_REMOTE4" 9999 --send 200000 --size 1000 --timeout 1 >/dev/null 2>&1 || true
+wait $udpl || true
+echo "               tc says: $(lab_exec ct101 tc -s -j qdisc show dev eth0 | jq '.[0].drops') datagrams dropped"
+lab_exec ct101 tc qdisc del dev eth0 root
 echo "   a flush:    someone deletes ctverify's table in ct101 right after a snapshot;"
 echo "               300 KB flow before the collector puts it back a second later"
 intervals() { sqlite3 "file:$CDB?mode=ro" "SELECT count(*) FROM interval" 2>/dev/null || echo 0; }
