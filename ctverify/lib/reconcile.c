@@ -250,7 +250,7 @@ static int window_skew(const struct reconcile_input *in, struct reconcile_result
 	int64_t nf = nc->a_from_ms, nt = nc->a_to_ms, cf = nc->b_from_ms, ct = nc->b_to_ms;
 	char t1[32];
 
-	if (cf == nt && ct == nf)
+	if (cf == nf && ct == nt)
 		return 0;
 	for (int edge = 0; edge < 2; edge++) {
 		/* start edge: the container extends earlier when cf < nf;
@@ -282,7 +282,7 @@ static int window_skew(const struct reconcile_input *in, struct reconcile_result
 		snprintf(what[side] + used, sizeof(what[side]) - used,
 			 "%s%s %s %.1f s %s %s (%s); at the %s rate there: %" PRIu64 " B in, %" PRIu64
 			 " B out",
-			 used ? "; " : "", cont_more ? "the container's intervals" : "the node's intervals",
+			 used ? "; " : "", cont_more ? "the container's intervals" : "the node's window",
 			 edge ? "end" : "start", (double)(t - f) / 1000.0, edge ? "after" : "before",
 			 cont_more ? (edge ? "the node's end" : "the node's start") :
 				     (edge ? "the container's end" : "the container's start"),
