@@ -328,6 +328,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct store_result res;
 	int c, rc;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -337,7 +338,7 @@ int cmd_snapshot(int argc, char **argv)
 			snapshot_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -387,6 +388,7 @@ int cmd_collect(int argc, char **argv)
 	struct store_result res;
 	int c, failures = 0;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -404,7 +406,7 @@ int cmd_collect(int argc, char **argv)
 			collect_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -469,6 +471,7 @@ int cmd_live(int argc, char **argv)
 	struct timespec tprev = { 0, 0 };
 	int c, tty = isatty(STDOUT_FILENO);
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -479,7 +482,7 @@ int cmd_live(int argc, char **argv)
 			live_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
