@@ -104,6 +104,7 @@ int cmd_report(int argc, char **argv)
 
 	store_query_init(&q);
 	q.by = PERIOD_DAY;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -137,7 +138,7 @@ int cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -210,6 +211,7 @@ int cmd_export(int argc, char **argv)
 	struct store *st;
 	char host[256], *json = NULL;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -235,7 +237,7 @@ int cmd_export(int argc, char **argv)
 			export_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -340,6 +340,7 @@ int cmd_snapshot(int argc, char **argv)
 	struct store_result res;
 	int c, rc;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -349,7 +350,7 @@ int cmd_snapshot(int argc, char **argv)
 			snapshot_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -399,6 +400,7 @@ int cmd_collect(int argc, char **argv)
 	struct store_result res;
 	int c, failures = 0;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -416,7 +418,7 @@ int cmd_collect(int argc, char **argv)
 			collect_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
@@ -481,6 +483,7 @@ int cmd_live(int argc, char **argv)
 	struct timespec tprev = { 0, 0 };
 	int c, tty = isatty(STDOUT_FILENO);
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -491,7 +494,7 @@ int cmd_live(int argc, char **argv)
 			live_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option");
+			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -142,7 +142,8 @@ static int snap_once(const char *cmd, struct store *st, int *gone, struct store_
 
 static unsigned long minute_days; /* collect --minute-days, 0: keep the store's */
 
-static int parse_common(int c, const char *cmd, const char **db, unsigned long *interval)
+static int parse_common(int c, const char *cmd, char **argv, const char **db,
+			unsigned long *interval)
 {
 	switch (c) {
 	case 'd':
@@ -157,7 +158,7 @@ static int parse_common(int c, const char *cmd, const char **db, unsigned long *
 			return 0;
 		return EXIT_USAGE;
 	default:
-		return cli_usage_error(cmd, "unknown option");
+		return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
 	}
 }
 
@@ -187,12 +188,13 @@ int cmd_node_snapshot(int argc, char **argv)
 	int c, rc, gone = 0;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			snapshot_usage(stdout);
 			return 0;
 		}
-		if ((rc = parse_common(c, cmd, &db, NULL)) != 0)
+		if ((rc = parse_common(c, cmd, argv, &db, NULL)) != 0)
 			return rc;
 	}
 	if (optind < argc)
@@ -244,12 +246,13 @@ int cmd_node_collect(int argc, char **argv)
 	int c, rc, gone = 0, failures = 0;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			collect_usage(stdout);
 			return 0;
 		}
-		if ((rc = parse_common(c, cmd, &db, &interval)) != 0)
+		if ((rc = parse_common(c, cmd, argv, &db, &interval)) != 0)
 			return rc;
 	}
 	if (optind < argc)
@@ -318,6 +321,7 @@ int cmd_node_report(int argc, char **argv)
 
 	store_query_init(&q);
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -351,7 +355,7 @@ int cmd_node_report(int argc, char **argv)
 			report_usage(stdout);
 			return 0;
 		default:
-			if ((rc = parse_common(c, cmd, &db, NULL)) != 0)
+			if ((rc = parse_common(c, cmd, argv, &db, NULL)) != 0)
 				return rc;
 		}
 	}
@@ -457,6 +461,7 @@ int cmd_node_export(int argc, char **argv)
 	int64_t f, t;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -476,7 +481,7 @@ int cmd_node_export(int argc, char **argv)
 			export_usage(stdout);
 			return 0;
 		default:
-			if ((rc = parse_common(c, cmd, &db, NULL)) != 0)
+			if ((rc = parse_common(c, cmd, argv, &db, NULL)) != 0)
 				return rc;
 			rc = EXIT_PROBLEM;
 		}
