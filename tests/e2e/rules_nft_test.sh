@@ -149,6 +149,8 @@ LAB_AS=65534 step "a non-root user's connection over IPv4" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE4" 5001 200000 50000
 LAB_AS=65534 step "a non-root user's connection over IPv6" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE6" 5002 200000 50000
+LAB_AS=65534 step "a non-root user's UDP exchange, replies by the connection mark" nobody 20000 20000 \
+	lab_udp ct101 remote "$LAB_REMOTE6" 5353 20000 500 echo
 if [ -n "$CGREL" ]; then
 	step "a connection from a process in a cgroup (IPv4)" app 40000 30000 cg_tcp "$LAB_REMOTE4" 5003 30000 40000
 	step "a connection from a process in a cgroup (IPv6)" app 40000 30000 cg_tcp "$LAB_REMOTE6" 5004 30000 40000
