@@ -270,6 +270,21 @@ else fail "foreign tables changed:"; diff <(echo "$foreign_before") <(echo "$for
 out=$(ctv rules check 2>&1); rc=$?
 assert_eq "$rc" 1 "rules check after remove: nothing installed"
 
+# Two installs at once (in ct103): each batch is all or nothing, and one
+# that lost the race looks again instead of failing.
+for i in $(seq 1 300); do echo "service s$i proto=tcp lport=$((20000 + i))"; done >"$LAB_TMP/a.rules"
+for i in $(seq 1 300); do echo "service t$i proto=udp lport=$((30000 + i)) peer=198.18.$((i % 250)).0/24"; done >"$LAB_TMP/b.rules"
+fails=0
+for r in 1 2 3 4 5; do
+	CTVERIFY_STATEDIR="$LAB_TMP/state-a" lab_exec ct103 "$CTVERIFY" rules install -f "$LAB_TMP/a.rules" >/dev/null &
+	pa=$!
+	CTVERIFY_STATEDIR="$LAB_TMP/state-b" lab_exec ct103 "$CTVERIFY" rules install -f "$LAB_TMP/b.rules" >/dev/null &
+	pb=$!
+	wait "$pa" || fails=$((fails + 1))
+	wait "$pb" || fails=$((fails + 1))
+done
+assert_eq "$fails" 0 "concurrent installs all succeed"
+
 # A flushed ruleset (container restart) is reported as gone.
 check "install again" ctv rules install -f "$RULES"
 lab_exec ct101 nft flush ruleset
