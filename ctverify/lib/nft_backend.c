@@ -254,6 +254,8 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 	/* One transaction needs the whole batch in one message. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	size = 4 << 20; /* room for the errors of a refused batch */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	if (sendmsg(fd, &msg, 0) < 0) {
 		ctv_err_sys(err, errno, "netlink: sending %zu changes (%zu bytes)", b->n, b->len);
 		return -1;
@@ -263,6 +265,15 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 		int left;
 
 		if (n < 0) {
+			if (errno == ENOBUFS) {
+				/* Only failures are answered besides the last
+				 * message, so a flood of answers means the
+				 * batch was refused (typically: another install
+				 * changed our table meanwhile). */
+				ctv_err_set(err, "nftables refused the change with more errors than fit in the socket buffer (nothing was changed; our table changed meanwhile?)");
+				errno = EBUSY;
+				return -1;
+			}
 			if (st.error)
 				break;
 			ctv_err_sys(err, errno, "netlink: waiting for the kernel's answer");
@@ -1397,23 +1408,31 @@ static int nft_install(const struct svcspec *spec, struct ctv_err *err)
 		model_free(&m);
 		return -1;
 	}
-	if (present_read(&nl, &p, err) < 0)
-		goto out;
-	put_table(&b, &nl, NFT_MSG_NEWTABLE, NLM_F_CREATE, "adding table inet " NFTB_TABLE);
-	put_teardown(&b, &nl, &p, &m.counters);
-	for (size_t i = 0; i < m.counters.n; i++) {
-		char what[128];
+	/* The batch is built from what the dump showed; if someone changed
+	 * our table in between (another install), the kernel refuses the
+	 * whole batch and we look again. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (present_read(&nl, &p, err) < 0) {
+			present_free(&p);
+			break;
+		}
+		put_table(&b, &nl, NFT_MSG_NEWTABLE, NLM_F_CREATE, "adding table inet " NFTB_TABLE);
+		put_teardown(&b, &nl, &p, &m.counters);
+		for (size_t i = 0; i < m.counters.n; i++) {
+			char what[128];
 
-		if (names_has(&p.counters, m.counters.v[i]))
-			continue; /* kept: it goes on counting */
-		snprintf(what, sizeof(what), "adding counter %s", m.counters.v[i]);
-		put_named(&b, &nl, NFT_MSG_NEWOBJ, 'o', m.counters.v[i], what);
+			if (names_has(&p.counters, m.counters.v[i]))
+				continue; /* kept: it goes on counting */
+			snprintf(what, sizeof(what), "adding counter %s", m.counters.v[i]);
+			put_named(&b, &nl, NFT_MSG_NEWOBJ, 'o', m.counters.v[i], what);
+		}
+		put_model(&b, &nl, &m);
+		rc = batch_send(&b, &nl, err);
+		present_free(&p);
+		batch_free(&b);
+		if (rc == 0 || (errno != EEXIST && errno != ENOENT && errno != EBUSY))
+			break;
 	}
-	put_model(&b, &nl, &m);
-	rc = batch_send(&b, &nl, err);
-out:
-	present_free(&p);
-	batch_free(&b);
 	model_free(&m);
 	nl_close(&nl);
 	return rc;

@@ -147,6 +147,8 @@ LAB_AS=65534 step "a non-root user's connection over IPv4" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE4" 5001 200000 50000
 LAB_AS=65534 step "a non-root user's connection over IPv6" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE6" 5002 200000 50000
+LAB_AS=65534 step "a non-root user's UDP exchange, replies by the connection mark" nobody 20000 20000 \
+	lab_udp ct101 remote "$LAB_REMOTE6" 5353 20000 500 echo
 if [ -n "$CGREL" ]; then
 	step "a connection from a process in a cgroup (IPv4)" app 40000 30000 cg_tcp "$LAB_REMOTE4" 5003 30000 40000
 	step "a connection from a process in a cgroup (IPv6)" app 40000 30000 cg_tcp "$LAB_REMOTE6" 5004 30000 40000
@@ -265,6 +267,21 @@ if [ "$foreign_before" = "$foreign_after" ]; then ok "foreign tables are byte-id
 else fail "foreign tables changed:"; diff <(echo "$foreign_before") <(echo "$foreign_after") >&2; fi
 out=$(ctv rules check 2>&1); rc=$?
 assert_eq "$rc" 1 "rules check after remove: nothing installed"
+
+# Two installs at once (in ct103): each batch is all or nothing, and one
+# that lost the race looks again instead of failing.
+for i in $(seq 1 300); do echo "service s$i proto=tcp lport=$((20000 + i))"; done >"$LAB_TMP/a.rules"
+for i in $(seq 1 300); do echo "service t$i proto=udp lport=$((30000 + i)) peer=198.18.$((i % 250)).0/24"; done >"$LAB_TMP/b.rules"
+fails=0
+for r in 1 2 3 4 5; do
+	CTVERIFY_STATEDIR="$LAB_TMP/state-a" lab_exec ct103 "$CTVERIFY" rules install -f "$LAB_TMP/a.rules" >/dev/null &
+	pa=$!
+	CTVERIFY_STATEDIR="$LAB_TMP/state-b" lab_exec ct103 "$CTVERIFY" rules install -f "$LAB_TMP/b.rules" >/dev/null &
+	pb=$!
+	wait "$pa" || fails=$((fails + 1))
+	wait "$pb" || fails=$((fails + 1))
+done
+assert_eq "$fails" 0 "concurrent installs all succeed"
 
 # A flushed ruleset (container restart) is reported as gone.
 check "install again" ctv rules install -f "$RULES"
