@@ -754,9 +754,14 @@ static int print_json(const struct statement *node, const struct reconcile_input
 			{ "container", "node" }, { "node", "router" }, { "plesk", "container" }
 		};
 
+		/* Signed, like the table: what the cause adds to the
+		 * comparison's first figure minus its second, so the causes
+		 * and the unexplained rest add up to the difference. */
 		json_object_set_new(o, "cause", json_string(x->cause));
-		json_object_set_new(o, "in_bytes", json_integer((json_int_t)x->in_bytes));
-		json_object_set_new(o, "out_bytes", json_integer((json_int_t)x->out_bytes));
+		json_object_set_new(o, "in_bytes", json_integer(x->in_a ? (json_int_t)x->in_bytes :
+									 -(json_int_t)x->in_bytes));
+		json_object_set_new(o, "out_bytes", json_integer(x->in_a ? (json_int_t)x->out_bytes :
+									   -(json_int_t)x->out_bytes));
 		json_object_set_new(o, "detail", json_string(x->detail));
 		json_object_set_new(o, "versus", json_string(vs_names[x->vs]));
 		json_object_set_new(o, "counted_by", json_string(figs[x->vs][x->in_a]));
