@@ -283,7 +283,8 @@ static int window_skew(const struct reconcile_input *in, struct reconcile_result
 			 "%s%s %s %.1f s %s %s (%s); at the %s rate there: %" PRIu64 " B in, %" PRIu64
 			 " B out",
 			 used ? "; " : "", cont_more ? "the container's intervals" : "the node's window",
-			 edge ? "end" : "start", (double)(t - f) / 1000.0, edge ? "after" : "before",
+			 cont_more ? (edge ? "end" : "start") : (edge ? "ends" : "starts"),
+			 (double)(t - f) / 1000.0, edge ? "after" : "before",
 			 cont_more ? (edge ? "the node's end" : "the node's start") :
 				     (edge ? "the container's end" : "the container's start"),
 			 t1, cont_more ? "container interval's" : "node's", i, o);
