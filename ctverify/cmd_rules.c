@@ -120,6 +120,8 @@ int cmd_rules_install(int argc, char **argv)
 	struct svcspec spec;
 	const struct backend *b, *old = NULL;
 	struct ctv_err err = { "" };
+	struct ctv_counters before = { NULL, 0 };
+	int have_before = 0;
 
 	while ((c = getopt_long(argc, argv, "f:b:nh", opts, NULL)) != -1) {
 		switch (c) {
@@ -175,19 +177,37 @@ int cmd_rules_install(int argc, char **argv)
 	if (dry) {
 		char *text = svcspec_format(&spec);
 
+		char *what = b->describe ? b->describe(&spec, &err) : NULL;
+
 		printf("# dry run: would install %zu service(s) with the %s backend\n"
-		       "# buckets: local, %s%sother\n%s",
+		       "# buckets, first match wins: local, %sother\n%s",
 		       spec.n, b->name, spec.n ? "the services below in this order, " : "",
-		       "", text ? text : "");
+		       text ? text : "");
 		free(text);
+		if (b->describe && !what) {
+			cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
+			svcspec_free(&spec);
+			return EXIT_USAGE;
+		}
+		if (what) {
+			printf("# in the kernel:\n%s", what);
+			free(what);
+		}
 		svcspec_free(&spec);
 		return 0;
 	}
 	/* Nothing is lost silently: counters about to go are recorded first. */
 	if (ctv_snapshot_before_change(cmd) < 0)
 		cli_error("%s: warning: no snapshot before the change", cmd);
+
+	/* Counters of services leaving the spec go with them: say so, with
+	 * what they held, rather than lose it silently. */
+	if (saved[0] && !strcmp(saved, b->name) && b->read(&before, NULL) == 0)
+		have_before = 1;
 	if (b->install(&spec, &err) < 0) {
 		cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
+		if (have_before)
+			ctv_counters_free(&before);
 		svcspec_free(&spec);
 		return EXIT_PROBLEM;
 	}
@@ -201,10 +221,26 @@ int cmd_rules_install(int argc, char **argv)
 	}
 	if (rulestate_save(b->name, &spec, &err) < 0) {
 		cli_error("%s: rules installed, but saving the spec failed: %s", cmd, err.msg);
+		if (have_before)
+			ctv_counters_free(&before);
 		svcspec_free(&spec);
 		return EXIT_PROBLEM;
 	}
 	printf("installed %zu service(s) with the %s backend\n", spec.n, b->name);
+	for (size_t i = 0; have_before && i < before.n; i++) {
+		const struct ctv_counter *x = &before.c[i];
+		int kept = !strcmp(x->name, "local") || !strcmp(x->name, "other");
+
+		for (size_t j = 0; !kept && j < spec.n; j++)
+			kept = !strcmp(spec.svcs[j].name, x->name);
+		if (!kept)
+			printf("counters of '%s' removed (it is no longer in the spec): "
+			       "in %llu bytes %llu packets, out %llu bytes %llu packets\n", x->name,
+			       (unsigned long long)x->in_bytes, (unsigned long long)x->in_packets,
+			       (unsigned long long)x->out_bytes, (unsigned long long)x->out_packets);
+	}
+	if (have_before)
+		ctv_counters_free(&before);
 	svcspec_free(&spec);
 	return 0;
 }

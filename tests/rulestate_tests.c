@@ -64,6 +64,32 @@ START_TEST(the_saved_spec_loads_back_equal_with_its_backend)
 }
 END_TEST
 
+START_TEST(a_state_file_without_its_backend_line_is_refused)
+{
+	char path[256], backend[16];
+	struct svcspec spec;
+	struct ctv_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, RULESTATE_FILE);
+	touch(path, "# no backend\nservice a proto=tcp\n");
+	svcspec_init(&spec);
+	ck_assert_int_eq(rulestate_load(backend, sizeof(backend), &spec, &err), -1);
+	ck_assert_msg(strstr(err.msg, "no '# backend: ' line"), "%s", err.msg);
+	ck_assert_uint_eq(spec.n, 0);
+}
+END_TEST
+
+START_TEST(a_directory_is_not_a_rules_file)
+{
+	struct svcspec spec;
+	struct ctv_err err;
+
+	svcspec_init(&spec);
+	ck_assert_int_eq(svcspec_parse_file(&spec, dir, &err), -1);
+	ck_assert_msg(strstr(err.msg, "not a regular file"), "%s", err.msg);
+}
+END_TEST
+
 START_TEST(a_missing_state_directory_is_created_on_save)
 {
 	char sub[128];
@@ -145,6 +171,8 @@ void add_rulestate_tests(Suite *s)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, the_saved_spec_loads_back_equal_with_its_backend);
+	tcase_add_test(tc, a_state_file_without_its_backend_line_is_refused);
+	tcase_add_test(tc, a_directory_is_not_a_rules_file);
 	tcase_add_test(tc, a_missing_state_directory_is_created_on_save);
 	tcase_add_test(tc, rules_files_come_from_rules_d_in_lexical_order_else_the_default);
 	tcase_add_test(tc, buckets_are_put_in_spec_order_with_local_first_and_other_last);

@@ -34,6 +34,8 @@ int main(void)
 	add_rulestate_tests(s);
 	add_node_nft_tests(s);
 
+	add_nft_backend_tests(s);
+
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -21,5 +21,6 @@ void add_statement_tests(Suite *s);
 void add_vznetstat_tests(Suite *s);
 void add_svcplan_tests(Suite *s);
 void add_rulestate_tests(Suite *s);
+void add_nft_backend_tests(Suite *s);
 
 #endif

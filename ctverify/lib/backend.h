@@ -62,6 +62,11 @@ struct backend {
 	 * filter base chains at the input/output hooks of other tables). 0 with
 	 * out->found = 0 when there are none. */
 	int (*quick)(struct ctv_quick *out, struct ctv_err *err);
+
+	/* What install would create for spec, as text for people (--dry-run),
+	 * without touching the system. malloc'ed, or NULL with err. May be
+	 * NULL in a backend that cannot tell. */
+	char *(*describe)(const struct svcspec *spec, struct ctv_err *err);
 };
 
 extern const struct backend backend_nft;

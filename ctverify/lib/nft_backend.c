@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -253,6 +254,8 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 	/* One transaction needs the whole batch in one message. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	size = 4 << 20; /* room for the errors of a refused batch */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	if (sendmsg(fd, &msg, 0) < 0) {
 		ctv_err_sys(err, errno, "netlink: sending %zu changes (%zu bytes)", b->n, b->len);
 		return -1;
@@ -262,6 +265,15 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 		int left;
 
 		if (n < 0) {
+			if (errno == ENOBUFS) {
+				/* Only failures are answered besides the last
+				 * message, so a flood of answers means the
+				 * batch was refused (typically: another install
+				 * changed our table meanwhile). */
+				ctv_err_set(err, "nftables refused the change with more errors than fit in the socket buffer (nothing was changed; our table changed meanwhile?)");
+				errno = EBUSY;
+				return -1;
+			}
 			if (st.error)
 				break;
 			ctv_err_sys(err, errno, "netlink: waiting for the kernel's answer");
@@ -796,14 +808,39 @@ static void e_svc_match(struct model *m, struct nftnl_rule *r, const struct svc 
 	}
 }
 
+/* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified
+ * system, /sys/fs/cgroup/unified on a hybrid one. */
+static void cgroup2_root(char *root, size_t size)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+
+	snprintf(root, size, "%s", NFTB_CGROUP_ROOT);
+	while (f && fgets(line, sizeof(line), f)) {
+		char mnt[2048], *sep = strstr(line, " - ");
+		char fstype[64];
+
+		/* id parent major:minor root MOUNTPOINT ... - FSTYPE ... */
+		if (!sep || sscanf(sep, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %2047s", mnt) == 1) {
+			snprintf(root, size, "%s", mnt);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 /* The cgroup v2 id and depth of path (as the kernel's socket expression
  * compares them). */
 static int cgroup_id(const char *path, uint64_t *id, uint32_t *level, struct ctv_err *err)
 {
-	char full[PATH_MAX];
+	char full[2 * PATH_MAX + 2], root[PATH_MAX];
 	struct stat st;
 
-	snprintf(full, sizeof(full), "%s/%s", NFTB_CGROUP_ROOT, path);
+	cgroup2_root(root, sizeof(root));
+	snprintf(full, sizeof(full), "%s/%s", root, path);
 	if (stat(full, &st) < 0) {
 		ctv_err_sys(err, errno, "cgroup=%s: %s", path, full);
 		return -1;
@@ -1065,6 +1102,8 @@ static void add_port_hash(struct model *m, const struct svcspec *spec, size_t st
 				}
 			}
 		}
+		/* Its size lets the kernel pick a fixed hash table sized for it. */
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, (uint32_t)port_keys(maps, nmaps));
 		r = new_rule(m, &m->chains[d]);
 		if (!r)
 			return;
@@ -1268,6 +1307,7 @@ static void put_model(struct batch *b, struct nl *nl, struct model *m)
 		size_t nel = 0;
 		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
 
+
 		while (it && nftnl_set_elems_iter_next(it))
 			nel++;
 		nftnl_set_elems_iter_destroy(it);
@@ -1279,12 +1319,23 @@ static void put_model(struct batch *b, struct nl *nl, struct model *m)
 		}
 		if (!nel)
 			continue;
-		snprintf(what, sizeof(what), "adding %zu elements to set %s", nel, name);
-		nlh = batch_msg(b, nl, NFT_MSG_NEWSETELEM, NLM_F_CREATE, nel * 160 + 1024, what);
-		if (nlh) {
-			nftnl_set_elems_nlmsg_build_payload(nlh, s);
+		/* A netlink attribute holds at most 64 KiB: big sets take
+		 * several messages (all in the one batch). */
+		it = nftnl_set_elems_iter_create(s);
+		if (!it) {
+			b->failed = 1;
+			return;
+		}
+		for (int more = 1, part = 1; more == 1; part++) {
+			snprintf(what, sizeof(what), "adding elements to set %s (part %d of %zu elements)",
+				 name, part, nel);
+			nlh = batch_msg(b, nl, NFT_MSG_NEWSETELEM, NLM_F_CREATE, 70000, what);
+			if (!nlh)
+				break;
+			more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it);
 			batch_done(b, nlh);
 		}
+		nftnl_set_elems_iter_destroy(it);
 	}
 	for (size_t c = 0; c < m->n_chains; c++) {
 		for (size_t i = 0; i < m->chains[c].n; i++) {
@@ -1357,23 +1408,31 @@ static int nft_install(const struct svcspec *spec, struct ctv_err *err)
 		model_free(&m);
 		return -1;
 	}
-	if (present_read(&nl, &p, err) < 0)
-		goto out;
-	put_table(&b, &nl, NFT_MSG_NEWTABLE, NLM_F_CREATE, "adding table inet " NFTB_TABLE);
-	put_teardown(&b, &nl, &p, &m.counters);
-	for (size_t i = 0; i < m.counters.n; i++) {
-		char what[128];
+	/* The batch is built from what the dump showed; if someone changed
+	 * our table in between (another install), the kernel refuses the
+	 * whole batch and we look again. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		if (present_read(&nl, &p, err) < 0) {
+			present_free(&p);
+			break;
+		}
+		put_table(&b, &nl, NFT_MSG_NEWTABLE, NLM_F_CREATE, "adding table inet " NFTB_TABLE);
+		put_teardown(&b, &nl, &p, &m.counters);
+		for (size_t i = 0; i < m.counters.n; i++) {
+			char what[128];
 
-		if (names_has(&p.counters, m.counters.v[i]))
-			continue; /* kept: it goes on counting */
-		snprintf(what, sizeof(what), "adding counter %s", m.counters.v[i]);
-		put_named(&b, &nl, NFT_MSG_NEWOBJ, 'o', m.counters.v[i], what);
+			if (names_has(&p.counters, m.counters.v[i]))
+				continue; /* kept: it goes on counting */
+			snprintf(what, sizeof(what), "adding counter %s", m.counters.v[i]);
+			put_named(&b, &nl, NFT_MSG_NEWOBJ, 'o', m.counters.v[i], what);
+		}
+		put_model(&b, &nl, &m);
+		rc = batch_send(&b, &nl, err);
+		present_free(&p);
+		batch_free(&b);
+		if (rc == 0 || (errno != EEXIST && errno != ENOENT && errno != EBUSY))
+			break;
 	}
-	put_model(&b, &nl, &m);
-	rc = batch_send(&b, &nl, err);
-out:
-	present_free(&p);
-	batch_free(&b);
 	model_free(&m);
 	nl_close(&nl);
 	return rc;
@@ -1406,69 +1465,145 @@ out:
 
 /* ---- read ----------------------------------------------------------------- */
 
-static int add_counter(struct ctv_counters *out, const char *bucket)
-{
+/* Snapshots are taken every minute and must stay cheap with thousands of
+ * counters, so the dump is parsed straight from the netlink attributes
+ * (no libnftnl object per counter) and in_X/out_X are paired through a
+ * small hash table, in one pass. Buckets come out in the order they were
+ * first seen, which is creation order. */
+struct readstate {
 	struct ctv_counter *c;
+	size_t n, cap;
+	uint32_t *slot; /* hash table of indexes + 1; 0 = empty */
+	size_t nslots;
+	int failed;
+};
 
-	for (size_t i = 0; i < out->n; i++)
-		if (!strcmp(out->c[i].name, bucket))
-			return (int)i;
-	c = realloc(out->c, (out->n + 1) * sizeof(*c));
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+static int rs_grow(struct readstate *rs)
+{
+	size_t cap = rs->cap ? rs->cap * 2 : 512, nslots = cap * 2;
+	struct ctv_counter *c = realloc(rs->c, cap * sizeof(*c));
+	uint32_t *slot;
+
 	if (!c)
 		return -1;
-	out->c = c;
-	memset(&c[out->n], 0, sizeof(c[out->n]));
-	snprintf(c[out->n].name, sizeof(c[out->n].name), "%s", bucket);
-	return (int)out->n++;
+	rs->c = c;
+	slot = calloc(nslots, sizeof(*slot));
+	if (!slot)
+		return -1;
+	for (size_t i = 0; i < rs->n; i++) {
+		size_t h = name_hash(rs->c[i].name) & (nslots - 1);
+
+		while (slot[h])
+			h = (h + 1) & (nslots - 1);
+		slot[h] = (uint32_t)i + 1;
+	}
+	free(rs->slot);
+	rs->slot = slot;
+	rs->nslots = nslots;
+	rs->cap = cap;
+	return 0;
+}
+
+/* The bucket's entry, added when new; NULL without memory. */
+static struct ctv_counter *rs_bucket(struct readstate *rs, const char *bucket, size_t len)
+{
+	size_t h;
+
+	if (rs->n == rs->cap && rs_grow(rs) < 0)
+		return NULL;
+	h = name_hash(bucket) & (rs->nslots - 1);
+	while (rs->slot[h]) {
+		struct ctv_counter *c = &rs->c[rs->slot[h] - 1];
+
+		if (!strcmp(c->name, bucket))
+			return c;
+		h = (h + 1) & (rs->nslots - 1);
+	}
+	rs->slot[h] = (uint32_t)rs->n + 1;
+	memset(&rs->c[rs->n], 0, sizeof(rs->c[rs->n]));
+	memcpy(rs->c[rs->n].name, bucket, len + 1);
+	return &rs->c[rs->n++];
 }
 
 static int read_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct ctv_counters *out = data;
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	const char *name, *bucket;
-	int rc = MNL_CB_OK, i, in;
+	struct readstate *rs = data;
+	const struct nlattr *a, *table = NULL, *name = NULL, *type = NULL, *odata = NULL;
+	const struct nlattr *bytes = NULL, *packets = NULL;
+	struct ctv_counter *c;
+	const char *n, *bucket;
+	size_t len;
+	int in;
 
-	if (!o || nftnl_obj_nlmsg_parse(nlh, o) < 0 ||
-	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), NFTB_TABLE) ||
-	    nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_COUNTER)
-		goto done;
-	name = nftnl_obj_get_str(o, NFTNL_OBJ_NAME);
-	if (!strncmp(name, "in_", 3)) {
-		in = 1;
-		bucket = name + 3;
-	} else if (!strncmp(name, "out_", 4)) {
-		in = 0;
-		bucket = name + 4;
-	} else {
-		goto done;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		switch (mnl_attr_get_type(a)) {
+		case NFTA_OBJ_TABLE: table = a; break;
+		case NFTA_OBJ_NAME: name = a; break;
+		case NFTA_OBJ_TYPE: type = a; break;
+		case NFTA_OBJ_DATA: odata = a; break;
+		}
 	}
-	if (strlen(bucket) > SVC_NAME_MAX)
-		goto done;
-	i = add_counter(out, bucket);
-	if (i < 0) {
-		rc = MNL_CB_ERROR;
-		goto done;
+	if (!table || !name || !type || !odata ||
+	    mnl_attr_validate(table, MNL_TYPE_NUL_STRING) < 0 ||
+	    mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0 ||
+	    mnl_attr_validate(type, MNL_TYPE_U32) < 0 ||
+	    strcmp(mnl_attr_get_str(table), NFTB_TABLE) ||
+	    ntohl(mnl_attr_get_u32(type)) != NFT_OBJECT_COUNTER)
+		return MNL_CB_OK;
+	mnl_attr_for_each_nested(a, odata) {
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			continue;
+		if (mnl_attr_get_type(a) == NFTA_COUNTER_BYTES)
+			bytes = a;
+		else if (mnl_attr_get_type(a) == NFTA_COUNTER_PACKETS)
+			packets = a;
+	}
+	n = mnl_attr_get_str(name);
+	if (!strncmp(n, "in_", 3)) {
+		in = 1;
+		bucket = n + 3;
+	} else if (!strncmp(n, "out_", 4)) {
+		in = 0;
+		bucket = n + 4;
+	} else {
+		return MNL_CB_OK;
+	}
+	len = strlen(bucket);
+	if (len > SVC_NAME_MAX || !bytes || !packets)
+		return MNL_CB_OK;
+	c = rs_bucket(rs, bucket, len);
+	if (!c) {
+		rs->failed = 1;
+		return MNL_CB_ERROR;
 	}
 	if (in) {
-		out->c[i].in_bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
-		out->c[i].in_packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		c->in_bytes = be64toh(mnl_attr_get_u64(bytes));
+		c->in_packets = be64toh(mnl_attr_get_u64(packets));
 	} else {
-		out->c[i].out_bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
-		out->c[i].out_packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		c->out_bytes = be64toh(mnl_attr_get_u64(bytes));
+		c->out_packets = be64toh(mnl_attr_get_u64(packets));
 	}
-done:
-	nftnl_obj_free(o);
-	return rc;
+	return MNL_CB_OK;
 }
 
 static int nft_read(struct ctv_counters *out, struct ctv_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct readstate rs = { 0 };
 	struct nlmsghdr *nlh;
 	struct nl nl = { 0 };
-	int rc, li = -1, oi = -1;
+	size_t li = (size_t)-1, oi = (size_t)-1;
+	int rc;
 
 	out->c = NULL;
 	out->n = 0;
@@ -1482,45 +1617,42 @@ static int nft_read(struct ctv_counters *out, struct ctv_err *err)
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	nftnl_obj_free(o);
 	/* One dump: every counter of our table. */
-	rc = nl_dump(&nl, nlh, read_cb, out, "our counters", err);
+	rc = nl_dump(&nl, nlh, read_cb, &rs, "our counters", err);
 	nl_close(&nl);
-	if (rc < 0) {
-		ctv_counters_free(out);
+	free(rs.slot);
+	if (rc < 0 || rs.failed) {
+		if (rs.failed)
+			ctv_err_sys(err, ENOMEM, "reading our counters");
+		free(rs.c);
 		return -1;
 	}
-	for (size_t i = 0; i < out->n; i++) {
-		if (!strcmp(out->c[i].name, "local"))
-			li = (int)i;
-		if (!strcmp(out->c[i].name, "other"))
-			oi = (int)i;
+	for (size_t i = 0; i < rs.n; i++) {
+		if (!strcmp(rs.c[i].name, "local"))
+			li = i;
+		else if (!strcmp(rs.c[i].name, "other"))
+			oi = i;
 	}
-	if (li < 0 || oi < 0) {
-		ctv_counters_free(out);
+	if (li == (size_t)-1 || oi == (size_t)-1) {
+		free(rs.c);
 		ctv_err_set(err, "ctverify's nftables counters are not installed (table inet %s)",
 			    NFTB_TABLE);
 		errno = ENOENT;
 		return -1;
 	}
-	/* local first, other last; services in between as the kernel keeps
-	 * them (ctv_counters_order() puts them in spec order). */
+	/* local first, other last, the rest keep their order. */
 	{
-		struct ctv_counter *v = malloc(out->n * sizeof(*v));
-		size_t k = 1;
+		struct ctv_counter local = rs.c[li], other = rs.c[oi];
+		size_t k = 0;
 
-		if (!v) {
-			ctv_counters_free(out);
-			ctv_err_set(err, "out of memory");
-			errno = ENOMEM;
-			return -1;
-		}
-		v[0] = out->c[li];
-		for (size_t i = 0; i < out->n; i++)
-			if ((int)i != li && (int)i != oi)
-				v[k++] = out->c[i];
-		v[k] = out->c[oi];
-		free(out->c);
-		out->c = v;
+		for (size_t i = 0; i < rs.n; i++)
+			if (i != li && i != oi)
+				rs.c[k++] = rs.c[i];
+		memmove(&rs.c[1], &rs.c[0], k * sizeof(*rs.c));
+		rs.c[0] = local;
+		rs.c[k + 1] = other;
 	}
+	out->c = rs.c;
+	out->n = rs.n;
 	return 0;
 }
 
@@ -2096,6 +2228,42 @@ out:
 	return rc;
 }
 
+static char *nft_describe(const struct svcspec *spec, struct ctv_err *err)
+{
+	struct model m;
+	struct text t = { 0 };
+
+	if (model_build(spec, 0, &m, err) < 0)
+		return NULL;
+	text_add(&t, "table inet %s\n", NFTB_TABLE);
+	text_add(&t, "  %zu counters (in_/out_ per bucket), kept across reinstalls\n", m.counters.n);
+	for (size_t i = 0; i < m.n_sets; i++) {
+		struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(m.sets[i]);
+		size_t n = 0;
+
+		while (it && nftnl_set_elems_iter_next(it))
+			n++;
+		nftnl_set_elems_iter_destroy(it);
+		text_add(&t, "  %s %s: %zu elements\n",
+			 nftnl_set_get_u32(m.sets[i], NFTNL_SET_FLAGS) & NFT_SET_OBJECT ? "map" : "set",
+			 nftnl_set_get_str(m.sets[i], NFTNL_SET_NAME), n);
+	}
+	for (size_t c = 0; c < m.n_chains; c++) {
+		text_add(&t, "  chain %s: hook %s priority %d, %zu rules\n", m.chains[c].name,
+			 hook_name(m.chains[c].hook), m.chains[c].prio, m.chains[c].n);
+		for (size_t i = 0; i < m.chains[c].n; i++) {
+			char *r = rule_text(m.chains[c].rules[i]);
+
+			text_add(&t, "    %s\n", r ? r : "?");
+			free(r);
+		}
+	}
+	model_free(&m);
+	if (!t.s)
+		ctv_err_sys(err, ENOMEM, "describing the rules");
+	return t.s;
+}
+
 const struct backend backend_nft = {
 	.name = "nft",
 	.in_use = nft_in_use,
@@ -2104,4 +2272,6 @@ const struct backend backend_nft = {
 	.read = nft_read,
 	.check = nft_check,
 	.quick = nft_quick,
+	.describe = nft_describe,
 };
+

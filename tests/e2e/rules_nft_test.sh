@@ -11,7 +11,17 @@ lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
 export CTVERIFY_STATEDIR="$LAB_TMP/state-ct101"
 lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128
 
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
+# 'ip netns exec' mounts a fresh /sys without the cgroup mounts; a
+# container has its cgroup v2 tree at /sys/fs/cgroup, so give it one (in
+# the command's own mount namespace) when the test uses a cgroup.
+CGREL=
+ctv() {
+	if [ -n "$CGREL" ]; then
+		lab_exec ct101 sh -c 'mount -t cgroup2 none /sys/fs/cgroup && exec "$@"' sh "$CTVERIFY" "$@"
+	else
+		lab_exec ct101 "$CTVERIFY" "$@"
+	fi
+}
 show() { ctv rules show --format json; }
 # val JSON BUCKET FIELD
 val() { jq -r --arg b "$2" ".[] | select(.name == \$b) | .$3" <<<"$1"; }
@@ -26,6 +36,31 @@ service backup   peer=198.19.7.0/24,2001:db8:77::/48
 service high     proto=tcp lport=10000-30000   # too wide for a hash map: interval maps
 EOF
 BUCKETS="local web nobody dns-out backup high other"
+
+# A cgroup v2 service, when this machine has cgroup v2 (unified or hybrid).
+CGROOT=$(awk '$(NF-2) == "cgroup2" || $9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+CGREL=ctv-e2e-$$
+if [ -n "$CGROOT" ] && mkdir "$CGROOT/$CGREL" 2>/dev/null; then
+	LAB_ON_EXIT="rmdir '$CGROOT/$CGREL' 2>/dev/null"
+	sed -i "/^service backup/i service app cgroup=$CGREL" "$RULES"
+	BUCKETS="local web nobody dns-out app backup high other"
+else
+	CGREL=
+	ok "no cgroup v2 to create a test cgroup in: the cgroup= service is not tested"
+fi
+
+# cg_tcp ADDR PORT BYTES REPLY: ct101 connects to remote from a process in
+# the test cgroup.
+cg_tcp() {
+	local ready=$LAB_TMP/ready.cg.$RANDOM pid got
+	lab_exec remote "$NETPIPE" listen tcp "$1" "$2" --send "$4" --ready "$ready" >"$ready.out" &
+	pid=$!
+	lab_wait_file "$ready" || return 1
+	got=$(lab_exec ct101 sh -c 'mount -t cgroup2 none /sys/fs/cgroup &&
+		echo $$ >"/sys/fs/cgroup/$1/cgroup.procs" && exec "$2" connect tcp "$3" "$4" --send "$5"' \
+		sh "$CGREL" "$NETPIPE" "$1" "$2" "$3") || return 1
+	wait "$pid" && [ "$(cat "$ready.out")" = "$3" ] && [ "$got" = "$4" ]
+}
 
 # A foreign rule set that must survive us untouched, and that keeps a bit of
 # the connection mark of its own, set before ours (after conntrack at -200):
@@ -60,8 +95,24 @@ lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "a bad file 
 out=$(ctv rules install --backend iptables -f "$RULES" 2>&1); rc=$?
 [ "$rc" -ne 0 ] || fail "--backend iptables must not pretend to work before it is built"
 
+# --dry-run prints the canonical spec and changes nothing.
+out=$(ctv rules install --dry-run -f "$RULES"); rc=$?
+assert_eq "$rc" 0 "rules install --dry-run"
+case $out in *"would install"*"service web proto=tcp lport=80"*"service nobody user=65534"*) ok "the dry run prints the spec";; *) fail "dry run said: $out";; esac
+lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "--dry-run installed a table" || ok "--dry-run changes nothing"
+out=$(ctv rules show --format xml 2>&1); assert_eq "$?" 2 "an unknown --format is a usage error"
+
+# Without -f: every *.rules of the rules directory, in lexical order.
+mkdir -p "$LAB_TMP/rules.d"
+echo "service zz-last proto=tcp lport=9" >"$LAB_TMP/rules.d/90-last.rules"
+echo "service aa-first proto=tcp lport=9,10" >"$LAB_TMP/rules.d/10-first.rules"
+out=$(CTVERIFY_RULES_DIR="$LAB_TMP/rules.d" ctv rules install --dry-run)
+case $out in *"service aa-first"*"service zz-last"*) ok "the rules directory is read in lexical order";; *) fail "rules.d: $out";; esac
+
 check "rules install" ctv rules install -f "$RULES"
 check "rules check right after install" ctv rules check
+out=$(ctv rules show)
+case $out in service*local*web*nobody*other*total*) ok "the table lists every bucket and a total";; *) fail "rules show said: $out";; esac
 
 base=$(show)
 l0_rx=$(lab_link_stat ct101 eth0 rx bytes); l0_rxp=$(lab_link_stat ct101 eth0 rx packets)
@@ -98,6 +149,12 @@ LAB_AS=65534 step "a non-root user's connection over IPv4" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE4" 5001 200000 50000
 LAB_AS=65534 step "a non-root user's connection over IPv6" nobody 50000 200000 \
 	lab_tcp ct101 remote "$LAB_REMOTE6" 5002 200000 50000
+LAB_AS=65534 step "a non-root user's UDP exchange, replies by the connection mark" nobody 20000 20000 \
+	lab_udp ct101 remote "$LAB_REMOTE6" 5353 20000 500 echo
+if [ -n "$CGREL" ]; then
+	step "a connection from a process in a cgroup (IPv4)" app 40000 30000 cg_tcp "$LAB_REMOTE4" 5003 30000 40000
+	step "a connection from a process in a cgroup (IPv6)" app 40000 30000 cg_tcp "$LAB_REMOTE6" 5004 30000 40000
+fi
 step "dns over UDP/IPv4" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE4" 53 20000 500 echo
 step "dns over UDP/IPv6" dns-out 20000 20000 lab_udp ct101 remote "$LAB_REMOTE6" 53 20000 500 echo
 step "a peer network over IPv4" backup 30000 30000 lab_tcp ct101 remote 198.19.7.1 6001 30000 30000
@@ -106,7 +163,8 @@ step "a wide port range over IPv6" high 20000 20000 lab_tcp remote ct101 "$LAB_C
 step "a wide port range over IPv4" high 20000 20000 lab_tcp remote ct101 "$LAB_CT101_4" 29999 20000 20000
 step "loopback over IPv4" local 100000 100000 lab_tcp ct101 ct101 127.0.0.1 7001 50000 50000
 step "loopback over IPv6" local 100000 100000 lab_tcp ct101 ct101 ::1 7002 50000 50000
-step "unmatched traffic" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
+step "unmatched traffic over IPv4" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE4" 6003 40000 40000
+step "unmatched traffic over IPv6" other 40000 40000 lab_tcp ct101 remote "$LAB_REMOTE6" 6004 40000 40000
 
 # The buckets add up to the interfaces' own counts (L2 frames less 14
 # bytes of Ethernet header each), within a few non-IP packets (ARP).
@@ -174,9 +232,18 @@ after=$(show)
 assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
 assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
 # A thousand services go in as one batch and check clean.
-for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; done >"$LAB_TMP/1000.rules"
-check "install 1,000 services" ctv rules install -f "$LAB_TMP/1000.rules"
+# And a map of 16,002 ports, more than one netlink message can carry.
+{
+	for i in $(seq 1 1000); do echo "service s$i proto=udp lport=$((20000 + i))"; done
+	echo "service sep peer=198.19.200.0/24"
+	echo "service big proto=any lport=1000-9000"
+} >"$LAB_TMP/1000.rules"
+out=$(ctv rules install -f "$LAB_TMP/1000.rules"); rc=$?
+assert_eq "$rc" 0 "install 1,000 services"
+case $out in *"counters of 'web' removed"*"in $(val "$after" web in_bytes) bytes"*) ok "install names the counters it drops, with their values";; *) fail "install said: $out";; esac
 check "rules check with 1,000 services" ctv rules check
+n=$(lab_exec ct101 nft -j list map inet ctverify m2_in | jq '.nftables[] | select(.map) | .map.elem | length')
+assert_eq "$n" 16002 "all 16,002 ports of the big map are in the kernel"
 check "back to the test rules" ctv rules install -f "$RULES"
 check "rules check with the test rules" ctv rules check
 
@@ -202,6 +269,21 @@ if [ "$foreign_before" = "$foreign_after" ]; then ok "foreign tables are byte-id
 else fail "foreign tables changed:"; diff <(echo "$foreign_before") <(echo "$foreign_after") >&2; fi
 out=$(ctv rules check 2>&1); rc=$?
 assert_eq "$rc" 1 "rules check after remove: nothing installed"
+
+# Two installs at once (in ct103): each batch is all or nothing, and one
+# that lost the race looks again instead of failing.
+for i in $(seq 1 300); do echo "service s$i proto=tcp lport=$((20000 + i))"; done >"$LAB_TMP/a.rules"
+for i in $(seq 1 300); do echo "service t$i proto=udp lport=$((30000 + i)) peer=198.18.$((i % 250)).0/24"; done >"$LAB_TMP/b.rules"
+fails=0
+for r in 1 2 3 4 5; do
+	CTVERIFY_STATEDIR="$LAB_TMP/state-a" lab_exec ct103 "$CTVERIFY" rules install -f "$LAB_TMP/a.rules" >/dev/null &
+	pa=$!
+	CTVERIFY_STATEDIR="$LAB_TMP/state-b" lab_exec ct103 "$CTVERIFY" rules install -f "$LAB_TMP/b.rules" >/dev/null &
+	pb=$!
+	wait "$pa" || fails=$((fails + 1))
+	wait "$pb" || fails=$((fails + 1))
+done
+assert_eq "$fails" 0 "concurrent installs all succeed"
 
 # A flushed ruleset (container restart) is reported as gone.
 check "install again" ctv rules install -f "$RULES"
