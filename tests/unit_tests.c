@@ -35,6 +35,9 @@ int main(void)
 	add_node_nft_tests(s);
 
 	add_nft_backend_tests(s);
+	add_ipt_tree_tests(s);
+	add_ipt_entry_tests(s);
+	add_xtlock_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -22,5 +22,8 @@ void add_vznetstat_tests(Suite *s);
 void add_svcplan_tests(Suite *s);
 void add_rulestate_tests(Suite *s);
 void add_nft_backend_tests(Suite *s);
+void add_ipt_tree_tests(Suite *s);
+void add_ipt_entry_tests(Suite *s);
+void add_xtlock_tests(Suite *s);
 
 #endif
