@@ -30,6 +30,7 @@ int main(void)
 	add_vznetstat_tests(s);
 	add_classes_tests(s);
 	add_containers_tests(s);
+	add_linefile_tests(s);
 	add_svcplan_tests(s);
 	add_rulestate_tests(s);
 	add_node_nft_tests(s);
