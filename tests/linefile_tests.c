@@ -92,6 +92,32 @@ START_TEST(read_returns_the_whole_file_and_names_a_missing_one)
 }
 END_TEST
 
+START_TEST(read_input_stops_at_the_limit_saying_what_it_expected)
+{
+	char path[] = "/tmp/linefile_testXXXXXX";
+	char block[65536];
+	int fd = mkstemp(path);
+	struct ctv_err err = { "" };
+	char *buf = NULL, expect[256];
+	size_t len = 0;
+
+	ck_assert_int_ge(fd, 0);
+	memset(block, 'x', sizeof(block));
+	ck_assert_int_eq(write(fd, block, 100), 100);
+	ck_assert_msg(linefile_read_input(path, 1u << 20, "a list", &buf, &len, &err) == 0, "%s",
+		      err.msg);
+	ck_assert_uint_eq(len, 100);
+	free(buf);
+	for (int i = 0; i < 16; i++)
+		ck_assert_int_eq(write(fd, block, sizeof(block)), (int)sizeof(block));
+	close(fd);
+	ck_assert_int_eq(linefile_read_input(path, 1u << 20, "a list", &buf, &len, &err), -1);
+	snprintf(expect, sizeof(expect), "%s: larger than 1 MiB, not a list", path);
+	ck_assert_str_eq(err.msg, expect);
+	unlink(path);
+}
+END_TEST
+
 void add_linefile_tests(Suite *s)
 {
 	TCase *tc = tcase_create("linefile");
@@ -101,5 +127,6 @@ void add_linefile_tests(Suite *s)
 	tcase_add_test(tc, a_nul_byte_is_refused_naming_file_and_line);
 	tcase_add_test(tc, split_counts_fields_and_says_when_there_are_too_many);
 	tcase_add_test(tc, read_returns_the_whole_file_and_names_a_missing_one);
+	tcase_add_test(tc, read_input_stops_at_the_limit_saying_what_it_expected);
 	suite_add_tcase(s, tc);
 }

@@ -1,9 +1,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "linefile.h"
 
@@ -115,6 +117,60 @@ int linefile_read(const char *path, char **out, size_t *out_len, struct ctv_err 
 	return 0;
 fail:
 	fclose(f);
+	free(buf);
+	return -1;
+}
+
+int linefile_read_input(const char *path, size_t max, const char *what, char **out,
+			size_t *out_len, struct ctv_err *err)
+{
+	int fd, stdin_ = strcmp(path, "-") == 0;
+	const char *name = stdin_ ? "(stdin)" : path;
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+
+	fd = stdin_ ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ctv_err_sys(err, errno, "%s", path);
+		return -1;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *b;
+
+			if (cap >= max) {
+				ctv_err_set(err, "%s: larger than %zu MiB, not %s", name, max >> 20, what);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 65536;
+			b = realloc(buf, cap);
+			if (!b) {
+				ctv_err_sys(err, errno, "%s", name);
+				goto fail;
+			}
+			buf = b;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ctv_err_sys(err, errno, "%s: read", name);
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (!stdin_)
+		close(fd);
+	*out = buf;
+	*out_len = len;
+	return 0;
+fail:
+	if (!stdin_)
+		close(fd);
 	free(buf);
 	return -1;
 }

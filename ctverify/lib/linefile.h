@@ -27,6 +27,13 @@ struct linefile {
  * read, or is larger than LINEFILE_SIZE_MAX. */
 int linefile_read(const char *path, char **buf, size_t *len, struct ctv_err *err);
 
+/* Reads all of path, or of standard input when path is "-" (called
+ * "(stdin)" in messages), into *buf (malloc'd) and *len. Returns 0, or
+ * -1 when it cannot be opened or read, or reaches max bytes: "NAME:
+ * larger than N MiB, not WHAT". */
+int linefile_read_input(const char *path, size_t max, const char *what, char **buf,
+			size_t *len, struct ctv_err *err);
+
 /* Starts walking text; line is a buffer of max + 1 bytes for the lines. */
 void linefile_init(struct linefile *lf, const char *text, size_t len, const char *name,
 		   char *line, size_t max);
