@@ -56,3 +56,19 @@ sum() {
 }
 # delta FIELD [EXCLUDE]: the growth of sum from $base to $now.
 delta() { echo $(($(sum "$now" "$1" "${2:-}") - $(sum "$base" "$1" "${2:-}"))); }
+
+# reinstall_keeps_counts: reinstalling $RULES, and installing it with a
+# service added in front, keeps the buckets' counts; buckets come in spec
+# order. Leaves $before and $after (rules show before and after).
+reinstall_keeps_counts() {
+	before=$(show)
+	check "reinstall the same rules" ctv rules install -f "$RULES"
+	after=$(show)
+	assert_ge "$(val "$after" web in_bytes)" "$(val "$before" web in_bytes)" "reinstall keeps web in bytes"
+	assert_ge "$(val "$after" local out_bytes)" "$(val "$before" local out_bytes)" "reinstall keeps local out bytes"
+	{ echo "service ssh proto=tcp lport=22"; cat "$RULES"; } >"$LAB_TMP/more.rules"
+	check "install a changed spec" ctv rules install -f "$LAB_TMP/more.rules"
+	after=$(show)
+	assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
+	assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
+}

@@ -175,17 +175,7 @@ out=$(ctv quick); rc=$?
 assert_eq "$rc" 0 "quick (auto) reads the legacy filter counters"
 case $out in *received:*sent:*"legacy iptables"*) ok "quick prints received, sent and where from";; *) fail "quick said: $out";; esac
 
-# Reinstall keeps counts, also when the spec changes around a service.
-before=$(show)
-check "reinstall the same rules" ctv rules install -f "$RULES"
-after=$(show)
-assert_ge "$(val "$after" web in_bytes)" "$(val "$before" web in_bytes)" "reinstall keeps web in bytes"
-assert_ge "$(val "$after" local out_bytes)" "$(val "$before" local out_bytes)" "reinstall keeps local out bytes"
-{ echo "service ssh proto=tcp lport=22"; cat "$RULES"; } >"$LAB_TMP/more.rules"
-check "install a changed spec" ctv rules install -f "$LAB_TMP/more.rules"
-after=$(show)
-assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
-assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
+reinstall_keeps_counts
 check "back to the test rules" ctv rules install -f "$RULES"
 check "rules check after the reinstalls" ctv rules check
 
