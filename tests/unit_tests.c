@@ -33,6 +33,7 @@ int main(void)
 	add_linefile_tests(s);
 	add_svcplan_tests(s);
 	add_rulestate_tests(s);
+	add_nlack_tests(s);
 	add_node_nft_tests(s);
 
 	add_nft_backend_tests(s);

@@ -44,6 +44,7 @@
 #include <libnftnl/table.h>
 
 #include "backend.h"
+#include "nlack.h"
 #include "svcplan.h"
 
 #define NFTB_TABLE "ctverify"
@@ -195,36 +196,14 @@ static void batch_done(struct batch *b, struct nlmsghdr *nlh)
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-/* The kernel processes the whole batch and then reports every failed
- * message, and acks the last one (the only one asking): that ack, or an
- * error about the batch itself, is the end of the answer. */
-struct ack_state {
-	uint32_t begin_seq, last_seq;
-	int done;
-	int error;
-	uint32_t error_seq;
-};
-
-static void ack_cb(const struct nlmsghdr *nlh, struct ack_state *st)
-{
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-		if (e->error && !st->error) {
-			st->error = -e->error;
-			st->error_seq = nlh->nlmsg_seq;
-		}
-		if (nlh->nlmsg_seq == st->last_seq || nlh->nlmsg_seq == st->begin_seq)
-			st->done = 1;
-	}
-}
-
 /* Sends the batch (begin, messages, end) and waits for every ack. */
 static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 {
 	char begin[NLMSG_HDRLEN + 64], end[NLMSG_HDRLEN + 64], rbuf[NL_DUMP_SIZE];
 	struct nlmsghdr *bh, *eh;
-	struct ack_state st = { 0 };
+	/* The last message is the only one asking for an ack: that ack, or
+	 * an error about the batch itself, is the end of the answer. */
+	struct nlack st = { 0 };
 	struct iovec iov[3];
 	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
 	struct msghdr msg = { .msg_name = &snl, .msg_namelen = sizeof(snl), .msg_iov = iov, .msg_iovlen = 3 };
@@ -262,7 +241,6 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 	}
 	while (!st.done) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
-		int left;
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
@@ -279,11 +257,7 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 			ctv_err_sys(err, errno, "netlink: waiting for the kernel's answer");
 			return -1;
 		}
-		/* Acks are control messages, which mnl_cb_run() keeps to itself. */
-		left = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(h, left);
-		     h = mnl_nlmsg_next(h, &left))
-			ack_cb(h, &st);
+		nlack_scan(&st, rbuf, (size_t)n);
 	}
 	if (st.error) {
 		size_t i = st.error_seq - b->seq0;
