@@ -105,6 +105,30 @@ static void nl_close(struct nl *nl)
 
 /* Runs one dump request; cb sees each message. A missing table (ENOENT)
  * is an empty dump. */
+/* Reads and drops the rest of a dump the kernel marked as interrupted
+ * (NLM_F_DUMP_INTR: the table changed while it was being listed), so the
+ * socket is clean for the caller's retry. */
+static void nl_drain(struct nl *nl, char *buf, size_t len, const char *first, size_t first_len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)first;
+	int n = (int)first_len;
+	ssize_t r;
+
+	for (;;) {
+		for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
+			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR)
+				return;
+		r = mnl_socket_recvfrom(nl->sock, buf, len);
+		if (r <= 0)
+			return;
+		nlh = (const struct nlmsghdr *)buf;
+		n = (int)r;
+	}
+}
+
+/* Runs one dump request through cb. Returns 0, or -1 with err; errno is
+ * EINTR when the dump was interrupted by a concurrent change (the callback
+ * may have seen part of it: the caller starts over). */
 static int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		   const char *what, struct ctv_err *err)
 {
@@ -122,6 +146,13 @@ static int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		if (rc < 0) {
 			if (errno == ENOENT)
 				return 0;
+			if (errno == EINTR) {
+				nl_drain(nl, buf, sizeof(buf), buf, (size_t)n);
+				ctv_err_set(err, "netlink: reading %s: the table changed while it "
+					    "was listed", what);
+				errno = EINTR;
+				return -1;
+			}
 			ctv_err_sys(err, errno, "netlink: reading %s", what);
 			return -1;
 		}
@@ -1388,6 +1419,8 @@ static int nft_install(const struct svcspec *spec, struct ctv_err *err)
 	for (int attempt = 0; attempt < 3; attempt++) {
 		if (present_read(&nl, &p, err) < 0) {
 			present_free(&p);
+			if (errno == EINTR)
+				continue; /* listed while another install changed it */
 			break;
 		}
 		put_table(&b, &nl, NFT_MSG_NEWTABLE, NLM_F_CREATE, "adding table inet " NFTB_TABLE);
@@ -1569,7 +1602,7 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int nft_read(struct ctv_counters *out, struct ctv_err *err)
+static int nft_read_once(struct ctv_counters *out, struct ctv_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_obj *o = nftnl_obj_alloc();
@@ -1628,6 +1661,19 @@ static int nft_read(struct ctv_counters *out, struct ctv_err *err)
 	out->c = rs.c;
 	out->n = rs.n;
 	return 0;
+}
+
+/* A dump interrupted by a concurrent install (EINTR) is read again. */
+static int nft_read(struct ctv_counters *out, struct ctv_err *err)
+{
+	int rc = -1;
+
+	for (int attempt = 0; attempt < 5; attempt++) {
+		rc = nft_read_once(out, err);
+		if (rc == 0 || errno != EINTR)
+			break;
+	}
+	return rc;
 }
 
 /* ---- check ---------------------------------------------------------------- */
