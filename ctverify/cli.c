@@ -56,6 +56,71 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, time_t *out)
 	return 0;
 }
 
+int cli_history_opt(const char *cmd, int c, const char *arg, enum period_by *by,
+		    time_t *from, time_t *to, unsigned *seen)
+{
+	unsigned dummy = 0;
+
+	if (!seen)
+		seen = &dummy;
+	switch (c) {
+	case 'b':
+		if (!by)
+			return -1;
+		if (period_by_parse(arg, by) < 0)
+			return cli_usage_error(cmd, "--by: '%s' is not hour, day, month, year or total",
+					       arg);
+		return 0;
+	case 'F':
+		if (cli_time_arg(cmd, "--from", arg, from) < 0)
+			return EXIT_USAGE;
+		*seen |= CLI_SEEN_FROM;
+		return 0;
+	case 'T':
+		if (cli_time_arg(cmd, "--to", arg, to) < 0)
+			return EXIT_USAGE;
+		*seen |= CLI_SEEN_TO;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+struct store *cli_open_history(const char *cmd, const char *db)
+{
+	struct ctv_err err = { "" };
+	struct store *st = store_open(db, STORE_READ, &err);
+
+	if (!st) {
+		if (errno == ENOENT)
+			cli_error("%s: no history yet: %s (run '%s collect' or '%s snapshot')",
+				  cmd, err.msg, progname, progname);
+		else
+			cli_error("%s: %s", cmd, err.msg);
+	}
+	return st;
+}
+
+int cli_render_history(struct store *st, const struct store_query *q,
+		       const struct render_opts *ro)
+{
+	struct ctv_err err = { "" };
+	struct store_rows rows;
+	int rc;
+
+	if (store_report(st, q, &rows, &err) < 0) {
+		cli_report(&err);
+		return EXIT_PROBLEM;
+	}
+	rc = render_rows(stdout, &rows, ro, &err);
+	store_rows_free(&rows);
+	if (rc < 0) {
+		cli_report(&err);
+		return EXIT_PROBLEM;
+	}
+	return 0;
+}
+
 int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
 		 unsigned long min, unsigned long max, unsigned long *out)
 {

@@ -13,6 +13,9 @@
 #include <time.h>
 
 #include "err.h"
+#include "period.h"
+#include "render.h"
+#include "store.h"
 
 #define EXIT_PROBLEM 1
 #define EXIT_USAGE 2
@@ -54,6 +57,28 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, time_t *out)
 /* Parses an unsigned integer option argument within [min, max]. */
 int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
 		 unsigned long min, unsigned long max, unsigned long *out);
+
+/* Bits of *seen for cli_history_opt(). */
+#define CLI_SEEN_FROM 1u
+#define CLI_SEEN_TO 2u
+
+/* The history options report and export share: 'b' (--by), 'F' (--from)
+ * and 'T' (--to). For one of them stores arg in *by, *from or *to (by may
+ * be NULL where there is no --by), marks *seen (may be NULL) and returns
+ * 0, or prints the usage error and returns EXIT_USAGE; returns -1 when c
+ * is none of them. */
+int cli_history_opt(const char *cmd, int c, const char *arg, enum period_by *by,
+		    time_t *from, time_t *to, unsigned *seen);
+
+/* Opens the history store at db for reading. Returns NULL after printing
+ * the error; a store that does not exist yet is "no history yet", with
+ * the commands that make one. */
+struct store *cli_open_history(const char *cmd, const char *db);
+
+/* Runs q on st and writes the rows on stdout as ro says. Returns 0, or
+ * EXIT_PROBLEM after printing the error. st stays open. */
+int cli_render_history(struct store *st, const struct store_query *q,
+		       const struct render_opts *ro);
 
 /* bytes for people: "512 B", "1.5 KiB", "20.0 GiB" (1024-based). */
 const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size);

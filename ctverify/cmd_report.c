@@ -19,21 +19,6 @@
 #include "store.h"
 #include "timearg.h"
 
-static struct store *open_read(const char *cmd, const char *db)
-{
-	struct ctv_err err = { "" };
-	struct store *st = store_open(db, STORE_READ, &err);
-
-	if (!st) {
-		if (errno == ENOENT)
-			cli_error("%s: no history yet: %s (run 'ctverify collect' or 'ctverify snapshot')",
-				  cmd, err.msg);
-		else
-			cli_error("%s: %s", cmd, err.msg);
-	}
-	return st;
-}
-
 /* Events in the range, for people reading the table: they explain holes. */
 static void print_events(struct store *st, time_t from, time_t to, const char *key)
 {
@@ -95,9 +80,7 @@ int cmd_report(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	struct render_opts ro = { RENDER_TABLE, PERIOD_DAY, "service", NULL, 0, NULL };
-	struct ctv_err err = { "" };
 	struct store_query q;
-	struct store_rows rows;
 	struct store *st;
 	char title[256], a[32], b[32];
 	int c, rc;
@@ -109,19 +92,6 @@ int cmd_report(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			db = optarg;
-			break;
-		case 'b':
-			if (period_by_parse(optarg, &q.by) < 0)
-				return cli_usage_error(cmd, "--by: '%s' is not hour, day, month, year or total",
-						       optarg);
-			break;
-		case 'F':
-			if (cli_time_arg(cmd, "--from", optarg, &q.from) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'T':
-			if (cli_time_arg(cmd, "--to", optarg, &q.to) < 0)
-				return EXIT_USAGE;
 			break;
 		case 's':
 			q.key = optarg;
@@ -138,21 +108,21 @@ int cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
+			rc = cli_history_opt(cmd, c, optarg, &q.by, &q.from, &q.to, NULL);
+			if (rc < 0)
+				return cli_usage_error(cmd, "unknown option or missing value: '%s'",
+						       argv[optind - 1]);
+			if (rc)
+				return rc;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (q.from >= q.to)
 		return cli_usage_error(cmd, "--from must be before --to");
-	st = open_read(cmd, db ? db : ctv_default_db());
+	st = cli_open_history(cmd, db ? db : ctv_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	if (store_report(st, &q, &rows, &err) < 0) {
-		cli_report(&err);
-		store_close(st);
-		return EXIT_PROBLEM;
-	}
 	ro.by = q.by;
 	snprintf(title, sizeof(title), "Traffic by %s, local time%s%s%s%s%s%s", period_by_name(q.by),
 		 q.key ? ", service " : "", q.key ? q.key : "",
@@ -161,16 +131,11 @@ int cmd_report(int argc, char **argv)
 		 q.to < (time_t)INT32_MAX ? ", to " : "",
 		 q.to < (time_t)INT32_MAX ? timearg_format(q.to, b, sizeof(b)) : "");
 	ro.title = title;
-	rc = render_rows(stdout, &rows, &ro, &err);
+	rc = cli_render_history(st, &q, &ro);
 	if (rc == 0 && ro.format == RENDER_TABLE)
 		print_events(st, q.from, q.to, q.key);
-	store_rows_free(&rows);
 	store_close(st);
-	if (rc < 0) {
-		cli_report(&err);
-		return EXIT_PROBLEM;
-	}
-	return 0;
+	return rc;
 }
 
 /* ---- export -------------------------------------------------------------- */
@@ -204,7 +169,8 @@ int cmd_export(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL, *ct = NULL, *key = NULL;
 	time_t from = 0, to = 0;
-	int have_from = 0, have_to = 0, c, rc = EXIT_PROBLEM;
+	unsigned seen = 0;
+	int have_from, have_to, c, rc = EXIT_PROBLEM;
 	struct ctv_err err = { "" };
 	struct store_intervals iv = { NULL, 0 };
 	struct statement sm;
@@ -217,16 +183,6 @@ int cmd_export(int argc, char **argv)
 		case 'd':
 			db = optarg;
 			break;
-		case 'F':
-			if (cli_time_arg(cmd, "--from", optarg, &from) < 0)
-				return EXIT_USAGE;
-			have_from = 1;
-			break;
-		case 'T':
-			if (cli_time_arg(cmd, "--to", optarg, &to) < 0)
-				return EXIT_USAGE;
-			have_to = 1;
-			break;
 		case 'c':
 			ct = optarg;
 			break;
@@ -237,11 +193,19 @@ int cmd_export(int argc, char **argv)
 			export_usage(stdout);
 			return 0;
 		default:
-			return cli_usage_error(cmd, "unknown option or missing value: '%s'", argv[optind - 1]);
+			rc = cli_history_opt(cmd, c, optarg, NULL, &from, &to, &seen);
+			if (rc < 0)
+				return cli_usage_error(cmd, "unknown option or missing value: '%s'",
+						       argv[optind - 1]);
+			if (rc)
+				return rc;
+			rc = EXIT_PROBLEM;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	have_from = !!(seen & CLI_SEEN_FROM);
+	have_to = !!(seen & CLI_SEEN_TO);
 	if (have_from && have_to && from > to)
 		return cli_usage_error(cmd, "--from must not be after --to");
 	if (!ct) {
@@ -252,7 +216,7 @@ int cmd_export(int argc, char **argv)
 	}
 	if (strlen(ct) >= STATEMENT_CT_MAX)
 		return cli_usage_error(cmd, "--ct: too long");
-	st = open_read(cmd, db ? db : ctv_default_db());
+	st = cli_open_history(cmd, db ? db : ctv_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
 	if (store_intervals(st, have_from ? from : 0, have_to ? to : (time_t)INT64_MAX / 1000, key,

@@ -199,6 +199,7 @@ int cmd_rules_install(int argc, char **argv)
 	/* Nothing is lost silently: counters about to go are recorded first. */
 	if (ctv_snapshot_before_change(cmd) < 0)
 		cli_error("%s: warning: no snapshot before the change", cmd);
+
 	/* Counters of services leaving the spec go with them: say so, with
 	 * what they held, rather than lose it silently. */
 	if (saved[0] && !strcmp(saved, b->name) && b->read(&before, NULL) == 0)

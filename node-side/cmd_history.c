@@ -59,21 +59,6 @@ static struct store *open_write(const char *cmd, const char *db)
 	return st;
 }
 
-static struct store *open_read(const char *cmd, const char *db)
-{
-	struct ctv_err err = { "" };
-	struct store *st = store_open(db, STORE_READ, &err);
-
-	if (!st) {
-		if (errno == ENOENT)
-			cli_error("%s: no history yet: %s (run 'ctnode collect' or 'ctnode snapshot')",
-				  cmd, err.msg);
-		else
-			cli_error("%s: %s", cmd, err.msg);
-	}
-	return st;
-}
-
 /* One snapshot: every counter in one dump, IPv4 and IPv6 summed per
  * container and class. Our table gone is recorded as a gap once; setup
  * is the administrator's, so it is not reinstalled behind their back.
@@ -312,9 +297,7 @@ int cmd_node_report(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	struct render_opts ro = { RENDER_TABLE, PERIOD_MONTH, "ct", NULL, 0, NULL };
-	struct ctv_err err = { "" };
 	struct store_query q;
-	struct store_rows rows;
 	struct store *st;
 	char title[256];
 	int c, rc;
@@ -326,19 +309,6 @@ int cmd_node_report(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			q.key = optarg;
-			break;
-		case 'b':
-			if (period_by_parse(optarg, &q.by) < 0)
-				return cli_usage_error(cmd, "--by: '%s' is not hour, day, month, year or total",
-						       optarg);
-			break;
-		case 'F':
-			if (cli_time_arg(cmd, "--from", optarg, &q.from) < 0)
-				return EXIT_USAGE;
-			break;
-		case 'T':
-			if (cli_time_arg(cmd, "--to", optarg, &q.to) < 0)
-				return EXIT_USAGE;
 			break;
 		case 'C':
 			q.by_sub = 1;
@@ -355,7 +325,10 @@ int cmd_node_report(int argc, char **argv)
 			report_usage(stdout);
 			return 0;
 		default:
-			if ((rc = parse_common(c, cmd, argv, &db, NULL)) != 0)
+			rc = cli_history_opt(cmd, c, optarg, &q.by, &q.from, &q.to, NULL);
+			if (rc < 0)
+				rc = parse_common(c, cmd, argv, &db, NULL);
+			if (rc)
 				return rc;
 		}
 	}
@@ -365,26 +338,16 @@ int cmd_node_report(int argc, char **argv)
 		return cli_usage_error(cmd, "--ct CTID is required");
 	if (q.from >= q.to)
 		return cli_usage_error(cmd, "--from must be before --to");
-	st = open_read(cmd, db ? db : default_db());
+	st = cli_open_history(cmd, db ? db : default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	if (store_report(st, &q, &rows, &err) < 0) {
-		cli_report(&err);
-		store_close(st);
-		return EXIT_PROBLEM;
-	}
 	ro.by = q.by;
 	snprintf(title, sizeof(title), "CT %s by %s (local time): in = counter_net_incoming_bytes, "
 		 "out = counter_net_outgoing_bytes", q.key, period_by_name(q.by));
 	ro.title = title;
-	rc = render_rows(stdout, &rows, &ro, &err);
-	store_rows_free(&rows);
+	rc = cli_render_history(st, &q, &ro);
 	store_close(st);
-	if (rc < 0) {
-		cli_report(&err);
-		return EXIT_PROBLEM;
-	}
-	return 0;
+	return rc;
 }
 
 /* Adds the intervals of ct (class sub, or all when < 0) lying wholly in the
@@ -451,7 +414,8 @@ int cmd_node_export(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL, *ct = NULL;
 	time_t from = 0, to = 0;
-	int have_from = 0, have_to = 0, c, rc = EXIT_PROBLEM;
+	unsigned seen = 0;
+	int have_from, have_to, c, rc = EXIT_PROBLEM;
 	struct ctv_err err = { "" };
 	struct store_query q;
 	struct store_rows classes = { NULL, 0 };
@@ -467,21 +431,14 @@ int cmd_node_export(int argc, char **argv)
 		case 'c':
 			ct = optarg;
 			break;
-		case 'F':
-			if (cli_time_arg(cmd, "--from", optarg, &from) < 0)
-				return EXIT_USAGE;
-			have_from = 1;
-			break;
-		case 'T':
-			if (cli_time_arg(cmd, "--to", optarg, &to) < 0)
-				return EXIT_USAGE;
-			have_to = 1;
-			break;
 		case 'h':
 			export_usage(stdout);
 			return 0;
 		default:
-			if ((rc = parse_common(c, cmd, argv, &db, NULL)) != 0)
+			rc = cli_history_opt(cmd, c, optarg, NULL, &from, &to, &seen);
+			if (rc < 0)
+				rc = parse_common(c, cmd, argv, &db, NULL);
+			if (rc)
 				return rc;
 			rc = EXIT_PROBLEM;
 		}
@@ -492,9 +449,11 @@ int cmd_node_export(int argc, char **argv)
 		return cli_usage_error(cmd, "--ct CTID is required");
 	if (strlen(ct) >= STATEMENT_CT_MAX)
 		return cli_usage_error(cmd, "--ct: too long");
+	have_from = !!(seen & CLI_SEEN_FROM);
+	have_to = !!(seen & CLI_SEEN_TO);
 	if (have_from && have_to && from > to)
 		return cli_usage_error(cmd, "--from must not be after --to");
-	st = open_read(cmd, db ? db : default_db());
+	st = cli_open_history(cmd, db ? db : default_db());
 	if (!st)
 		return EXIT_PROBLEM;
 	f = have_from ? (int64_t)from : 0;

@@ -32,6 +32,7 @@ int main(void)
 	add_weblog_tests(s);
 	add_classes_tests(s);
 	add_containers_tests(s);
+	add_linefile_tests(s);
 	add_svcplan_tests(s);
 	add_rulestate_tests(s);
 	add_node_nft_tests(s);
@@ -39,6 +40,7 @@ int main(void)
 	add_ipt_entry_tests(s);
 	add_xtlock_tests(s);
 	add_nft_backend_tests(s);
+	add_nlack_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -8,37 +8,11 @@
 #include <sys/socket.h>
 
 #include "classes.h"
+#include "linefile.h"
 
 #define LINE_MAX_LEN 4096
 
 typedef unsigned __int128 u128;
-
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-/* Splits a line (comment already cut) into at most max fields; returns
- * how many there were (max + 1 if more). */
-static int split(char *line, char **f, int max)
-{
-	int n = 0;
-	char *p = line;
-
-	for (;;) {
-		while (is_space(*p))
-			p++;
-		if (!*p)
-			return n;
-		if (n == max)
-			return max + 1;
-		f[n++] = p;
-		while (*p && !is_space(*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-}
 
 static u128 to_u128(int family, const uint8_t *a)
 {
@@ -104,7 +78,7 @@ static int parse_line(char *line, const char *name, unsigned lineno,
 	unsigned long cls, prefix;
 	int n;
 
-	n = split(line, f, 2);
+	n = linefile_split(line, f, 2);
 	if (n == 0)
 		return 0;
 	if (n == 1) {
@@ -154,35 +128,20 @@ static int parse_line(char *line, const char *name, unsigned lineno,
 int classes_parse(const char *text, size_t len, const char *name,
 		  struct classes *out, struct ctv_err *err)
 {
-	size_t pos = 0, cap = 0;
-	unsigned lineno = 0;
+	size_t cap = 0;
 	char line[LINE_MAX_LEN + 1];
-	int have_v4 = 0, have_v6 = 0;
+	struct linefile lf;
+	int have_v4 = 0, have_v6 = 0, r;
 
 	out->nets = NULL;
 	out->n = 0;
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
+	linefile_init(&lf, text, len, name, line, LINE_MAX_LEN);
+	while ((r = linefile_next(&lf, err)) != 0) {
+		unsigned lineno = lf.lineno;
 		struct classes_net net;
-		char *hash;
-		int r;
 
-		lineno++;
-		if (l > LINE_MAX_LEN) {
-			ctv_err_set(err, "%s:%u: line longer than %d bytes", name, lineno, LINE_MAX_LEN);
+		if (r < 0)
 			goto fail;
-		}
-		if (memchr(text + pos, '\0', l)) {
-			ctv_err_set(err, "%s:%u: NUL byte in line", name, lineno);
-			goto fail;
-		}
-		memcpy(line, text + pos, l);
-		line[l] = '\0';
-		pos += l + (nl ? 1 : 0);
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
 		r = parse_line(line, name, lineno, &net, err);
 		if (r < 0)
 			goto fail;
@@ -224,49 +183,15 @@ fail:
 
 int classes_load(const char *path, struct classes *out, struct ctv_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	char *buf;
+	size_t len;
 	int r;
 
-	if (!f) {
-		ctv_err_sys(err, errno, "%s", path);
+	if (linefile_read(path, &buf, &len, err) < 0)
 		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *nb;
-
-			if (ncap > 64u << 20) {
-				ctv_err_set(err, "%s: file too large", path);
-				goto fail;
-			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
-				ctv_err_sys(err, errno, "%s", path);
-				goto fail;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		ctv_err_sys(err, EIO, "%s", path);
-		goto fail;
-	}
-	fclose(f);
 	r = classes_parse(buf, len, path, out, err);
 	free(buf);
 	return r;
-fail:
-	fclose(f);
-	free(buf);
-	return -1;
 }
 
 void classes_free(struct classes *c)

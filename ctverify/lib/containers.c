@@ -8,33 +8,9 @@
 #include <sys/socket.h>
 
 #include "containers.h"
+#include "linefile.h"
 
 #define LINE_MAX_LEN 16384
-
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
-
-static int split(char *line, char **f, int max)
-{
-	int n = 0;
-	char *p = line;
-
-	for (;;) {
-		while (is_space(*p))
-			p++;
-		if (!*p)
-			return n;
-		if (n == max)
-			return max + 1;
-		f[n++] = p;
-		while (*p && !is_space(*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
-}
 
 int containers_id_valid(const char *s)
 {
@@ -153,7 +129,7 @@ static int parse_line(char *line, const char *name, unsigned lineno,
 {
 	char *f[6];
 	const struct containers_ct *other;
-	int n = split(line, f, 5);
+	int n = linefile_split(line, f, 5);
 
 	memset(ct, 0, sizeof(*ct));
 	if (n == 0)
@@ -223,9 +199,10 @@ static void ct_free(struct containers_ct *ct)
 int containers_parse(const char *text, size_t len, const char *name,
 		     struct containers *out, struct ctv_err *err)
 {
-	size_t pos = 0, cap = 0;
-	unsigned lineno = 0;
+	size_t cap = 0;
+	struct linefile lf;
 	char *line;
+	int r;
 
 	out->v = NULL;
 	out->n = 0;
@@ -234,28 +211,13 @@ int containers_parse(const char *text, size_t len, const char *name,
 		ctv_err_sys(err, errno, "%s", name);
 		return -1;
 	}
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t l = nl ? (size_t)(nl - (text + pos)) : len - pos;
+	linefile_init(&lf, text, len, name, line, LINE_MAX_LEN);
+	while ((r = linefile_next(&lf, err)) != 0) {
+		unsigned lineno = lf.lineno;
 		struct containers_ct ct;
-		char *hash;
-		int r;
 
-		lineno++;
-		if (l > LINE_MAX_LEN) {
-			ctv_err_set(err, "%s:%u: line longer than %d bytes", name, lineno, LINE_MAX_LEN);
+		if (r < 0)
 			goto fail;
-		}
-		if (memchr(text + pos, '\0', l)) {
-			ctv_err_set(err, "%s:%u: NUL byte in line", name, lineno);
-			goto fail;
-		}
-		memcpy(line, text + pos, l);
-		line[l] = '\0';
-		pos += l + (nl ? 1 : 0);
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
 		r = parse_line(line, name, lineno, out, &ct, err);
 		if (r < 0) {
 			ct_free(&ct);
@@ -292,49 +254,15 @@ fail:
 
 int containers_load(const char *path, struct containers *out, struct ctv_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
+	char *buf;
+	size_t len;
 	int r;
 
-	if (!f) {
-		ctv_err_sys(err, errno, "%s", path);
+	if (linefile_read(path, &buf, &len, err) < 0)
 		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 8192;
-			char *nb;
-
-			if (ncap > 64u << 20) {
-				ctv_err_set(err, "%s: file too large", path);
-				goto fail;
-			}
-			nb = realloc(buf, ncap);
-			if (!nb) {
-				ctv_err_sys(err, errno, "%s", path);
-				goto fail;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		ctv_err_sys(err, EIO, "%s", path);
-		goto fail;
-	}
-	fclose(f);
 	r = containers_parse(buf, len, path, out, err);
 	free(buf);
 	return r;
-fail:
-	fclose(f);
-	free(buf);
-	return -1;
 }
 
 void containers_free(struct containers *c)

@@ -44,6 +44,7 @@
 #include <libnftnl/table.h>
 
 #include "backend.h"
+#include "nlack.h"
 #include "svcplan.h"
 
 #define NFTB_TABLE "ctverify"
@@ -104,6 +105,30 @@ static void nl_close(struct nl *nl)
 
 /* Runs one dump request; cb sees each message. A missing table (ENOENT)
  * is an empty dump. */
+/* Reads and drops the rest of a dump the kernel marked as interrupted
+ * (NLM_F_DUMP_INTR: the table changed while it was being listed), so the
+ * socket is clean for the caller's retry. */
+static void nl_drain(struct nl *nl, char *buf, size_t len, const char *first, size_t first_len)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)first;
+	int n = (int)first_len;
+	ssize_t r;
+
+	for (;;) {
+		for (; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n))
+			if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR)
+				return;
+		r = mnl_socket_recvfrom(nl->sock, buf, len);
+		if (r <= 0)
+			return;
+		nlh = (const struct nlmsghdr *)buf;
+		n = (int)r;
+	}
+}
+
+/* Runs one dump request through cb. Returns 0, or -1 with err; errno is
+ * EINTR when the dump was interrupted by a concurrent change (the callback
+ * may have seen part of it: the caller starts over). */
 static int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		   const char *what, struct ctv_err *err)
 {
@@ -121,6 +146,13 @@ static int nl_dump(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
 		if (rc < 0) {
 			if (errno == ENOENT)
 				return 0;
+			if (errno == EINTR) {
+				nl_drain(nl, buf, sizeof(buf), buf, (size_t)n);
+				ctv_err_set(err, "netlink: reading %s: the table changed while it "
+					    "was listed", what);
+				errno = EINTR;
+				return -1;
+			}
 			ctv_err_sys(err, errno, "netlink: reading %s", what);
 			return -1;
 		}
@@ -195,36 +227,14 @@ static void batch_done(struct batch *b, struct nlmsghdr *nlh)
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-/* The kernel processes the whole batch and then reports every failed
- * message, and acks the last one (the only one asking): that ack, or an
- * error about the batch itself, is the end of the answer. */
-struct ack_state {
-	uint32_t begin_seq, last_seq;
-	int done;
-	int error;
-	uint32_t error_seq;
-};
-
-static void ack_cb(const struct nlmsghdr *nlh, struct ack_state *st)
-{
-	if (nlh->nlmsg_type == NLMSG_ERROR) {
-		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-
-		if (e->error && !st->error) {
-			st->error = -e->error;
-			st->error_seq = nlh->nlmsg_seq;
-		}
-		if (nlh->nlmsg_seq == st->last_seq || nlh->nlmsg_seq == st->begin_seq)
-			st->done = 1;
-	}
-}
-
 /* Sends the batch (begin, messages, end) and waits for every ack. */
 static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 {
 	char begin[NLMSG_HDRLEN + 64], end[NLMSG_HDRLEN + 64], rbuf[NL_DUMP_SIZE];
 	struct nlmsghdr *bh, *eh;
-	struct ack_state st = { 0 };
+	/* The last message is the only one asking for an ack: that ack, or
+	 * an error about the batch itself, is the end of the answer. */
+	struct nlack st = { 0 };
 	struct iovec iov[3];
 	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
 	struct msghdr msg = { .msg_name = &snl, .msg_namelen = sizeof(snl), .msg_iov = iov, .msg_iovlen = 3 };
@@ -262,7 +272,6 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 	}
 	while (!st.done) {
 		ssize_t n = mnl_socket_recvfrom(nl->sock, rbuf, sizeof(rbuf));
-		int left;
 
 		if (n < 0) {
 			if (errno == ENOBUFS) {
@@ -279,11 +288,7 @@ static int batch_send(struct batch *b, struct nl *nl, struct ctv_err *err)
 			ctv_err_sys(err, errno, "netlink: waiting for the kernel's answer");
 			return -1;
 		}
-		/* Acks are control messages, which mnl_cb_run() keeps to itself. */
-		left = (int)n;
-		for (struct nlmsghdr *h = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(h, left);
-		     h = mnl_nlmsg_next(h, &left))
-			ack_cb(h, &st);
+		nlack_scan(&st, rbuf, (size_t)n);
 	}
 	if (st.error) {
 		size_t i = st.error_seq - b->seq0;
@@ -1414,6 +1419,8 @@ static int nft_install(const struct svcspec *spec, struct ctv_err *err)
 	for (int attempt = 0; attempt < 3; attempt++) {
 		if (present_read(&nl, &p, err) < 0) {
 			present_free(&p);
+			if (errno == EINTR)
+				continue; /* listed while another install changed it */
 			break;
 		}
 		put_table(&b, &nl, NFT_MSG_NEWTABLE, NLM_F_CREATE, "adding table inet " NFTB_TABLE);
@@ -1595,7 +1602,7 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int nft_read(struct ctv_counters *out, struct ctv_err *err)
+static int nft_read_once(struct ctv_counters *out, struct ctv_err *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nftnl_obj *o = nftnl_obj_alloc();
@@ -1654,6 +1661,19 @@ static int nft_read(struct ctv_counters *out, struct ctv_err *err)
 	out->c = rs.c;
 	out->n = rs.n;
 	return 0;
+}
+
+/* A dump interrupted by a concurrent install (EINTR) is read again. */
+static int nft_read(struct ctv_counters *out, struct ctv_err *err)
+{
+	int rc = -1;
+
+	for (int attempt = 0; attempt < 5; attempt++) {
+		rc = nft_read_once(out, err);
+		if (rc == 0 || errno != EINTR)
+			break;
+	}
+	return rc;
 }
 
 /* ---- check ---------------------------------------------------------------- */

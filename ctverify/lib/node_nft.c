@@ -29,6 +29,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include "nlack.h"
 #include "node_nft.h"
 
 /* Kernel 6.3+ messages that ignore a missing object; older uapi headers
@@ -483,9 +484,9 @@ static int batch_send(struct nl *nl, struct batch *bt, struct ctv_err *err)
 	struct timeval tv = { 120, 0 };
 	size_t total = 0, bufsz = 1 << 16;
 	char *buf = malloc(bufsz);
-	uint32_t last = bt->seq - 2; /* the message before the batch end */
-	int fd = mnl_socket_get_fd(nl->sock), first_err = 0;
-	uint32_t err_seq = 0;
+	/* Ends with the ack of the message before the batch end. */
+	struct nlack st = { .begin_seq = bt->seq - 2, .last_seq = bt->seq - 2 };
+	int fd = mnl_socket_get_fd(nl->sock);
 
 	if (!iov || !buf) {
 		free(iov);
@@ -513,34 +514,21 @@ static int batch_send(struct nl *nl, struct batch *bt, struct ctv_err *err)
 	}
 	for (;;) {
 		ssize_t got = recv(fd, buf, bufsz, 0);
-		struct nlmsghdr *h;
-		int done = 0, n = (int)got;
 
 		if (got < 0) {
 			ctv_err_sys(err, errno, "nftables: waiting for the kernel's answer");
 			goto fail;
 		}
-		for (h = (struct nlmsghdr *)buf; mnl_nlmsg_ok(h, n); h = mnl_nlmsg_next(h, &n)) {
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = mnl_nlmsg_get_payload(h);
-
-				if (e->error && !first_err) {
-					first_err = -e->error;
-					err_seq = e->msg.nlmsg_seq;
-				}
-				if (e->msg.nlmsg_seq == last)
-					done = 1;
-			}
-		}
-		if (done)
+		nlack_scan(&st, buf, (size_t)got);
+		if (st.done)
 			break;
 	}
-	if (first_err) {
-		uint32_t idx = err_seq - bt->first_seq;
+	if (st.error) {
+		uint32_t idx = st.error_seq - bt->first_seq;
 
-		ctv_err_sys(err, first_err, "nftables refused '%s'",
+		ctv_err_sys(err, st.error, "nftables refused '%s'",
 			    idx < bt->n ? bt->what[idx] : "?");
-		errno = first_err;
+		errno = st.error;
 		goto fail;
 	}
 	free(iov);

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "linefile.h"
 #include "statement.h"
 
 /* A statement file is a few numbers per minute of a year at most; anything
@@ -771,55 +772,15 @@ int statement_parse(const char *text, size_t len, const char *name,
 
 int statement_read_file(const char *path, struct statement *st, struct ctv_err *err)
 {
-	int fd, rc, stdin_ = strcmp(path, "-") == 0;
-	const char *name = stdin_ ? "(stdin)" : path;
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
+	const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	size_t len;
+	char *buf;
+	int rc;
 
 	statement_init(st, STATEMENT_CTNODE);
-	fd = stdin_ ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ctv_err_sys(err, errno, "%s", path);
+	if (linefile_read_input(path, STATEMENT_FILE_MAX, "a statement", &buf, &len, err) < 0)
 		return -1;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *b;
-
-			if (cap >= STATEMENT_FILE_MAX) {
-				ctv_err_set(err, "%s: larger than %u MiB, not a statement", name,
-					    STATEMENT_FILE_MAX >> 20);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 65536;
-			b = realloc(buf, cap);
-			if (!b) {
-				ctv_err_sys(err, errno, "%s", name);
-				goto fail;
-			}
-			buf = b;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ctv_err_sys(err, errno, "%s: read", name);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (!stdin_)
-		close(fd);
 	rc = statement_parse(buf, len, name, st, err);
 	free(buf);
 	return rc;
-fail:
-	if (!stdin_)
-		close(fd);
-	free(buf);
-	return -1;
 }

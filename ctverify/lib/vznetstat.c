@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "linefile.h"
 #include "vznetstat.h"
 
 #define MAX_COLS 8
@@ -260,58 +261,17 @@ fail:
 
 int vznetstat_read_file(const char *path, struct vznetstat *v, struct ctv_err *err)
 {
-	int stdin_ = strcmp(path, "-") == 0;
-	const char *name = stdin_ ? "(stdin)" : path;
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	int fd, rc;
+	const char *name = strcmp(path, "-") == 0 ? "(stdin)" : path;
+	size_t len;
+	char *buf;
+	int rc;
 
 	memset(v, 0, sizeof(*v));
-	fd = stdin_ ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ctv_err_sys(err, errno, "%s", path);
+	if (linefile_read_input(path, VZNETSTAT_FILE_MAX, "vznetstat output", &buf, &len, err) < 0)
 		return -1;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (len == cap) {
-			char *b;
-
-			if (cap >= VZNETSTAT_FILE_MAX) {
-				ctv_err_set(err, "%s: larger than %u MiB, not vznetstat output", name,
-					    VZNETSTAT_FILE_MAX >> 20);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 65536;
-			b = realloc(buf, cap);
-			if (!b) {
-				ctv_err_sys(err, errno, "%s", name);
-				goto fail;
-			}
-			buf = b;
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ctv_err_sys(err, errno, "%s: read", name);
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (!stdin_)
-		close(fd);
 	rc = vznetstat_parse(buf, len, name, v, err);
 	free(buf);
 	return rc;
-fail:
-	if (!stdin_)
-		close(fd);
-	free(buf);
-	return -1;
 }
 
 void vznetstat_free(struct vznetstat *v)

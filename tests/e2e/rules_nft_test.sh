@@ -6,6 +6,7 @@
 . "$(dirname "$0")/common.sh"
 e2e_require_root nft setpriv
 . "$top_srcdir/tests/lab/lab.sh"
+. "$(dirname "$0")/rules_common.sh"
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
 export CTVERIFY_STATEDIR="$LAB_TMP/state-ct101"
@@ -22,9 +23,6 @@ ctv() {
 		lab_exec ct101 "$CTVERIFY" "$@"
 	fi
 }
-show() { ctv rules show --format json; }
-# val JSON BUCKET FIELD
-val() { jq -r --arg b "$2" ".[] | select(.name == \$b) | .$3" <<<"$1"; }
 
 RULES="$LAB_TMP/test.rules"
 cat >"$RULES" <<'EOF'
@@ -113,33 +111,7 @@ out=$(ctv rules show)
 case $out in service*local*web*nobody*other*total*) ok "the table lists every bucket and a total";; *) fail "rules show said: $out";; esac
 
 base=$(show)
-l0_rx=$(lab_link_stat ct101 eth0 rx bytes); l0_rxp=$(lab_link_stat ct101 eth0 rx packets)
-l0_tx=$(lab_link_stat ct101 eth0 tx bytes); l0_txp=$(lab_link_stat ct101 eth0 tx packets)
-lo0_rx=$(lab_link_stat ct101 lo rx bytes); lo0_rxp=$(lab_link_stat ct101 lo rx packets)
-
-# step WHAT BUCKET MIN_IN MIN_OUT CMD...: CMD moves at least MIN bytes in
-# BUCKET, nothing in any other service bucket, and (almost) nothing in
-# other (neighbour discovery may land there).
-step() {
-	local what=$1 bucket=$2 min_in=$3 min_out=$4 before after b din dout
-	shift 4
-	before=$(show)
-	check "$what: traffic" "$@"
-	after=$(show)
-	for b in $BUCKETS; do
-		din=$(($(val "$after" "$b" in_bytes) - $(val "$before" "$b" in_bytes)))
-		dout=$(($(val "$after" "$b" out_bytes) - $(val "$before" "$b" out_bytes)))
-		if [ "$b" = "$bucket" ]; then
-			assert_ge "$din" "$min_in" "$what: $b in bytes"
-			assert_ge "$dout" "$min_out" "$what: $b out bytes"
-		elif [ "$b" = other ]; then
-			assert_ge 1000 "$din" "$what: other in bytes stay small"
-			assert_ge 1000 "$dout" "$what: other out bytes stay small"
-		else
-			assert_eq "$din/$dout" 0/0 "$what: $b in/out bytes unchanged"
-		fi
-	done
-}
+link_base
 
 step "web over IPv4" web 100000 300000 lab_tcp remote ct101 "$LAB_CT101_4" 80 100000 300000
 step "web over IPv6" web 100000 300000 lab_tcp remote ct101 "$LAB_CT101_6" 80 100000 300000
@@ -167,16 +139,9 @@ step "unmatched traffic over IPv6" other 40000 40000 lab_tcp ct101 remote "$LAB_
 # The buckets add up to the interfaces' own counts (L2 frames less 14
 # bytes of Ethernet header each), within a few non-IP packets (ARP).
 now=$(show)
-sum() { # JSON FIELD [exclude]
-	local b t=0
-	for b in $BUCKETS; do [ "$b" = "${3:-}" ] && continue; t=$((t + $(val "$1" "$b" "$2"))); done
-	echo "$t"
-}
-delta() { echo $(($(sum "$now" "$1" "${2:-}") - $(sum "$base" "$1" "${2:-}"))); }
-rxp=$(($(lab_link_stat ct101 eth0 rx packets) - l0_rxp)); txp=$(($(lab_link_stat ct101 eth0 tx packets) - l0_txp))
-rx=$(($(lab_link_stat ct101 eth0 rx bytes) - l0_rx - 14 * rxp)); tx=$(($(lab_link_stat ct101 eth0 tx bytes) - l0_tx - 14 * txp))
+link_deltas
 # lo counts L3 lengths already (loopback_xmit counts after eth_type_trans).
-lorxp=$(($(lab_link_stat ct101 lo rx packets) - lo0_rxp)); lorx=$(($(lab_link_stat ct101 lo rx bytes) - lo0_rx))
+lorx=$(($(lab_link_stat ct101 lo rx bytes) - lo0_rx))
 assert_near "$(delta in_bytes local)" "$rx" 600 "in bytes of all buckets but local vs eth0 rx less 14/packet"
 assert_near "$(delta out_bytes local)" "$tx" 600 "out bytes of all buckets but local vs eth0 tx less 14/packet"
 assert_near "$(delta in_packets local)" "$rxp" 10 "in packets vs eth0 rx packets"
@@ -218,17 +183,7 @@ out=$(CTVERIFY_STATEDIR="$LAB_TMP/state-ct102" lab_exec ct102 "$CTVERIFY" quick)
 assert_eq "$rc" 1 "quick exits 1 with nothing to read"
 case $out in *"ip filter INPUT"*"no policy counters"*"rules install"*) ok "quick says why and what to do";; *) fail "quick said: $out";; esac
 
-# Reinstall keeps counts, also when the spec changes around a service.
-before=$(show)
-check "reinstall the same rules" ctv rules install -f "$RULES"
-after=$(show)
-assert_ge "$(val "$after" web in_bytes)" "$(val "$before" web in_bytes)" "reinstall keeps web in bytes"
-assert_ge "$(val "$after" local out_bytes)" "$(val "$before" local out_bytes)" "reinstall keeps local out bytes"
-{ echo "service ssh proto=tcp lport=22"; cat "$RULES"; } >"$LAB_TMP/more.rules"
-check "install a changed spec" ctv rules install -f "$LAB_TMP/more.rules"
-after=$(show)
-assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
-assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
+reinstall_keeps_counts
 # A thousand services go in as one batch and check clean.
 # And a map of 16,002 ports, more than one netlink message can carry.
 {

@@ -1,0 +1,74 @@
+# rules_common.sh - what the rules e2e tests of both backends share: read
+# the buckets of 'rules show', drive traffic into one bucket and check the
+# others, and compare the buckets' sums with the interfaces' counters.
+# Source after common.sh and lab.sh; the test defines ctv() (ctverify in
+# ct101) and BUCKETS (every bucket name of its rules file).
+
+show() { ctv rules show --format json; }
+# val JSON BUCKET FIELD
+val() { jq -r --arg b "$2" ".[] | select(.name == \$b) | .$3" <<<"$1"; }
+
+# step WHAT BUCKET MIN_IN MIN_OUT CMD...: CMD moves at least MIN bytes in
+# BUCKET, nothing in any other service bucket, and (almost) nothing in
+# other (neighbour discovery may land there).
+step() {
+	local what=$1 bucket=$2 min_in=$3 min_out=$4 before after b din dout
+	shift 4
+	before=$(show)
+	check "$what: traffic" "$@"
+	after=$(show)
+	for b in $BUCKETS; do
+		din=$(($(val "$after" "$b" in_bytes) - $(val "$before" "$b" in_bytes)))
+		dout=$(($(val "$after" "$b" out_bytes) - $(val "$before" "$b" out_bytes)))
+		if [ "$b" = "$bucket" ]; then
+			assert_ge "$din" "$min_in" "$what: $b in bytes"
+			assert_ge "$dout" "$min_out" "$what: $b out bytes"
+		elif [ "$b" = other ]; then
+			assert_ge 1000 "$din" "$what: other in bytes stay small"
+			assert_ge 1000 "$dout" "$what: other out bytes stay small"
+		else
+			assert_eq "$din/$dout" 0/0 "$what: $b in/out bytes unchanged"
+		fi
+	done
+}
+
+# link_base: the interface counters of ct101 before the traffic (l0_*,
+# lo0_*), read from the kernel, not from us.
+link_base() {
+	l0_rx=$(lab_link_stat ct101 eth0 rx bytes); l0_rxp=$(lab_link_stat ct101 eth0 rx packets)
+	l0_tx=$(lab_link_stat ct101 eth0 tx bytes); l0_txp=$(lab_link_stat ct101 eth0 tx packets)
+	lo0_rx=$(lab_link_stat ct101 lo rx bytes); lo0_rxp=$(lab_link_stat ct101 lo rx packets)
+}
+
+# link_deltas: eth0's growth since link_base as L3 bytes (L2 frames less
+# 14 bytes of Ethernet header each): rx, tx, rxp, txp; lo's packets: lorxp.
+link_deltas() {
+	rxp=$(($(lab_link_stat ct101 eth0 rx packets) - l0_rxp)); txp=$(($(lab_link_stat ct101 eth0 tx packets) - l0_txp))
+	rx=$(($(lab_link_stat ct101 eth0 rx bytes) - l0_rx - 14 * rxp)); tx=$(($(lab_link_stat ct101 eth0 tx bytes) - l0_tx - 14 * txp))
+	lorxp=$(($(lab_link_stat ct101 lo rx packets) - lo0_rxp))
+}
+
+# sum JSON FIELD [EXCLUDE]: FIELD summed over the buckets.
+sum() {
+	local b t=0
+	for b in $BUCKETS; do [ "$b" = "${3:-}" ] && continue; t=$((t + $(val "$1" "$b" "$2"))); done
+	echo "$t"
+}
+# delta FIELD [EXCLUDE]: the growth of sum from $base to $now.
+delta() { echo $(($(sum "$now" "$1" "${2:-}") - $(sum "$base" "$1" "${2:-}"))); }
+
+# reinstall_keeps_counts: reinstalling $RULES, and installing it with a
+# service added in front, keeps the buckets' counts; buckets come in spec
+# order. Leaves $before and $after (rules show before and after).
+reinstall_keeps_counts() {
+	before=$(show)
+	check "reinstall the same rules" ctv rules install -f "$RULES"
+	after=$(show)
+	assert_ge "$(val "$after" web in_bytes)" "$(val "$before" web in_bytes)" "reinstall keeps web in bytes"
+	assert_ge "$(val "$after" local out_bytes)" "$(val "$before" local out_bytes)" "reinstall keeps local out bytes"
+	{ echo "service ssh proto=tcp lport=22"; cat "$RULES"; } >"$LAB_TMP/more.rules"
+	check "install a changed spec" ctv rules install -f "$LAB_TMP/more.rules"
+	after=$(show)
+	assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
+	assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"
+}
