@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "unit_tests.h"
 #include "weblog.h"
@@ -133,6 +134,34 @@ START_TEST(one_malformed_line_in_a_hundred_is_tolerated_and_remembered)
 }
 END_TEST
 
+START_TEST(a_file_read_as_a_stream_sums_like_the_same_text_in_memory)
+{
+	static const char log[] =
+		L("01/Jan/2024:00:00:00 +0000", "GET / HTTP/1.1", "200", "100") "\r\n"
+		"\n"
+		L("01/Jan/2024:00:00:30 +0000", "GET /b HTTP/1.1", "200", "250") "\n"
+		L("01/Jan/2024:00:01:30 +0000", "GET /c HTTP/1.1", "200", "999"); /* no final newline */
+	char path[] = "/tmp/ctv-weblog-test.XXXXXX";
+	struct weblog_sum a, b;
+	struct ctv_err err = { "" };
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, log, sizeof(log) - 1), (ssize_t)(sizeof(log) - 1));
+	close(fd);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	ck_assert_msg(weblog_read_file(path, 1704067200, 1704067260, &a, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(weblog_parse(log, sizeof(log) - 1, path, 1704067200, 1704067260, &b, &err), 0);
+	unlink(path);
+	ck_assert_uint_eq(a.bytes, 350);
+	ck_assert_uint_eq(a.requests, 2);
+	ck_assert_uint_eq(a.outside, 1);
+	ck_assert_uint_eq(a.lines, 3);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+}
+END_TEST
+
 START_TEST(a_missing_file_names_the_path)
 {
 	struct weblog_sum s;
@@ -155,6 +184,7 @@ void add_weblog_tests(Suite *s)
 	tcase_add_test(tc, an_escaped_quote_inside_the_request_does_not_end_it);
 	tcase_add_test(tc, a_malformed_line_in_a_short_log_is_an_error_naming_file_and_line);
 	tcase_add_test(tc, one_malformed_line_in_a_hundred_is_tolerated_and_remembered);
+	tcase_add_test(tc, a_file_read_as_a_stream_sums_like_the_same_text_in_memory);
 	tcase_add_test(tc, a_missing_file_names_the_path);
 	suite_add_tcase(s, tc);
 }

@@ -146,94 +146,110 @@ static int parse_line(const char *p, const char *end, int64_t *t, uint64_t *size
 	return 0;
 }
 
+/* One file's progress: lines are fed one at a time, so a file is read as
+ * a stream (access logs run to gigabytes) and a buffer the same way. */
+struct reader {
+	const char *name;
+	int64_t from, to;
+	struct weblog_sum s; /* the caller's sum plus this file so far */
+	uint64_t bad, lines;
+	unsigned long lineno;
+	char first[CTV_ERR_MAX];
+};
+
+static void feed(struct reader *r, const char *p, const char *le)
+{
+	const char *why = NULL;
+	int64_t t;
+	uint64_t size;
+
+	r->lineno++;
+	if (le > p && le[-1] == '\r')
+		le--;
+	if (le == p)
+		return;
+	r->lines++;
+	if (parse_line(p, le, &t, &size, &why) < 0) {
+		if (!r->bad++)
+			snprintf(r->first, sizeof(r->first), "%s:%lu: %s", r->name, r->lineno, why);
+	} else if (r->from < r->to && (t < r->from || t >= r->to)) {
+		r->s.outside++;
+	} else {
+		r->s.bytes += size;
+		r->s.requests++;
+	}
+}
+
+/* Applies the tolerance; on success the file's figures join *sum. */
+static int finish(struct reader *r, struct weblog_sum *sum, struct ctv_err *err)
+{
+	if (r->bad > r->lines / 100) {
+		ctv_err_set(err, "%s (%" PRIu64 " of %" PRIu64 " lines malformed, more than 1%%)",
+			    r->first, r->bad, r->lines);
+		return -1;
+	}
+	r->s.lines += r->lines;
+	r->s.malformed += r->bad;
+	if (r->bad && !r->s.first_bad[0])
+		snprintf(r->s.first_bad, sizeof(r->s.first_bad), "%s", r->first);
+	*sum = r->s;
+	return 0;
+}
+
+static void reader_init(struct reader *r, const char *name, int64_t from, int64_t to,
+			const struct weblog_sum *sum)
+{
+	memset(r, 0, sizeof(*r));
+	r->name = name;
+	r->from = from;
+	r->to = to;
+	r->s = *sum;
+}
+
 int weblog_parse(const char *text, size_t len, const char *name, int64_t from, int64_t to,
 		 struct weblog_sum *sum, struct ctv_err *err)
 {
-	struct weblog_sum s = *sum;
+	struct reader r;
 	const char *p = text, *end = text + len;
-	uint64_t bad = 0, lines = 0;
-	unsigned long lineno = 0;
-	char first[CTV_ERR_MAX] = "";
 
+	reader_init(&r, name, from, to, sum);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		const char *why = NULL;
-		int64_t t;
-		uint64_t size;
 
-		lineno++;
-		if (le > p && le[-1] == '\r')
-			le--;
-		if (le > p) {
-			lines++;
-			if (parse_line(p, le, &t, &size, &why) < 0) {
-				if (!bad++)
-					snprintf(first, sizeof(first), "%s:%lu: %s", name, lineno, why);
-			} else if (from < to && (t < from || t >= to)) {
-				s.outside++;
-			} else {
-				s.bytes += size;
-				s.requests++;
-			}
-		}
+		feed(&r, p, nl ? nl : end);
 		p = nl ? nl + 1 : end;
 	}
-	if (bad > lines / 100) {
-		ctv_err_set(err, "%s (%" PRIu64 " of %" PRIu64 " lines malformed, more than 1%%)",
-			    first, bad, lines);
-		return -1;
-	}
-	s.lines += lines;
-	s.malformed += bad;
-	if (bad && !s.first_bad[0])
-		snprintf(s.first_bad, sizeof(s.first_bad), "%s", first);
-	*sum = s;
-	return 0;
+	return finish(&r, sum, err);
 }
 
 int weblog_read_file(const char *path, int64_t from, int64_t to, struct weblog_sum *sum,
 		     struct ctv_err *err)
 {
 	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct reader r;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
 	int rc;
 
 	if (!f) {
 		ctv_err_sys(err, errno, "%s", path);
 		return -1;
 	}
-	for (;;) {
-		size_t n;
+	reader_init(&r, path, from, to, sum);
+	errno = 0;
+	while ((n = getline(&line, &cap, f)) > 0)
+		feed(&r, line, line + n - (line[n - 1] == '\n'));
+	if (ferror(f) || (n < 0 && errno == ENOMEM)) {
+		int e = errno ? errno : EIO;
 
-		if (cap - len < 65536) {
-			char *nb = realloc(buf, cap ? cap * 2 : 131072);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				ctv_err_sys(err, ENOMEM, "%s", path);
-				return -1;
-			}
-			buf = nb;
-			cap = cap ? cap * 2 : 131072;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		int e = errno;
-
-		free(buf);
+		free(line);
 		fclose(f);
 		ctv_err_sys(err, e, "%s", path);
 		return -1;
 	}
+	free(line);
 	fclose(f);
-	rc = weblog_parse(buf ? buf : "", len, path, from, to, sum, err);
-	free(buf);
+	rc = finish(&r, sum, err);
 	return rc;
 }
