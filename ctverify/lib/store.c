@@ -1165,16 +1165,12 @@ void store_events_free(struct store_events *ev)
 	ev->n = 0;
 }
 
-int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_sums *out,
-		  struct ctv_err *err)
+/* Runs a figures query with two bound integers (a window) into *out:
+ * rows of (name, gauge, value). Both store_scalars() and
+ * store_scalars_between() are this with their own window and SQL. */
+static int scalar_query(struct store *st, const char *sql, int64_t a, int64_t b,
+			struct store_scalar_sums *out, struct ctv_err *err)
 {
-	/* Gauges: the value of the latest hour in range. */
-	static const char sql[] =
-		"SELECT x.name, x.gauge, CASE WHEN x.gauge THEN "
-		"  (SELECT h2.value FROM scalar_hour h2 WHERE h2.scalar = x.id AND h2.t >= ?1 AND h2.t < ?2 "
-		"   ORDER BY h2.t DESC LIMIT 1) "
-		"  ELSE (SELECT sum(h.value) FROM scalar_hour h WHERE h.scalar = x.id AND h.t >= ?1 AND h.t < ?2) END "
-		"FROM scalar x ORDER BY x.id";
 	struct store_scalar_sums v = { NULL, 0 };
 	size_t cap = 0;
 	sqlite3_stmt *s;
@@ -1188,8 +1184,8 @@ int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_
 		read_end(st);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)from);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)to);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)a);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)b);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_scalar_sum *x;
 
@@ -1214,6 +1210,19 @@ int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_
 	}
 	*out = v;
 	return 0;
+}
+
+int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_sums *out,
+		  struct ctv_err *err)
+{
+	/* Gauges: the value of the latest hour in range. */
+	static const char sql[] =
+		"SELECT x.name, x.gauge, CASE WHEN x.gauge THEN "
+		"  (SELECT h2.value FROM scalar_hour h2 WHERE h2.scalar = x.id AND h2.t >= ?1 AND h2.t < ?2 "
+		"   ORDER BY h2.t DESC LIMIT 1) "
+		"  ELSE (SELECT sum(h.value) FROM scalar_hour h WHERE h.scalar = x.id AND h.t >= ?1 AND h.t < ?2) END "
+		"FROM scalar x ORDER BY x.id";
+	return scalar_query(st, sql, (int64_t)from, (int64_t)to, out, err);
 }
 
 void store_scalar_sums_free(struct store_scalar_sums *s)
@@ -1231,45 +1240,7 @@ int store_scalars_between(struct store *st, int64_t from_ms, int64_t to_ms,
 		"FROM scalar x JOIN scalar_minute m ON m.scalar = x.id "
 		"JOIN interval i ON i.id = m.interval "
 		"WHERE i.start_ms >= ?1 AND i.end_ms <= ?2 GROUP BY x.id ORDER BY x.id";
-	struct store_scalar_sums v = { NULL, 0 };
-	size_t cap = 0;
-	sqlite3_stmt *s;
-	int rc;
-
-	out->v = NULL;
-	out->n = 0;
-	if (read_begin(st, err) < 0)
-		return -1;
-	if (!(s = prep(st, sql, err))) {
-		read_end(st);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)from_ms);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)to_ms);
-	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
-		struct store_scalar_sum *x;
-
-		if (grow((void **)&v.v, &cap, v.n, sizeof(*v.v)) < 0) {
-			rc = SQLITE_NOMEM;
-			break;
-		}
-		x = &v.v[v.n++];
-		copy_str(x->name, sizeof(x->name), sqlite3_column_text(s, 0));
-		x->gauge = sqlite3_column_int(s, 1);
-		x->value = (uint64_t)sqlite3_column_int64(s, 2);
-	}
-	sqlite3_finalize(s);
-	read_end(st);
-	if (rc != SQLITE_DONE) {
-		free(v.v);
-		if (rc == SQLITE_NOMEM) {
-			ctv_err_sys(err, ENOMEM, "%s: figures", st->path);
-			return -1;
-		}
-		return db_fail(st, err, "reading figures");
-	}
-	*out = v;
-	return 0;
+	return scalar_query(st, sql, from_ms, to_ms, out, err);
 }
 
 int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
