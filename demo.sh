@@ -58,7 +58,7 @@ ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$NDB" --interval 1 >"$LAB
 NCOLLECT=$!
 ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$CDB" --interval 1 >"$LAB_TMP/ccollect.log" 2>&1 &
 CCOLLECT=$!
-LAB_ON_EXIT='kill $NCOLLECT $CCOLLECT 2>/dev/null || true'
+lab_own "$NCOLLECT"; lab_own "$CCOLLECT"
 sleep 2.5
 
 rstat() { lab_link_stat router eth1 "$1" bytes; }
@@ -93,11 +93,13 @@ lab_tcp ct101 ct101 127.0.0.1 3306 200000 800000
 echo "   a shaper:   a 1 Mbit/s tbf inside ct101 drops most of a 200 KB UDP burst"
 echo "               after ctverify counted it (the node never sees those)"
 lab_exec ct101 tc qdisc add dev eth0 root tbf rate 1mbit burst 1600 limit 3000
-lab_exec remote "$NETPIPE" listen udp "$LAB_REMOTE4" 9999 --expect 200000 --timeout 1 >/dev/null 2>&1 &
-udpl=$!
-sleep 0.3
+lab_start remote "$NETPIPE" listen udp "$LAB_REMOTE4" 9999 --expect 200000 --timeout 1 \
+	--ready "$LAB_TMP/udpl.ready" >/dev/null 2>&1
+udpl=$LAB_PID
+lab_wait_file "$LAB_TMP/udpl.ready"
 lab_exec ct101 "$NETPIPE" connect udp "$LAB_REMOTE4" 9999 --send 200000 --size 1000 --timeout 1 >/dev/null 2>&1 || true
-wait $udpl || true
+wait "$udpl" || true
+lab_stop "$udpl"
 echo "               tc says: $(lab_exec ct101 tc -s -j qdisc show dev eth0 | jq '.[0].drops') datagrams dropped"
 lab_exec ct101 tc qdisc del dev eth0 root
 echo "   a flush:    someone deletes ctverify's table in ct101 right after a snapshot;"
@@ -111,7 +113,8 @@ sleep 2.5
 r_tx1=$(rstat tx); r_rx1=$(rstat rx)
 kill -TERM "$NCOLLECT" "$CCOLLECT"
 wait "$NCOLLECT" "$CCOLLECT" || true
-LAB_ON_EXIT=
+lab_stop "$NCOLLECT" "$CCOLLECT"
+
 
 echo
 echo "== ctnode stat (the node's live counters, vznetstat layout)"

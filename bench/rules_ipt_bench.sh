@@ -63,13 +63,14 @@ linear out >"$LAB_TMP/linear-out"
 
 run() { # -> datagrams per second delivered
 	local ready=$LAB_TMP/ready.$RANDOM t0 t1 got
-	lab_exec b "$NETPIPE" listen udp 198.18.50.2 9999 --timeout 1 --ready "$ready" >"$ready.out" &
-	local pid=$!
+	lab_start b "$NETPIPE" listen udp 198.18.50.2 9999 --timeout 1 --ready "$ready" >"$ready.out"
+	local pid=$LAB_PID
 	lab_wait_file "$ready"
 	t0=$(date +%s%N)
 	lab_exec a "$NETPIPE" connect udp 198.18.50.2 9999 --send $((PACKETS * 18)) --size 18 >/dev/null
 	t1=$(date +%s%N)
 	wait "$pid" || true
+	lab_stop "$pid"
 	got=$(cat "$ready.out")
 	echo $(( (got / 18) * 1000000000 / (t1 - t0) ))
 }

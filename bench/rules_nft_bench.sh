@@ -48,14 +48,15 @@ run() { # -> "RATE CPURATE": datagrams delivered per second of sending, and
 	# is charged to it on this kernel: no IRQ time accounting), which other
 	# tenants of the machine disturb much less than the wall clock.
 	local ready=$LAB_TMP/ready.$RANDOM t0 t1 got cpu
-	lab_exec b "$NETPIPE" listen udp 198.18.50.2 9999 --timeout 1 --ready "$ready" >"$ready.out" &
-	local pid=$!
+	lab_start b "$NETPIPE" listen udp 198.18.50.2 9999 --timeout 1 --ready "$ready" >"$ready.out"
+	local pid=$LAB_PID
 	lab_wait_file "$ready"
 	t0=$(date +%s%N)
 	lab_exec a /usr/bin/time -o "$ready.time" -f "%S %U" \
 		"$NETPIPE" connect udp 198.18.50.2 9999 --send $((PACKETS * 18)) --size 18 >/dev/null
 	t1=$(date +%s%N)
 	wait "$pid" || true
+	lab_stop "$pid"
 	got=$(cat "$ready.out")
 	cpu=$(awk '{ printf "%d", ($1 + $2) * 1000 }' "$ready.time")
 	echo "$(( (got / 18) * 1000000000 / (t1 - t0) )) $(( (got / 18) * 1000 / (cpu > 0 ? cpu : 1) ))"

@@ -44,19 +44,24 @@ stored() {
 # add_into VAR SIGN LINES: VAR (an associative array) += SIGN * LINES.
 add_into() {
 	local -n acc=$1
-	local sign=$2 s a b c d
+	local sign=$2 s a b c d n=0
 	while read -r s a b c d; do
 		[ -n "$s" ] || continue
+		need_int "counters of $s" "$a" "$b" "$c" "$d" || continue
+		n=$((n + 1))
 		acc[$s.ib]=$(( ${acc[$s.ib]:-0} + sign * a )); acc[$s.ip]=$(( ${acc[$s.ip]:-0} + sign * b ))
 		acc[$s.ob]=$(( ${acc[$s.ob]:-0} + sign * c )); acc[$s.op]=$(( ${acc[$s.op]:-0} + sign * d ))
 	done <<<"$3"
+	[ "$n" -gt 0 ] || fail "add_into $1: no counters given"
 }
 
 compare() { # WHAT: the store against the expected growth in EXPECT
 	local what=$1 s f
 	declare -A got=()
 	add_into got 1 "$(stored)"
+	assert_ge "${EXPECT[web.ib]:-0}" 1 "$what: the kernel counted web traffic to compare with"
 	for s in $SERVICES; do
+
 		for f in ib ip ob op; do
 			assert_eq "${got[$s.$f]:-0}" "${EXPECT[$s.$f]:-0}" "$what: $s $f"
 		done
@@ -125,7 +130,7 @@ compare "after phase 1, store = kernel growth"
 
 # Phase 2: our table deleted mid-run: collect reinstalls it, records the gap
 # and the resets; afterwards it counts from zero again.
-lab_exec ct101 nft delete table inet ctverify
+must "delete our table" lab_exec ct101 nft delete table inet ctverify
 wait_snapshots 2
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && ok "collect reinstalled the deleted table" ||
 	fail "the table was not reinstalled"
@@ -143,7 +148,7 @@ wait_snapshots 2
 # so collect compares the rules with the saved spec and reinstalls them
 # (the named counters keep their values: no reset).
 Kf=$(kernel)
-lab_exec ct101 nft flush table inet ctverify
+must "flush our table" lab_exec ct101 nft flush table inet ctverify
 wait_snapshots 3
 check "collect restored the flushed rules" ctv rules check
 gaps=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM event WHERE kind = 'gap'")
@@ -203,7 +208,7 @@ resets_before=$(reset_events)
 add_into EXPECT -1 "$K1"
 ( while :; do traffic >/dev/null 2>&1 || true; done ) &
 TRAFFIC=$!
-LAB_ON_EXIT="kill $TRAFFIC 2>/dev/null"
+lab_own "$TRAFFIC"
 before=$(snapshots)
 for k in $(seq 1 "$KILLS"); do
 	start_collect
@@ -212,8 +217,7 @@ for k in $(seq 1 "$KILLS"); do
 	kill -9 "$COLLECT"
 	wait "$COLLECT" 2>/dev/null
 done
-kill "$TRAFFIC"; wait "$TRAFFIC" 2>/dev/null
-LAB_ON_EXIT=
+lab_stop "$TRAFFIC"
 # Let the last connection drain before the final snapshot.
 sleep 1
 start_collect
@@ -221,7 +225,7 @@ wait_snapshots 2
 stop_collect
 K2=$(kernel)
 add_into EXPECT 1 "$K2"
-assert_ge "$(( $(snapshots) - before ))" "$((KILLS / 2))" "snapshots were recorded between the kills"
+assert_ge "$(sub "$(snapshots)" "$before" "snapshots between the kills")" "$((KILLS / 2))" "snapshots were recorded between the kills"
 compare "after $KILLS kill -9, store = kernel growth (nothing lost, nothing twice)"
 assert_eq "$(reset_events)" "$resets_before" "no reset recorded by the kills"
 
@@ -229,7 +233,8 @@ assert_eq "$(reset_events)" "$resets_before" "no reset recorded by the kills"
 start_collect
 ( while :; do traffic >/dev/null 2>&1 || true; done ) &
 TRAFFIC=$!
-LAB_ON_EXIT="kill $TRAFFIC $COLLECT 2>/dev/null"
+lab_own "$TRAFFIC"
+lab_own "$COLLECT"
 bad=0
 for i in $(seq 1 100); do
 	case $((i % 4)) in
@@ -243,10 +248,9 @@ for i in $(seq 1 100); do
 done
 assert_eq "$bad" 0 "100 reports while collect writes: no failure, no 'locked'"
 n=$(ctv export --db "$DB" | jq -r 'select(.format == "ctverify-statement/1") | .intervals | length')
-assert_ge "${n:-0}" 10 "export while collect writes: a statement with its intervals"
-kill "$TRAFFIC"; wait "$TRAFFIC" 2>/dev/null
+assert_ge "$n" 10 "export while collect writes: a statement with its intervals"
+lab_stop "$TRAFFIC"
 stop_collect
-LAB_ON_EXIT=
 # snapshot alone, and live: plain lines with per-service rates when not a tty.
 out=$(ctv snapshot --db "$DB"); rc=$?
 assert_eq "$rc" 0 "snapshot exits 0"

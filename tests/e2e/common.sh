@@ -1,5 +1,11 @@
 # common.sh - shared by the e2e tests: root/skip policy and assertions.
 # Under CI=true a test that would skip fails instead.
+#
+# Every assertion records exactly one result, ok or FAIL, whatever it is
+# given: a value that is missing or not a number is a FAIL naming the check,
+# never a shell error. Failures are appended to a file, not a variable, so
+# a check made inside $(...) or a pipeline counts too. Tests run through
+# tests/e2e/run.sh, which also fails a test whose stderr shows a shell error.
 
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -8,7 +14,10 @@ CTVERIFY="$top_builddir/ctverify/ctverify"
 CTNODE="$top_builddir/node-side/ctnode"
 NETPIPE="$top_builddir/tests/lab/netpipe"
 E2E_NAME=$(basename "$0" .sh)
-E2E_FAILS=0
+E2E_FAILFILE=$(mktemp "${TMPDIR:-/tmp}/ctv-e2e-fails.XXXXXX")
+# Removed when the test's own shell exits (lab_up's trap calls it too).
+e2e_cleanup() { rm -f "$E2E_FAILFILE"; }
+trap e2e_cleanup EXIT
 
 e2e_skip() {
 	if [ "${CI:-}" = true ]; then
@@ -29,35 +38,109 @@ e2e_require_root() {
 	ip netns del "ctv-probe-$$"
 }
 
-fail() { echo "FAIL: $*" >&2; E2E_FAILS=$((E2E_FAILS + 1)); }
+fail() { echo "FAIL: $*" >&2; echo "$*" >>"$E2E_FAILFILE"; }
+# e2e_skip_part WHAT: a part of a test this machine cannot run. It is said
+# aloud, never counted as ok; under CI=true it is a failure.
+e2e_skip_part() {
+	if [ "${CI:-}" = true ]; then fail "would skip under CI: $*"; else echo "skip: $*" >&2; fi
+}
 ok() { echo "ok: $*"; }
+
+# e2e_fails -> how many checks failed so far (in this shell or any subshell).
+e2e_fails() { wc -l <"$E2E_FAILFILE" | tr -d ' '; }
+
+# is_int VALUE: VALUE is a decimal integer (optionally negative).
+is_int() { [[ ${1-} =~ ^-?[0-9]+$ ]]; }
+
+# need_int WHAT VALUE...: every VALUE is an integer; else records a FAIL for
+# WHAT naming the bad value, and returns 1.
+need_int() {
+	local what=$1 v
+	shift
+	[ $# -gt 0 ] || { fail "$what: no value given"; return 1; }
+	for v in "$@"; do
+		is_int "$v" || { fail "$what: not a number: '$v'"; return 1; }
+	done
+}
+
+# sub A B WHAT -> A - B; a missing or non-numeric operand is a FAIL for WHAT
+# and prints nothing (so any assertion on the result fails as well).
+sub() {
+	[ $# -eq 3 ] || { fail "sub: needs A B WHAT, got $# argument(s): $*"; return 1; }
+	need_int "$3" "$1" "$2" || return 1
+	echo $(($1 - $2))
+}
 
 # check DESCRIPTION CMD...: runs CMD, records a failure if it fails.
 check() {
 	local what=$1; shift
+	[ $# -gt 0 ] || { fail "$what: no command to check"; return 1; }
 	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+# must DESCRIPTION CMD...: a set-up step. If CMD fails, the test fails here
+# and ends: nothing after it would mean anything.
+must() {
+	local what=$1; shift
+	[ $# -gt 0 ] || { fail "set-up: $what: no command"; e2e_done; }
+	"$@" && return 0
+	fail "set-up: $what"
+	e2e_done
 }
 
 # assert_ge ACTUAL MIN WHAT
 assert_ge() {
-	if [ "$1" -ge "$2" ] 2>/dev/null; then ok "$3 ($1 >= $2)"; else fail "$3: $1 < $2"; fi
+	[ $# -eq 3 ] || { fail "assert_ge: needs ACTUAL MIN WHAT, got $# argument(s): $*"; return 1; }
+	need_int "$3" "$1" "$2" || return 1
+	if [ "$1" -ge "$2" ]; then ok "$3 ($1 >= $2)"; else fail "$3: $1 < $2"; fi
 }
 
-# assert_eq ACTUAL EXPECTED WHAT
+# assert_le ACTUAL MAX WHAT
+assert_le() {
+	[ $# -eq 3 ] || { fail "assert_le: needs ACTUAL MAX WHAT, got $# argument(s): $*"; return 1; }
+	need_int "$3" "$1" "$2" || return 1
+	if [ "$1" -le "$2" ]; then ok "$3 ($1 <= $2)"; else fail "$3: $1 > $2"; fi
+}
+
+# assert_eq ACTUAL EXPECTED WHAT: an empty or "null" (jq's missing) EXPECTED
+# is refused (use assert_empty), so a value that went missing on both sides
+# cannot pass.
 assert_eq() {
+	[ $# -eq 3 ] || { fail "assert_eq: needs ACTUAL EXPECTED WHAT, got $# argument(s): $*"; return 1; }
+	case $2 in
+	"" | null) fail "$3: nothing to compare with (expected is '$2'; actual '$1')"; return 1 ;;
+	esac
 	if [ "$1" = "$2" ]; then ok "$3 ($1)"; else fail "$3: got '$1', expected '$2'"; fi
+}
+
+# assert_empty ACTUAL WHAT
+assert_empty() {
+	[ $# -eq 2 ] || { fail "assert_empty: needs ACTUAL WHAT, got $# argument(s): $*"; return 1; }
+	if [ -z "$1" ]; then ok "$2 (empty)"; else fail "$2: expected nothing, got '$1'"; fi
 }
 
 # assert_near ACTUAL EXPECTED SLACK WHAT: |ACTUAL - EXPECTED| <= SLACK
 assert_near() {
+	[ $# -eq 4 ] || { fail "assert_near: needs ACTUAL EXPECTED SLACK WHAT, got $# argument(s): $*"; return 1; }
+	need_int "$4" "$1" "$2" "$3" || return 1
 	local d=$(($1 - $2))
 	[ "$d" -lt 0 ] && d=$((-d))
 	if [ "$d" -le "$3" ]; then ok "$4 ($1 ~ $2)"; else fail "$4: $1 differs from $2 by $d (> $3)"; fi
 }
 
+# assert_within ACTUAL EXPECTED PERCENT WHAT: within PERCENT % of EXPECTED.
+assert_within() {
+	[ $# -eq 4 ] || { fail "assert_within: needs ACTUAL EXPECTED PERCENT WHAT, got $# argument(s): $*"; return 1; }
+	need_int "$4" "$1" "$2" "$3" || return 1
+	local slack=$(( ($2 < 0 ? -$2 : $2) * $3 / 100 ))
+	assert_near "$1" "$2" "$slack" "$4"
+}
+
 e2e_done() {
-	if [ "$E2E_FAILS" -gt 0 ]; then
-		echo "$E2E_NAME: $E2E_FAILS check(s) failed" >&2
+	local n
+	n=$(e2e_fails)
+	if [ "$n" -gt 0 ]; then
+		echo "$E2E_NAME: $n check(s) failed" >&2
 		exit 1
 	fi
 	echo "$E2E_NAME: all checks passed"

@@ -21,7 +21,7 @@ hop_test() { # ct proto-addr path...
 	for hop in "${hops[@]}"; do
 		IFS=: read -r role ifc dir <<<"$hop"
 		after=$(lab_link_stat "$role" "$ifc" "$dir" bytes)
-		assert_ge "$((after - befores[i]))" "$bytes" "$ct->$addr: $role $ifc $dir bytes"
+		assert_ge "$(sub "$after" "${befores[i]}" "$role $ifc $dir bytes")" "$bytes" "$ct->$addr: $role $ifc $dir bytes"
 		i=$((i + 1))
 	done
 }
@@ -35,16 +35,17 @@ hop_test ct102 "$LAB_REMOTE6" ct102:eth0:tx node:veth102:rx node:eth0:tx \
 before=$(lab_link_stat ct101 eth0 rx bytes)
 check "remote answers ct101 over UDP/IPv6" lab_udp ct101 remote "$LAB_REMOTE6" 5353 20000 500 echo
 after=$(lab_link_stat ct101 eth0 rx bytes)
-assert_ge "$((after - before))" 20000 "ct101 eth0 rx bytes after UDP echo"
+assert_ge "$(sub "$after" "$before" "ct101 eth0 rx bytes")" 20000 "ct101 eth0 rx bytes after UDP echo"
 
 # Neighbours on the bridge reach each other without the router.
 before=$(lab_link_stat router eth1 rx packets)
 check "ct101 reaches its neighbour ct103" lab_tcp ct101 ct103 "$LAB_CT103_4" 5002 100000
 after=$(lab_link_stat router eth1 rx packets)
-assert_ge 5 "$((after - before))" "router saw (almost) nothing of neighbour traffic"
+assert_ge 5 "$(sub "$after" "$before" "router eth1 rx packets")" "router saw (almost) nothing of neighbour traffic"
 
 # Another address on remote is reachable through the default routes.
-lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128
+must "more addresses on remote" lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128
+
 check "an added remote address is reachable" lab_tcp ct102 remote 198.19.7.1 5003 1000 1000
 
 # A non-root sender works (for socket-owner rules later on).

@@ -27,7 +27,7 @@ cat >"$CONF/containers" <<'EOF'
 102 ip 198.18.20.102,2001:db8:20::102
 EOF
 C2_4=198.19.1.1 C2_6=2001:db8:201::1
-lab_remote_addr $C2_4/32 $C2_6/128
+must "class-2 addresses on remote" lab_remote_addr $C2_4/32 $C2_6/128
 check "ctnode setup" ctnode setup
 
 # The kernel's counters per container and class: "CT CLASS in_b in_p out_b
@@ -93,14 +93,14 @@ add_into -1 "$K0"
 check "traffic while collect runs" traffic
 ( while :; do traffic >/dev/null 2>&1 || true; done ) &
 TRAFFIC=$!
-LAB_ON_EXIT="kill $TRAFFIC 2>/dev/null"
+lab_own "$TRAFFIC"
 for k in $(seq 1 "$KILLS"); do
 	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
 	kill -9 "$COLLECT"; wait "$COLLECT" 2>/dev/null
 	start_collect
 done
-kill "$TRAFFIC"; wait "$TRAFFIC" 2>/dev/null
-LAB_ON_EXIT=
+lab_stop "$TRAFFIC"
+
 sleep 1
 wait_snapshots 2
 stop_collect

@@ -39,7 +39,7 @@ cat >"$CONF/containers" <<'EOF'
 103 veth veth103
 EOF
 C0_4=198.19.9.1
-lab_remote_addr $C0_4/32
+must "a class-0 address on remote" lab_remote_addr $C0_4/32
 check "ctnode setup" ctnode setup
 
 RULES=$LAB_TMP/00-provider.rules
@@ -64,14 +64,19 @@ wait_intervals() { # DB N: until DB has N more intervals
 ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$NDB" --interval 1 \
 	>"$LAB_TMP/ncollect.out" 2>&1 &
 NCOLLECT=$!
+lab_own "$NCOLLECT"
 ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$CDB" --interval 1 \
 	>"$LAB_TMP/ccollect.out" 2>&1 &
 CCOLLECT=$!
+lab_own "$CCOLLECT"
 wait_intervals "$NDB" 2
 wait_intervals "$CDB" 2
 
 lo_l3() { # rx bytes of ct101's lo less the 14-byte header lo adds per packet
-	echo $(( $(lab_link_stat ct101 lo rx bytes) - 14 * $(lab_link_stat ct101 lo rx packets) ))
+	local b p
+	b=$(lab_link_stat ct101 lo rx bytes); p=$(lab_link_stat ct101 lo rx packets)
+	need_int "ct101 lo rx counters" "$b" "$p" || return 1
+	echo $((b - 14 * p))
 }
 lo0=$(lo_l3); lop0=$(lab_link_stat ct101 lo rx packets)
 r_tx0=$(lab_link_stat router eth1 tx bytes); r_rx0=$(lab_link_stat router eth1 rx bytes)
@@ -100,7 +105,7 @@ check "TCP with the neighbour ct103" lab_tcp ct101 ct103 "$LAB_CT103_4" 5432 100
 # ct101 never counts: the collector reinstalls the rules at its next
 # snapshot and records the gap.
 wait_intervals "$CDB" 1
-lab_exec ct101 nft delete table inet ctverify
+must "delete our table in ct101" lab_exec ct101 nft delete table inet ctverify
 check "traffic while our rules are gone" lab_tcp ct101 remote "$LAB_REMOTE4" 6000 500000 100000
 wait_intervals "$CDB" 1
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && ok "collect reinstalled our rules" ||
@@ -110,25 +115,27 @@ lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && ok "collect reins
 # datagram, the qdisc drops most (ENOBUFS: Udp.SndbufErrors), the node
 # never sees those. Ground truth: the qdisc's own drop count (tc -s).
 check "a shaper in ct101" lab_exec ct101 tc qdisc add dev eth0 root tbf rate 1mbit burst 1600 limit 3000
-lab_exec remote "$NETPIPE" listen udp "$LAB_REMOTE4" 9999 --expect 200000 --timeout 1 >/dev/null 2>&1 &
-UDPL=$!
-sleep 0.3
+lab_start remote "$NETPIPE" listen udp "$LAB_REMOTE4" 9999 --expect 200000 --timeout 1 \
+	--ready "$LAB_TMP/udpl.ready" >/dev/null 2>&1
+UDPL=$LAB_PID
+must "the UDP listener on remote is ready" lab_wait_file "$LAB_TMP/udpl.ready"
 lab_exec ct101 "$NETPIPE" connect udp "$LAB_REMOTE4" 9999 --send 200000 --size 1000 --timeout 1 >/dev/null 2>&1
 wait "$UDPL"
+lab_stop "$UDPL"
 QDROPS=$(lab_exec ct101 tc -s -j qdisc show dev eth0 | jq '.[0].drops')
-lab_exec ct101 tc qdisc del dev eth0 root
+must "the shaper removed" lab_exec ct101 tc qdisc del dev eth0 root
 assert_ge "$QDROPS" 100 "the shaper dropped most of the burst"
 
 lo1=$(lo_l3); lop1=$(lab_link_stat ct101 lo rx packets)
-LO=$((lo1 - lo0)); LOP=$((lop1 - lop0))
+LO=$(sub "$lo1" "$lo0" "lo L3 bytes"); LOP=$(sub "$lop1" "$lop0" "lo packets")
 # Idle edges on both sides, then both collectors record the interval in
 # progress and stop.
 wait_intervals "$NDB" 2
 wait_intervals "$CDB" 2
 kill -TERM "$NCOLLECT" "$CCOLLECT"
 # The router's frames between the node and it, ct101's only traffic there.
-R_IN=$(( $(lab_link_stat router eth1 tx bytes) - r_tx0 ))
-R_OUT=$(( $(lab_link_stat router eth1 rx bytes) - r_rx0 ))
+R_IN=$(sub "$(lab_link_stat router eth1 tx bytes)" "$r_tx0" "router eth1 tx bytes")
+R_OUT=$(sub "$(lab_link_stat router eth1 rx bytes)" "$r_rx0" "router eth1 rx bytes")
 wait "$NCOLLECT"; assert_eq "$?" 0 "ctnode collect exits 0"
 wait "$CCOLLECT"; assert_eq "$?" 0 "ctverify collect exits 0"
 
@@ -203,6 +210,7 @@ assert_eq "$(sign counter_reset node-container)" + "counter_reset adds to node -
 assert_eq "$(sign container_qdisc_drop node-container)" - "container_qdisc_drop takes from node - container"
 QD=$(cause container_qdisc_drop node-container out_bytes)
 # (Within the tolerance: the reset's bound on the other side is pro rata.)
+need_int "the qdisc's drop count" "$QDROPS" || QDROPS=0
 assert_near "$QD" $((QDROPS * 1028)) 8192 "container_qdisc_drop = the $QDROPS datagrams the qdisc dropped"
 jq -r '.causes[] | select(.cause == "container_qdisc_drop") | .detail' "$OUT/rec.json" | grep -q "Udp.SndbufErrors" &&
 	ok "container_qdisc_drop names Udp.SndbufErrors" || fail "container_qdisc_drop detail lacks its evidence"

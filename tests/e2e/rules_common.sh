@@ -5,8 +5,14 @@
 # ct101) and BUCKETS (every bucket name of its rules file).
 
 show() { ctv rules show --format json; }
-# val JSON BUCKET FIELD
-val() { jq -r --arg b "$2" ".[] | select(.name == \$b) | .$3" <<<"$1"; }
+# val JSON BUCKET FIELD -> the bucket's field; a bucket or field that is
+# missing, or not a number, is a FAIL naming it, and prints nothing.
+val() {
+	local v
+	v=$(jq -r --arg b "$2" "[.[] | select(.name == \$b) | .$3] | if length == 1 then .[0] else \"\(length) buckets named \" + \$b end" <<<"$1" 2>&1)
+	need_int "rules show: bucket '$2' field $3" "$v" || return 1
+	echo "$v"
+}
 
 # step WHAT BUCKET MIN_IN MIN_OUT CMD...: CMD moves at least MIN bytes in
 # BUCKET, nothing in any other service bucket, and (almost) nothing in
@@ -18,8 +24,8 @@ step() {
 	check "$what: traffic" "$@"
 	after=$(show)
 	for b in $BUCKETS; do
-		din=$(($(val "$after" "$b" in_bytes) - $(val "$before" "$b" in_bytes)))
-		dout=$(($(val "$after" "$b" out_bytes) - $(val "$before" "$b" out_bytes)))
+		din=$(sub "$(val "$after" "$b" in_bytes)" "$(val "$before" "$b" in_bytes)" "$what: $b in bytes")
+		dout=$(sub "$(val "$after" "$b" out_bytes)" "$(val "$before" "$b" out_bytes)" "$what: $b out bytes")
 		if [ "$b" = "$bucket" ]; then
 			assert_ge "$din" "$min_in" "$what: $b in bytes"
 			assert_ge "$dout" "$min_out" "$what: $b out bytes"
@@ -43,19 +49,26 @@ link_base() {
 # link_deltas: eth0's growth since link_base as L3 bytes (L2 frames less
 # 14 bytes of Ethernet header each): rx, tx, rxp, txp; lo's packets: lorxp.
 link_deltas() {
-	rxp=$(($(lab_link_stat ct101 eth0 rx packets) - l0_rxp)); txp=$(($(lab_link_stat ct101 eth0 tx packets) - l0_txp))
-	rx=$(($(lab_link_stat ct101 eth0 rx bytes) - l0_rx - 14 * rxp)); tx=$(($(lab_link_stat ct101 eth0 tx bytes) - l0_tx - 14 * txp))
-	lorxp=$(($(lab_link_stat ct101 lo rx packets) - lo0_rxp))
+	rxp=$(sub "$(lab_link_stat ct101 eth0 rx packets)" "$l0_rxp" "eth0 rx packets")
+	txp=$(sub "$(lab_link_stat ct101 eth0 tx packets)" "$l0_txp" "eth0 tx packets")
+	rx=$(sub "$(lab_link_stat ct101 eth0 rx bytes)" "$((l0_rx + 14 * ${rxp:-0}))" "eth0 rx bytes")
+	tx=$(sub "$(lab_link_stat ct101 eth0 tx bytes)" "$((l0_tx + 14 * ${txp:-0}))" "eth0 tx bytes")
+	lorxp=$(sub "$(lab_link_stat ct101 lo rx packets)" "$lo0_rxp" "lo rx packets")
 }
 
 # sum JSON FIELD [EXCLUDE]: FIELD summed over the buckets.
+# Prints nothing (and records a FAIL) if a bucket is missing.
 sum() {
-	local b t=0
-	for b in $BUCKETS; do [ "$b" = "${3:-}" ] && continue; t=$((t + $(val "$1" "$b" "$2"))); done
+	local b t=0 v
+	for b in $BUCKETS; do
+		[ "$b" = "${3:-}" ] && continue
+		v=$(val "$1" "$b" "$2") || return 1
+		t=$((t + v))
+	done
 	echo "$t"
 }
 # delta FIELD [EXCLUDE]: the growth of sum from $base to $now.
-delta() { echo $(($(sum "$now" "$1" "${2:-}") - $(sum "$base" "$1" "${2:-}"))); }
+delta() { sub "$(sum "$now" "$1" "${2:-}")" "$(sum "$base" "$1" "${2:-}")" "growth of the buckets' $1"; }
 
 # reinstall_keeps_counts: reinstalling $RULES, and installing it with a
 # service added in front, keeps the buckets' counts; buckets come in spec

@@ -10,7 +10,7 @@ e2e_require_root nft setpriv
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
 export CTVERIFY_STATEDIR="$LAB_TMP/state-ct101"
-lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128
+must "peer addresses on remote" lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128
 
 # 'ip netns exec' mounts a fresh /sys without the cgroup mounts; a
 # container has its cgroup v2 tree at /sys/fs/cgroup, so give it one (in
@@ -44,26 +44,29 @@ if [ -n "$CGROOT" ] && mkdir "$CGROOT/$CGREL" 2>/dev/null; then
 	BUCKETS="local web nobody dns-out app backup high other"
 else
 	CGREL=
-	ok "no cgroup v2 to create a test cgroup in: the cgroup= service is not tested"
+	e2e_skip_part "no cgroup v2 to create a test cgroup in: the cgroup= service"
 fi
 
 # cg_tcp ADDR PORT BYTES REPLY: ct101 connects to remote from a process in
 # the test cgroup.
 cg_tcp() {
-	local ready=$LAB_TMP/ready.cg.$RANDOM pid got
-	lab_exec remote "$NETPIPE" listen tcp "$1" "$2" --send "$4" --ready "$ready" >"$ready.out" &
-	pid=$!
-	lab_wait_file "$ready" || return 1
+	local ready=$LAB_TMP/ready.cg.$RANDOM$RANDOM pid got rc=0
+	lab_port_free remote tcp "$2" || return 1
+	lab_start remote "$NETPIPE" listen tcp "$1" "$2" --send "$4" --ready "$ready" >"$ready.out"
+	pid=$LAB_PID
+	lab_wait_file "$ready" || { lab_stop "$pid"; return 1; }
 	got=$(lab_exec ct101 sh -c 'mount -t cgroup2 none /sys/fs/cgroup &&
 		echo $$ >"/sys/fs/cgroup/$1/cgroup.procs" && exec "$2" connect tcp "$3" "$4" --send "$5"' \
-		sh "$CGREL" "$NETPIPE" "$1" "$2" "$3") || return 1
-	wait "$pid" && [ "$(cat "$ready.out")" = "$3" ] && [ "$got" = "$4" ]
+		sh "$CGREL" "$NETPIPE" "$1" "$2" "$3") || rc=1
+	[ "$rc" = 0 ] && wait "$pid" || rc=1
+	lab_stop "$pid"
+	[ "$rc" = 0 ] && [ "$(cat "$ready.out")" = "$3" ] && [ "$got" = "$4" ]
 }
 
 # A foreign rule set that must survive us untouched, and that keeps a bit of
 # the connection mark of its own, set before ours (after conntrack at -200):
 # ours must not clobber it.
-lab_exec ct101 nft -f - <<'EOF'
+must "a foreign rule set in ct101" lab_exec ct101 nft -f - <<'EOF'
 table inet foreign {
 	set blocked { type ipv4_addr; elements = { 198.19.99.1 } }
 	chain input {
@@ -141,13 +144,13 @@ step "unmatched traffic over IPv6" other 40000 40000 lab_tcp ct101 remote "$LAB_
 now=$(show)
 link_deltas
 # lo counts L3 lengths already (loopback_xmit counts after eth_type_trans).
-lorx=$(($(lab_link_stat ct101 lo rx bytes) - lo0_rx))
+lorx=$(sub "$(lab_link_stat ct101 lo rx bytes)" "$lo0_rx" "lo rx bytes")
 assert_near "$(delta in_bytes local)" "$rx" 600 "in bytes of all buckets but local vs eth0 rx less 14/packet"
 assert_near "$(delta out_bytes local)" "$tx" 600 "out bytes of all buckets but local vs eth0 tx less 14/packet"
 assert_near "$(delta in_packets local)" "$rxp" 10 "in packets vs eth0 rx packets"
 assert_near "$(delta out_packets local)" "$txp" 10 "out packets vs eth0 tx packets"
-assert_near "$(($(val "$now" local in_bytes) - $(val "$base" local in_bytes)))" "$lorx" 0 "local in bytes vs lo rx bytes"
-assert_near "$(($(val "$now" local in_packets) - $(val "$base" local in_packets)))" "$lorxp" 0 "local in packets vs lo rx packets"
+assert_near "$(sub "$(val "$now" local in_bytes)" "$(val "$base" local in_bytes)" "local in bytes")" "$lorx" 0 "local in bytes vs lo rx bytes"
+assert_near "$(sub "$(val "$now" local in_packets)" "$(val "$base" local in_packets)" "local in packets")" "$lorxp" 0 "local in packets vs lo rx packets"
 assert_near "$(delta in_bytes)" "$((rx + lorx))" 600 "local + services + other = the container's total (in)"
 
 # nft's own view of our counters agrees with 'rules show'.
@@ -156,7 +159,7 @@ shown=$(show)
 for b in $BUCKETS; do
 	for d in in out; do
 		n=$(jq -r --arg n "${d}_$b" '.nftables[] | select(.counter and .counter.table == "ctverify" and .counter.name == $n) | .counter.bytes' <<<"$nftj")
-		assert_near "$(val "$shown" "$b" "${d}_bytes")" "${n:-0}" 300 "nft -j agrees on ${d}_$b"
+		assert_near "$(val "$shown" "$b" "${d}_bytes")" "$n" 300 "nft -j agrees on ${d}_$b"
 	done
 done
 
@@ -172,13 +175,13 @@ case $out in *received:*sent:*loopback*"rules install"*) ok "quick prints receiv
 fj=$(lab_nft_json ct101)
 first() { jq -r --arg c "$1" '[.nftables[] | select(.rule and .rule.table == "foreign" and .rule.chain == $c)][0].rule.expr[0].counter.bytes' <<<"$fj"; }
 got=$(sed -n 's/^received: .*(\([0-9]*\) bytes.*/\1/p' <<<"$out")
-assert_near "${got:-0}" "$(first input)" 200 "quick received = the foreign input chain's counter (nft -j)"
+assert_near "$got" "$(first input)" 200 "quick received = the foreign input chain's counter (nft -j)"
 got=$(sed -n 's/^sent: .*(\([0-9]*\) bytes.*/\1/p' <<<"$out")
-assert_near "${got:-0}" "$(first output)" 200 "quick sent = the foreign output chain's counter (nft -j)"
+assert_near "$got" "$(first output)" 200 "quick sent = the foreign output chain's counter (nft -j)"
 
 # nftables keeps no policy counters: chains without a 'counter' rule at the
 # top (what iptables-nft makes) have no total, and quick says so.
-lab_exec ct102 iptables-nft -A INPUT -p tcp --dport 5009 -j ACCEPT
+must "an iptables-nft rule in ct102" lab_exec ct102 iptables-nft -A INPUT -p tcp --dport 5009 -j ACCEPT
 out=$(CTVERIFY_STATEDIR="$LAB_TMP/state-ct102" lab_exec ct102 "$CTVERIFY" quick); rc=$?
 assert_eq "$rc" 1 "quick exits 1 with nothing to read"
 case $out in *"ip filter INPUT"*"no policy counters"*"rules install"*) ok "quick says why and what to do";; *) fail "quick said: $out";; esac
@@ -202,13 +205,14 @@ check "rules check with the test rules" ctv rules check
 
 # rules check: a deleted rule, a flushed table, a flushed ruleset.
 handle=$(lab_exec ct101 nft -a list chain inet ctverify in | awk '/counter name "in_web"|@m[0-9]+_in/ {print $NF; exit}')
-lab_exec ct101 nft delete rule inet ctverify in handle "$handle"
+must "a rule of ours to delete (handle '$handle')" is_int "$handle"
+must "delete one rule of ours" lab_exec ct101 nft delete rule inet ctverify in handle "$handle"
 out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after a rule was deleted"
 case $out in *"chain in: rule "*" is missing"*) ok "it says which rule is missing";; *) fail "check said: $out";; esac
 check "reinstall repairs" ctv rules install -f "$RULES"
 check "rules check is clean again" ctv rules check
-lab_exec ct101 nft flush table inet ctverify
+must "flush our table" lab_exec ct101 nft flush table inet ctverify
 out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after the table was flushed"
 case $out in *"is empty (flushed)"*) ok "it says the chains were flushed";; *) fail "check said: $out";; esac
@@ -240,7 +244,7 @@ assert_eq "$fails" 0 "concurrent installs all succeed"
 
 # A flushed ruleset (container restart) is reported as gone.
 check "install again" ctv rules install -f "$RULES"
-lab_exec ct101 nft flush ruleset
+must "flush the ruleset" lab_exec ct101 nft flush ruleset
 out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after the ruleset was flushed"
 case $out in *"table inet ctverify is gone"*) ok "it says the table is gone";; *) fail "check said: $out";; esac

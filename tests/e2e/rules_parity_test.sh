@@ -10,7 +10,7 @@ e2e_require_root nft iptables-legacy-save setpriv
 . "$top_srcdir/tests/lab/lab.sh"
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
-lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128 198.19.8.33/32 2001:db8:88:2::5/128 198.19.8.200/32
+must "peer addresses on remote" lab_remote_addr 198.19.7.1/32 2001:db8:77::1/128 198.19.8.33/32 2001:db8:88:2::5/128 198.19.8.200/32
 
 nftctv() { CTVERIFY_STATEDIR="$LAB_TMP/state-nft" lab_exec ct101 "$CTVERIFY" "$@"; }
 iptctv() { CTVERIFY_STATEDIR="$LAB_TMP/state-ipt" lab_exec ct101 "$CTVERIFY" "$@"; }
@@ -63,7 +63,9 @@ pairs=$(jq -nr --argjson a "$a" --argjson b "$b" '
 	"\($x.name) \($f) \($x[$f]) \($ib[$x.name][$f] // -1)"')
 moved=0 differ=0
 while read -r name f x y; do
+	need_int "$name $f (nft, iptables)" "$x" "$y" || { differ=$((differ + 1)); continue; }
 	[ "$x" -gt 0 ] && moved=$((moved + 1))
+
 	if [ "$name" = other ]; then
 		# Neighbour discovery may slip in between the two reads.
 		case $f in *bytes) slack=300;; *) slack=3;; esac

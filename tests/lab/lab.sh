@@ -65,6 +65,8 @@ lab_kill_ns() {
 lab_down() {
 	local r ns
 	[ -n "${LAB_ID:-}" ] || return 0
+	# shellcheck disable=SC2086
+	lab_stop $LAB_PIDS
 	for r in $LAB_ROLES; do
 		ns=$(lab_ns "$r")
 		lab_kill_ns "$ns"
@@ -101,6 +103,7 @@ _lab_trap() {
 	local rc=$?
 	[ -n "${LAB_ON_EXIT:-}" ] && eval "$LAB_ON_EXIT"
 	lab_down
+	declare -F e2e_cleanup >/dev/null && e2e_cleanup
 	exit "$rc"
 }
 
@@ -180,22 +183,85 @@ lab_wait_ready() {
 
 # lab_remote_addr CIDR...: more addresses on remote (reached via the router).
 lab_remote_addr() {
-	local a
+	local a rc=0
 	# On lo: some kernels have no dummy driver.
-	for a in "$@"; do lab_addr remote lo "$a"; done
+	for a in "$@"; do lab_addr remote lo "$a" || { lab_log "cannot add $a to remote"; rc=1; }; done
+	return $rc
+}
+
+# ---- processes the lab starts ----------------------------------------------
+# A helper started in the background is owned: lab_start runs it as a simple
+# command (ip netns exec execs it), so $! is the helper itself, and records
+# it; lab_stop kills it with everything it started and reaps it; lab_down
+# stops whatever is still recorded, on every exit path.
+LAB_PIDS=
+
+# lab_start ROLE CMD... (stdin/stdout/stderr as the caller redirects):
+# starts CMD in ROLE's namespace in the background; LAB_PID is its pid.
+lab_start() {
+	local r=$1; shift
+	ip netns exec "$(lab_ns "$r")" "$@" &
+	LAB_PID=$!
+	LAB_PIDS="$LAB_PIDS $LAB_PID"
+}
+
+# lab_own PID: records a background job the caller started itself (a loop
+# in a subshell, say), so lab_down stops it and its children.
+lab_own() { LAB_PIDS="$LAB_PIDS $1"; }
+
+# lab_tree PID -> PID and all its descendants, children first.
+lab_tree() {
+	local c
+	for c in $(pgrep -P "$1" 2>/dev/null); do lab_tree "$c"; done
+	echo "$1"
+}
+
+# lab_stop PID...: stops each process and all it started (TERM, then KILL
+# after 2 s), and reaps it. Returns once they are gone.
+lab_stop() {
+	local p pids i
+	for p in "$@"; do
+		[ -n "$p" ] || continue
+		pids=$(lab_tree "$p")
+		kill $pids 2>/dev/null
+		for i in $(seq 1 40); do
+			kill -0 $pids 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -9 $pids 2>/dev/null
+		wait "$p" 2>/dev/null
+		LAB_PIDS=$(echo " $LAB_PIDS " | sed "s/ $p / /g")
+	done
+	return 0
+}
+
+# lab_port_free ROLE PROTO PORT: waits (up to 5 s) until no socket of ROLE
+# listens on PORT, so a port is never reused while a listener holds it.
+lab_port_free() {
+	local i opt=-Hltn
+	[ "$2" = udp ] && opt=-Hlun
+	for i in $(seq 1 100); do
+		[ -z "$(lab_exec "$1" ss $opt "sport = :$3" 2>/dev/null)" ] && return 0
+		sleep 0.05
+	done
+	lab_log "$1 $2 port $3 is still held: $(lab_exec "$1" ss -Hlnp "sport = :$3" 2>&1)"
+	return 1
 }
 
 # lab_tcp FROM TO ADDR PORT BYTES [REPLY]: FROM sends BYTES to ADDR:PORT where
 # TO listens, which sends REPLY bytes back. Fails unless all bytes arrive.
+# The listener is stopped and reaped on every path.
 lab_tcp() {
 	local from=$1 to=$2 addr=$3 port=$4 bytes=$5 reply=${6:-0} ready got sent pid
-	ready="$LAB_TMP/ready.$port.$RANDOM"
-	lab_exec "$to" "$NETPIPE" listen tcp "$addr" "$port" --send "$reply" --ready "$ready" >"$ready.out" &
-	pid=$!
-	lab_wait_file "$ready" || { kill "$pid" 2>/dev/null; return 1; }
+	ready="$LAB_TMP/ready.$port.$RANDOM$RANDOM"
+	lab_port_free "$to" tcp "$port" || return 1
+	lab_start "$to" "$NETPIPE" listen tcp "$addr" "$port" --send "$reply" --ready "$ready" >"$ready.out"
+	pid=$LAB_PID
+	lab_wait_file "$ready" || { lab_stop "$pid"; return 1; }
 	got=$(lab_exec "$from" ${LAB_AS:+setpriv --reuid "$LAB_AS" --regid "$LAB_AS" --clear-groups} \
-		"$NETPIPE" connect tcp "$addr" "$port" --send "$bytes") || { kill "$pid" 2>/dev/null; return 1; }
-	wait "$pid" || return 1
+		"$NETPIPE" connect tcp "$addr" "$port" --send "$bytes") || { lab_stop "$pid"; return 1; }
+	wait "$pid" || { lab_stop "$pid"; return 1; }
+	lab_stop "$pid"
 	sent=$(cat "$ready.out")
 	[ "$sent" = "$bytes" ] && [ "$got" = "$reply" ] || {
 		lab_log "tcp $from->$to $addr:$port: sent $bytes got $sent, reply $reply got $got"
@@ -207,22 +273,25 @@ lab_tcp() {
 # of SIZE to ADDR:PORT where TO listens (and echoes each back with "echo").
 lab_udp() {
 	local from=$1 to=$2 addr=$3 port=$4 bytes=$5 size=${6:-1000} echo=${7:-} ready pid got
-	ready="$LAB_TMP/ready.$port.$RANDOM"
-	lab_exec "$to" "$NETPIPE" listen udp "$addr" "$port" --expect "$bytes" --timeout 3 \
-		${echo:+--echo} --ready "$ready" >"$ready.out" &
-	pid=$!
-	lab_wait_file "$ready" || { kill "$pid" 2>/dev/null; return 1; }
+	ready="$LAB_TMP/ready.$port.$RANDOM$RANDOM"
+	lab_port_free "$to" udp "$port" || return 1
+	lab_start "$to" "$NETPIPE" listen udp "$addr" "$port" --expect "$bytes" --timeout 3 \
+		${echo:+--echo} --ready "$ready" >"$ready.out"
+	pid=$LAB_PID
+	lab_wait_file "$ready" || { lab_stop "$pid"; return 1; }
 	lab_exec "$from" ${LAB_AS:+setpriv --reuid "$LAB_AS" --regid "$LAB_AS" --clear-groups} \
 		"$NETPIPE" connect udp "$addr" "$port" --send "$bytes" --size "$size" \
-		${echo:+--expect "$bytes"} --timeout 3 >/dev/null || { kill "$pid" 2>/dev/null; return 1; }
-	wait "$pid" || return 1
+		${echo:+--expect "$bytes"} --timeout 3 >/dev/null || { lab_stop "$pid"; return 1; }
+	wait "$pid" || { lab_stop "$pid"; return 1; }
+	lab_stop "$pid"
 	got=$(cat "$ready.out")
 	[ "$got" = "$bytes" ] || { lab_log "udp $from->$to $addr:$port: sent $bytes got $got"; return 1; }
 }
 
+# lab_wait_file FILE: waits up to 10 s for a helper's ready file.
 lab_wait_file() {
 	local i
-	for i in $(seq 1 100); do [ -e "$1" ] && return 0; sleep 0.05; done
+	for i in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done
 	lab_log "timed out waiting for $1"
 	return 1
 }

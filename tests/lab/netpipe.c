@@ -9,7 +9,9 @@
  * prints the payload bytes it received. UDP: the client sends N bytes in
  * datagrams of B bytes; the listener counts until it has --expect bytes or
  * is idle for the timeout; --echo answers every datagram with itself (a
- * DNS-like exchange). The listener writes FILE once it listens.
+ * DNS-like exchange). The listener writes its pid into FILE once it listens,
+ * and gives up if no client comes within the timeout (default 10 s). A
+ * refused TCP connect is retried for up to 5 s.
  * Addresses are numeric; IPv4 and IPv6.
  */
 #include "config.h"
@@ -209,16 +211,51 @@ static unsigned long long udp_lockstep(int fd, const struct opts *o)
 	return got;
 }
 
+/* Writes our pid into path, atomically (a temporary file renamed), once the
+ * socket is bound (UDP) or listening (TCP): the file's presence means a
+ * connect can succeed, and its content is the pid to stop. */
 static void mark_ready(const char *path)
 {
-	int fd;
+	char tmp[4096];
+	FILE *f;
 
 	if (!path)
 		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
 		die(path);
-	close(fd);
+	}
+	f = fopen(tmp, "w");
+	if (!f)
+		die(tmp);
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		die(path);
+}
+
+/* Waits for a connection; the listener gives up after the timeout, so a
+ * listener whose client never came cannot outlive its test. */
+static int accept_timed(int fd, const struct opts *o)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, (int)o->timeout_ms);
+		int c;
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr < 0)
+			die("poll");
+		if (pr == 0) {
+			errno = ETIMEDOUT;
+			die("accept");
+		}
+		c = accept(fd, NULL, NULL);
+		if (c >= 0)
+			return c;
+		if (errno != EINTR && errno != ECONNABORTED)
+			die("accept");
+	}
 }
 
 static int do_listen(const struct opts *o)
@@ -250,15 +287,8 @@ static int do_listen(const struct opts *o)
 		die("listen");
 	mark_ready(o->ready);
 	for (unsigned long i = 0; i < o->count; i++) {
-		int c = accept(fd, NULL, NULL);
+		int c = accept_timed(fd, o);
 
-		if (c < 0) {
-			if (errno == EINTR) {
-				i--;
-				continue;
-			}
-			die("accept");
-		}
 		printf("%llu\n", tcp_duplex(c, o->send, o));
 		fflush(stdout);
 		close(c);
@@ -267,22 +297,39 @@ static int do_listen(const struct opts *o)
 	return 0;
 }
 
+/* A socket connected to ai. A TCP connect that is refused is tried again,
+ * every 50 ms for up to CONNECT_RETRY_MS: a listener that said it is ready
+ * may not be accepting yet on a loaded machine, and the lab's peers are
+ * never really absent. */
+#define CONNECT_RETRY_MS 5000
+static int connect_retry(const struct addrinfo *ai, const struct opts *o)
+{
+	for (int waited = 0;; waited += 50) {
+		int fd = socket(ai->ai_family, ai->ai_socktype, 0);
+
+		if (fd < 0)
+			die("socket");
+		if (o->bind) {
+			struct addrinfo *b = resolve(o->bind, "0", o->udp);
+
+			if (bind(fd, b->ai_addr, b->ai_addrlen) < 0)
+				die("bind");
+			freeaddrinfo(b);
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			return fd;
+		if (o->udp || errno != ECONNREFUSED || waited >= CONNECT_RETRY_MS)
+			die("connect");
+		close(fd);
+		usleep(50 * 1000);
+	}
+}
+
 static int do_connect(const struct opts *o)
 {
 	struct addrinfo *ai = resolve(o->addr, o->port, o->udp);
-	int fd = socket(ai->ai_family, ai->ai_socktype, 0);
+	int fd = connect_retry(ai, o);
 
-	if (fd < 0)
-		die("socket");
-	if (o->bind) {
-		struct addrinfo *b = resolve(o->bind, "0", o->udp);
-
-		if (bind(fd, b->ai_addr, b->ai_addrlen) < 0)
-			die("bind");
-		freeaddrinfo(b);
-	}
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
-		die("connect");
 	freeaddrinfo(ai);
 	if (!o->udp) {
 		printf("%llu\n", tcp_duplex(fd, o->send, o));
