@@ -8,7 +8,7 @@ command -v jq >/dev/null || e2e_skip "needs jq"
 
 fx=$top_srcdir/tests/fixtures/vznetstat
 dir=$(mktemp -d /tmp/ctv-import-e2e.XXXXXX)
-trap 'rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir"; e2e_cleanup' EXIT
 
 expect() { # WANT-EXIT PATTERN DESCRIPTION CMD...
 	local want=$1 pat=$2 what=$3 rc

@@ -13,13 +13,13 @@ command -v jq >/dev/null || e2e_skip "needs jq"
 export TZ=Europe/Berlin
 EID=3f1a0c1e-8d3b-4b7e-9a55-1a2b3c4d5e6f
 dir=$(mktemp -d /tmp/ctv-pva-e2e.XXXXXX)
-trap 'exec 3>&- 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'exec 3>&- 2>/dev/null; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$dir"; e2e_cleanup' EXIT
 db=$dir/VZAgentDB.sqldb
 
 at() { date -d "$1" +%s; }
 
 # The agent's tables; the index is there because a real agent would have one.
-sqlite3 "$db" <<EOF
+must "the agent's tables" sqlite3 "$db" <<EOF
 CREATE TABLE log_def(id INTEGER PRIMARY KEY, eid TEXT, lclass TEXT, instance TEXT, counter TEXT);
 CREATE TABLE log_data(defid INTEGER, startTime INTEGER, avg INTEGER);
 CREATE INDEX log_data_def_time ON log_data(defid, startTime);
@@ -84,7 +84,9 @@ compare_all() { # WHAT
 		assert_eq "$?" 0 "pva report --by $name exits 0 ($1)"
 		assert_eq "$(head -1 "$dir/ours.$name")" "period,eid,in_bytes,out_bytes" "csv header (--by $name)"
 		tail -n +2 "$dir/ours.$name" | LC_ALL=C sort >"$dir/ours.$name.sorted"
-		if cmp -s "$dir/ours.$name.sorted" "$dir/truth.$name"; then
+		if [ ! -s "$dir/truth.$name" ]; then
+			fail "--by $name ($1): the reference query gave no rows to compare with"
+		elif cmp -s "$dir/ours.$name.sorted" "$dir/truth.$name"; then
 			ok "--by $name ($1): $(wc -l <"$dir/truth.$name") rows equal the reference query's"
 		else
 			fail "--by $name ($1) differs from the reference query"
