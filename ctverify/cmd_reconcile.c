@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "cidr.h"
 #include "classes.h"
 #include "cli.h"
 #include "commands.h"
@@ -85,38 +86,17 @@ static void usage(FILE *out)
 		"  -h, --help         show this help\n");
 }
 
-/* "198.18.10.0/24" or "2001:db8::/32"; a plain address is a host. */
+/* "198.18.10.0/24" or "2001:db8::/32"; a plain address is a host; host
+ * bits are kept as written (containment ignores them). */
 static int parse_cidr(const char *s, struct svc_cidr *c)
 {
-	char buf[INET6_ADDRSTRLEN + 8], *slash;
-	unsigned long prefix;
-	char *end;
-	int max;
+	struct cidr net;
 
-	if (strlen(s) >= sizeof(buf))
+	if (cidr_parse(s, strlen(s), CIDR_TEXT_LIMIT, &net, NULL) < 0)
 		return -1;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	memset(c, 0, sizeof(*c));
-	if (inet_pton(AF_INET, buf, c->addr) == 1) {
-		c->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
-		c->family = AF_INET6;
-		max = 128;
-	} else {
-		return -1;
-	}
-	prefix = (unsigned long)max;
-	if (slash) {
-		errno = 0;
-		prefix = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || prefix > (unsigned long)max)
-			return -1;
-	}
-	c->prefix = (uint8_t)prefix;
+	c->family = net.family;
+	c->prefix = net.prefix;
+	memcpy(c->addr, net.addr, sizeof(c->addr));
 	return 0;
 }
 

@@ -30,6 +30,7 @@ int main(void)
 	add_vznetstat_tests(s);
 	add_reconcile_tests(s);
 	add_weblog_tests(s);
+	add_cidr_tests(s);
 	add_classes_tests(s);
 	add_containers_tests(s);
 	add_linefile_tests(s);

@@ -8,6 +8,7 @@
 void set_tz(const char *tz);
 
 void add_timearg_tests(Suite *s);
+void add_cidr_tests(Suite *s);
 void add_classes_tests(Suite *s);
 void add_containers_tests(Suite *s);
 void add_linefile_tests(Suite *s);

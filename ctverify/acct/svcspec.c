@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cidr.h"
 #include "svcspec.h"
 
 #define SVC_CGROUP_MAX 1024 /* bytes of a cgroup path */
@@ -162,51 +163,32 @@ static int parse_ports(const struct pos *p, const char *key, const char *v,
 	return 0;
 }
 
+/* peer= refuses host bits: "198.18.1.1/24" is more likely a typo for a
+ * host than a wish for the whole network. */
 static int parse_cidr(const struct pos *p, const char *item, size_t len, struct svc_cidr *c)
 {
-	char buf[INET6_ADDRSTRLEN + 8];
-	char *slash;
-	long prefix = -1;
-	int max;
+	struct cidr net;
+	unsigned f;
+	char txt[CIDR_STR_LEN];
 
-	if (len >= sizeof(buf))
-		return perr(p, "peer=: '%.*s' is not an address or CIDR", (int)len, item);
-	memcpy(buf, item, len);
-	buf[len] = '\0';
-	slash = strchr(buf, '/');
-	if (slash) {
-		*slash = '\0';
-		prefix = parse_num(slash + 1, strlen(slash + 1), 128);
-		if (prefix < 0)
-			return perr(p, "peer=: '%s/%s': bad prefix length", buf, slash + 1);
+	if (cidr_parse(item, len, CIDR_TEXT_LIMIT | CIDR_HOST_BITS_REFUSE, &net, &f) < 0) {
+		if (f & CIDR_E_TOO_LONG)
+			return perr(p, "peer=: '%.*s' is not an address or CIDR", (int)len, item);
+		if (f & CIDR_E_PREFIX_SYNTAX)
+			return perr(p, "peer=: '%.*s': bad prefix length", (int)len, item);
+		if (f & CIDR_E_ADDR)
+			return perr(p, "peer=: '%.*s' is not an IPv4 or IPv6 address or CIDR",
+				    (int)len, item);
+		if (f & CIDR_E_PREFIX_RANGE)
+			return perr(p, "peer=: '%.*s': prefix longer than %d", (int)len, item,
+				    cidr_max_prefix(net.family));
+		cidr_mask(&net);
+		return perr(p, "peer=: '%.*s' has host bits set (the network is %s)",
+			    (int)len, item, cidr_format(&net, txt, sizeof(txt)));
 	}
-	memset(c, 0, sizeof(*c));
-	if (inet_pton(AF_INET, buf, c->addr) == 1) {
-		c->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, c->addr) == 1) {
-		c->family = AF_INET6;
-		max = 128;
-	} else {
-		return perr(p, "peer=: '%.*s' is not an IPv4 or IPv6 address or CIDR", (int)len, item);
-	}
-	if (prefix < 0)
-		prefix = max;
-	if (prefix > max)
-		return perr(p, "peer=: '%.*s': prefix longer than %d", (int)len, item, max);
-	c->prefix = (uint8_t)prefix;
-	for (int bit = (int)prefix; bit < max; bit++) {
-		if (c->addr[bit / 8] & (0x80 >> (bit % 8))) {
-			struct svc_cidr net = *c;
-			char txt[INET6_ADDRSTRLEN];
-
-			for (int b = (int)prefix; b < max; b++)
-				net.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
-			inet_ntop(c->family, net.addr, txt, sizeof(txt));
-			return perr(p, "peer=: '%.*s' has host bits set (the network is %s/%ld)",
-				    (int)len, item, txt, prefix);
-		}
-	}
+	c->family = net.family;
+	c->prefix = net.prefix;
+	memcpy(c->addr, net.addr, sizeof(c->addr));
 	return 0;
 }
 

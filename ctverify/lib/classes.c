@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cidr.h"
 #include "classes.h"
 #include "linefile.h"
 
@@ -57,25 +58,13 @@ static void net_bounds(const struct classes_net *n, u128 *first, u128 *last)
 	*last = *first | host;
 }
 
-static void mask(uint8_t *a, int family, int prefix)
-{
-	int n = family == AF_INET ? 4 : 16;
-
-	for (int i = 0; i < n; i++) {
-		int keep = prefix - i * 8;
-
-		if (keep <= 0)
-			a[i] = 0;
-		else if (keep < 8)
-			a[i] &= (uint8_t)(0xff << (8 - keep));
-	}
-}
-
 static int parse_line(char *line, const char *name, unsigned lineno,
 		      struct classes_net *net, struct ctv_err *err)
 {
-	char *f[3], *slash, *end;
-	unsigned long cls, prefix;
+	char *f[3], *end;
+	unsigned long cls;
+	struct cidr c;
+	unsigned cf;
 	int n;
 
 	n = linefile_split(line, f, 2);
@@ -95,33 +84,27 @@ static int parse_line(char *line, const char *name, unsigned lineno,
 		ctv_err_set(err, "%s:%u: class '%.32s' is not a number from 0 to 15", name, lineno, f[0]);
 		return -1;
 	}
-	slash = strchr(f[1], '/');
-	if (!slash) {
-		ctv_err_set(err, "%s:%u: '%.64s' has no /prefix", name, lineno, f[1]);
+	/* Host bits masked, as the Virtuozzo kernel does; a missing /prefix
+	 * refused: a typo must not become a /32 on a bill. */
+	if (cidr_parse(f[1], strlen(f[1]), CIDR_PREFIX_REQUIRED | CIDR_HOST_BITS_MASK, &c, &cf) < 0) {
+		int alen = (int)strcspn(f[1], "/");
+
+		if (cf & CIDR_E_NO_PREFIX)
+			ctv_err_set(err, "%s:%u: '%.64s' has no /prefix", name, lineno, f[1]);
+		else if (cf & CIDR_E_ADDR)
+			ctv_err_set(err, "%s:%u: '%.*s' is not an IPv4 or IPv6 address", name, lineno,
+				    alen < 64 ? alen : 64, f[1]);
+		else
+			ctv_err_set(err, "%s:%u: prefix '/%.16s' is not a number from 0 to %d",
+				    name, lineno, f[1] + alen + 1, cidr_max_prefix(c.family));
 		return -1;
 	}
-	*slash = '\0';
 	memset(net, 0, sizeof(*net));
-	if (inet_pton(AF_INET, f[1], net->addr) == 1) {
-		net->family = AF_INET;
-	} else if (inet_pton(AF_INET6, f[1], net->addr) == 1) {
-		net->family = AF_INET6;
-	} else {
-		ctv_err_set(err, "%s:%u: '%.64s' is not an IPv4 or IPv6 address", name, lineno, f[1]);
-		return -1;
-	}
-	errno = 0;
-	prefix = strtoul(slash + 1, &end, 10);
-	if (*end || slash[1] < '0' || slash[1] > '9' || errno ||
-	    prefix > (unsigned long)bits(net->family)) {
-		ctv_err_set(err, "%s:%u: prefix '/%.16s' is not a number from 0 to %d",
-			    name, lineno, slash + 1, bits(net->family));
-		return -1;
-	}
-	net->prefix = (uint8_t)prefix;
+	net->family = c.family;
+	net->prefix = c.prefix;
+	memcpy(net->addr, c.addr, sizeof(net->addr));
 	net->cls = (uint8_t)cls;
 	net->line = lineno;
-	mask(net->addr, net->family, net->prefix);
 	return 1;
 }
 

@@ -281,161 +281,208 @@ static uint64_t nice_top(uint64_t max)
 enum {
 	BAR_W = 64, BAR_GAP = 6, GROUP_GAP = 28, PLOT_H = 320,
 	LEFT = 90, TOP = 56, BOTTOM = 64, LEGEND_W = 300,
+	GROUP_W = 2 * BAR_W + BAR_GAP + GROUP_GAP, /* a period's two bars and the gap */
 };
 
-static int svg(FILE *out, const struct store_rows *rows, const struct render_opts *o)
-{
-	struct svg_series *ser = NULL;
-	size_t nser = 0, nper = 0;
-	time_t *per = NULL;
-	uint64_t *in_tot, *out_tot, max = 0;
-	int width, height, group = 2 * BAR_W + BAR_GAP + GROUP_GAP;
-	char buf[64], hb[32];
+/* The rows grouped for drawing: series in order of appearance, periods
+ * in order, each period's totals per direction, and the page's size. */
+struct svg_chart {
+	struct svg_series *ser;
+	size_t nser;
+	time_t *per;
+	size_t nper;
+	uint64_t *in_tot, *out_tot;
+	uint64_t max; /* the axis top */
+	int plot_w, width, height;
+};
 
-	ser = calloc(rows->n + 1, sizeof(*ser));
-	per = calloc(rows->n + 1, sizeof(*per));
-	in_tot = calloc(rows->n + 1, sizeof(*in_tot));
-	out_tot = calloc(rows->n + 1, sizeof(*out_tot));
-	if (!ser || !per || !in_tot || !out_tot) {
-		free(ser);
-		free(per);
-		free(in_tot);
-		free(out_tot);
+static void svg_chart_free(struct svg_chart *ch)
+{
+	free(ch->ser);
+	free(ch->per);
+	free(ch->in_tot);
+	free(ch->out_tot);
+}
+
+static size_t series_find(const struct svg_chart *ch, const struct store_row *r)
+{
+	size_t k;
+
+	for (k = 0; k < ch->nser; k++)
+		if (ch->ser[k].sub == r->sub && !strcmp(ch->ser[k].key, r->key))
+			break;
+	return k;
+}
+
+static int svg_gather(struct svg_chart *ch, const struct store_rows *rows,
+		      const struct render_opts *o)
+{
+	memset(ch, 0, sizeof(*ch));
+	ch->ser = calloc(rows->n + 1, sizeof(*ch->ser));
+	ch->per = calloc(rows->n + 1, sizeof(*ch->per));
+	ch->in_tot = calloc(rows->n + 1, sizeof(*ch->in_tot));
+	ch->out_tot = calloc(rows->n + 1, sizeof(*ch->out_tot));
+	if (!ch->ser || !ch->per || !ch->in_tot || !ch->out_tot) {
+		svg_chart_free(ch);
 		return -1;
 	}
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct store_row *r = &rows->v[i];
-		size_t k;
+		size_t k = series_find(ch, r);
+		struct svg_series *se = &ch->ser[k];
 
-		for (k = 0; k < nser; k++)
-			if (ser[k].sub == r->sub && !strcmp(ser[k].key, r->key))
-				break;
-		if (k == nser) {
-			ser[k].key = r->key;
-			ser[k].sub = r->sub;
+		if (k == ch->nser) {
+			se->key = r->key;
+			se->sub = r->sub;
 			if (o->sub_name && r->sub >= 0)
-				snprintf(ser[k].name, sizeof(ser[k].name), "%s %s %d", r->key,
-					 o->sub_name, r->sub);
+				snprintf(se->name, sizeof(se->name), "%s %s %d", r->key, o->sub_name, r->sub);
 			else
-				snprintf(ser[k].name, sizeof(ser[k].name), "%s", r->key);
-			nser++;
+				snprintf(se->name, sizeof(se->name), "%s", r->key);
+			ch->nser++;
 		}
-		ser[k].in += r->c.in_bytes;
-		ser[k].out += r->c.out_bytes;
-		if (!nper || per[nper - 1] != r->period)
-			per[nper++] = r->period;
-		in_tot[nper - 1] += r->c.in_bytes;
-		out_tot[nper - 1] += r->c.out_bytes;
+		se->in += r->c.in_bytes;
+		se->out += r->c.out_bytes;
+		if (!ch->nper || ch->per[ch->nper - 1] != r->period)
+			ch->per[ch->nper++] = r->period;
+		ch->in_tot[ch->nper - 1] += r->c.in_bytes;
+		ch->out_tot[ch->nper - 1] += r->c.out_bytes;
 	}
-	for (size_t p = 0; p < nper; p++) {
-		if (in_tot[p] > max)
-			max = in_tot[p];
-		if (out_tot[p] > max)
-			max = out_tot[p];
+	for (size_t p = 0; p < ch->nper; p++) {
+		if (ch->in_tot[p] > ch->max)
+			ch->max = ch->in_tot[p];
+		if (ch->out_tot[p] > ch->max)
+			ch->max = ch->out_tot[p];
 	}
-	max = nice_top(max);
-	width = LEFT + (int)(nper ? nper : 1) * group + LEGEND_W;
-	height = TOP + PLOT_H + BOTTOM;
-	if ((int)nser * 34 + TOP + 20 > height)
-		height = (int)nser * 34 + TOP + 20;
+	ch->max = nice_top(ch->max);
+	ch->plot_w = (int)(ch->nper ? ch->nper : 1) * GROUP_W;
+	ch->width = LEFT + ch->plot_w + LEGEND_W;
+	ch->height = TOP + PLOT_H + BOTTOM;
+	if ((int)ch->nser * 34 + TOP + 20 > ch->height)
+		ch->height = (int)ch->nser * 34 + TOP + 20;
+	return 0;
+}
+
+/* The page, the title and the axis with four gridlines. */
+static void svg_head(FILE *out, const struct svg_chart *ch, const struct render_opts *o)
+{
+	char hb[32];
 
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n"
 		"<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n",
-		width, height, width, height, width, height);
+		ch->width, ch->height, ch->width, ch->height, ch->width, ch->height);
 	fprintf(out, "<text x=\"%d\" y=\"24\" font-size=\"16\" font-weight=\"bold\">", LEFT);
 	xml_text(out, o->title ? o->title : "Traffic");
 	fprintf(out, "</text>\n<text x=\"%d\" y=\"42\" fill=\"#555555\">bytes per %s, "
 		"stacked by %s; left bar in (received), right bar out (sent)</text>\n",
 		LEFT, period_by_name(o->by), o->key_name);
-	/* Axis and four gridlines. */
 	for (int t = 0; t <= 4; t++) {
 		int y = TOP + PLOT_H - PLOT_H * t / 4;
 
 		fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>\n",
-			LEFT, y, LEFT + (int)(nper ? nper : 1) * group, y);
+			LEFT, y, LEFT + ch->plot_w, y);
 		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", LEFT - 6, y + 4,
-			render_human(max / 4 * (uint64_t)t, hb, sizeof(hb)));
+			render_human(ch->max / 4 * (uint64_t)t, hb, sizeof(hb)));
 	}
-	for (size_t p = 0; p < nper; p++) {
-		int gx = LEFT + (int)p * group + GROUP_GAP / 2;
+}
 
-		for (int dir = 0; dir < 2; dir++) {
-			int x = gx + dir * (BAR_W + BAR_GAP);
-			double y = TOP + PLOT_H;
+/* One segment of a stacked bar whose top is at y, h high; its label sits
+ * on it when it fits. */
+static void svg_segment(FILE *out, const struct svg_chart *ch, size_t k, int x, double y,
+			double h, int dir, uint64_t v)
+{
+	char hb[32];
 
-			for (size_t i = 0; i < rows->n; i++) {
-				const struct store_row *r = &rows->v[i];
-				uint64_t v = dir ? r->c.out_bytes : r->c.in_bytes;
-				double h = (double)v * PLOT_H / (double)max;
-				size_t k;
+	fprintf(out, "<rect x=\"%d\" y=\"%.2f\" width=\"%d\" height=\"%.2f\" "
+		"fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"0.5\"><title>",
+		x, y, BAR_W, h, series_color(&ch->ser[k], k));
+	xml_text(out, ch->ser[k].name);
+	fprintf(out, " %s: %s (%" PRIu64 " bytes)</title></rect>\n",
+		dir ? "out" : "in", render_human(v, hb, sizeof(hb)), v);
+	if (h < 13)
+		return;
+	fprintf(out, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"middle\" font-size=\"10\">",
+		x + BAR_W / 2, y + (h >= 26 ? h / 2 - 1 : h / 2 + 4));
+	xml_text(out, ch->ser[k].name);
+	fprintf(out, "</text>\n");
+	if (h >= 26)
+		fprintf(out, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"middle\" "
+			"font-size=\"10\">%s</text>\n", x + BAR_W / 2,
+			y + h / 2 + 11, render_human(v, hb, sizeof(hb)));
+}
 
-				if (r->period != per[p] || !v)
-					continue;
-				for (k = 0; k < nser; k++)
-					if (ser[k].sub == r->sub && !strcmp(ser[k].key, r->key))
-						break;
-				y -= h;
-				fprintf(out, "<rect x=\"%d\" y=\"%.2f\" width=\"%d\" height=\"%.2f\" "
-					"fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"0.5\"><title>",
-					x, y, BAR_W, h, series_color(&ser[k], k));
-				xml_text(out, ser[k].name);
-				fprintf(out, " %s: %s (%" PRIu64 " bytes)</title></rect>\n",
-					dir ? "out" : "in", render_human(v, hb, sizeof(hb)), v);
-				/* The label sits on the segment when it fits. */
-				if (h >= 13) {
-					fprintf(out, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"middle\" "
-						"font-size=\"10\">", x + BAR_W / 2,
-						y + (h >= 26 ? h / 2 - 1 : h / 2 + 4));
-					xml_text(out, ser[k].name);
-					fprintf(out, "</text>\n");
-					if (h >= 26)
-						fprintf(out, "<text x=\"%d\" y=\"%.2f\" text-anchor=\"middle\" "
-							"font-size=\"10\">%s</text>\n", x + BAR_W / 2,
-							y + h / 2 + 11, render_human(v, hb, sizeof(hb)));
-				}
-			}
-			fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\" "
-				"font-size=\"10\">%s</text>\n", x + BAR_W / 2, TOP + PLOT_H + 14,
-				dir ? "out" : "in");
+/* Period p's two bars (in, out), stacked in row order, and its label. */
+static void svg_period(FILE *out, const struct svg_chart *ch, const struct store_rows *rows,
+		       const struct render_opts *o, size_t p)
+{
+	int gx = LEFT + (int)p * GROUP_W + GROUP_GAP / 2;
+	char buf[64];
+
+	for (int dir = 0; dir < 2; dir++) {
+		int x = gx + dir * (BAR_W + BAR_GAP);
+		double y = TOP + PLOT_H;
+
+		for (size_t i = 0; i < rows->n; i++) {
+			const struct store_row *r = &rows->v[i];
+			uint64_t v = dir ? r->c.out_bytes : r->c.in_bytes;
+			double h = (double)v * PLOT_H / (double)ch->max;
+
+			if (r->period != ch->per[p] || !v)
+				continue;
+			y -= h;
+			svg_segment(out, ch, series_find(ch, r), x, y, h, dir, v);
 		}
-		if (period_label(per[p], o->by, buf, sizeof(buf)) < 0)
-			snprintf(buf, sizeof(buf), "?");
-		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", gx + BAR_W + BAR_GAP / 2,
-			TOP + PLOT_H + 32);
-		xml_text(out, buf);
-		fprintf(out, "</text>\n");
+		fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#555555\" "
+			"font-size=\"10\">%s</text>\n", x + BAR_W / 2, TOP + PLOT_H + 14,
+			dir ? "out" : "in");
 	}
-	/* Legend beside the last bars, top to bottom in stacking order (the
-	 * top segment first), with each series' totals. */
-	{
-		int lx = LEFT + (int)(nper ? nper : 1) * group + 16;
+	if (period_label(ch->per[p], o->by, buf, sizeof(buf)) < 0)
+		snprintf(buf, sizeof(buf), "?");
+	fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", gx + BAR_W + BAR_GAP / 2,
+		TOP + PLOT_H + 32);
+	xml_text(out, buf);
+	fprintf(out, "</text>\n");
+}
 
-		fprintf(out, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s (in / out)</text>\n", lx,
-			TOP + 8, o->key_name);
-		for (size_t j = 0; j < nser; j++) {
-			size_t k = nser - 1 - j;
-			int y = TOP + 20 + (int)j * 34;
-			char hb2[32];
+/* The legend beside the last bars, top to bottom in stacking order (the
+ * top segment first), with each series' totals. */
+static void svg_legend(FILE *out, const struct svg_chart *ch, const struct render_opts *o)
+{
+	int lx = LEFT + ch->plot_w + 16;
 
-			fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\" "
-				"stroke=\"#999999\"/>\n<text x=\"%d\" y=\"%d\">", lx, y,
-				series_color(&ser[k], k), lx + 20, y + 11);
-			xml_text(out, ser[k].name);
-			fprintf(out, "</text>\n<text x=\"%d\" y=\"%d\" fill=\"#555555\">%s / %s</text>\n",
-				lx + 20, y + 25, render_human(ser[k].in, hb, sizeof(hb)),
-				render_human(ser[k].out, hb2, sizeof(hb2)));
-		}
-		if (!nser)
-			fprintf(out, "<text x=\"%d\" y=\"%d\">no traffic recorded in this range</text>\n",
-				LEFT, TOP + PLOT_H / 2);
+	fprintf(out, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s (in / out)</text>\n", lx,
+		TOP + 8, o->key_name);
+	for (size_t j = 0; j < ch->nser; j++) {
+		size_t k = ch->nser - 1 - j;
+		int y = TOP + 20 + (int)j * 34;
+		char hb[32], hb2[32];
+
+		fprintf(out, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\" "
+			"stroke=\"#999999\"/>\n<text x=\"%d\" y=\"%d\">", lx, y,
+			series_color(&ch->ser[k], k), lx + 20, y + 11);
+		xml_text(out, ch->ser[k].name);
+		fprintf(out, "</text>\n<text x=\"%d\" y=\"%d\" fill=\"#555555\">%s / %s</text>\n",
+			lx + 20, y + 25, render_human(ch->ser[k].in, hb, sizeof(hb)),
+			render_human(ch->ser[k].out, hb2, sizeof(hb2)));
 	}
+	if (!ch->nser)
+		fprintf(out, "<text x=\"%d\" y=\"%d\">no traffic recorded in this range</text>\n",
+			LEFT, TOP + PLOT_H / 2);
+}
+
+static int svg(FILE *out, const struct store_rows *rows, const struct render_opts *o)
+{
+	struct svg_chart ch;
+
+	if (svg_gather(&ch, rows, o) < 0)
+		return -1;
+	svg_head(out, &ch, o);
+	for (size_t p = 0; p < ch.nper; p++)
+		svg_period(out, &ch, rows, o, p);
+	svg_legend(out, &ch, o);
 	fprintf(out, "</svg>\n");
-	free(ser);
-	free(per);
-	free(in_tot);
-	free(out_tot);
+	svg_chart_free(&ch);
 	return 0;
 }
 

@@ -1,12 +1,11 @@
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "cidr.h"
 #include "containers.h"
 #include "linefile.h"
 
@@ -85,16 +84,14 @@ static int parse_addrs(char *list, const char *name, unsigned lineno,
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		struct containers_addr a;
 		const struct containers_ct *other;
+		struct cidr c;
 
-		memset(&a, 0, sizeof(a));
-		if (inet_pton(AF_INET, tok, a.addr) == 1)
-			a.family = AF_INET;
-		else if (inet_pton(AF_INET6, tok, a.addr) == 1)
-			a.family = AF_INET6;
-		else {
+		if (cidr_parse(tok, strlen(tok), CIDR_PREFIX_NONE, &c, NULL) < 0) {
 			ctv_err_set(err, "%s:%u: '%.64s' is not an IPv4 or IPv6 address", name, lineno, tok);
 			return -1;
 		}
+		a.family = c.family;
+		memcpy(a.addr, c.addr, sizeof(a.addr));
 		other = find_addr(done, &a);
 		for (size_t j = 0; !other && j < ct->n_addrs; j++)
 			if (ct->addrs[j].family == a.family && !memcmp(ct->addrs[j].addr, a.addr, 16))
