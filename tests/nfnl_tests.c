@@ -162,7 +162,7 @@ static uint32_t last_batch_seq(const struct fake *f)
 static ssize_t fake_recv(void *ctx, void *buf, size_t len)
 {
 	struct fake *f = ctx;
-	uint32_t seq = f->seq[(f->sends - 1) % 16];
+	uint32_t seq = f->sends ? f->seq[(f->sends - 1) % 16] : 0;
 	size_t off = 0;
 
 	(void)len;
