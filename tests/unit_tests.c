@@ -41,7 +41,9 @@ int main(void)
 	add_ipt_entry_tests(s);
 	add_xtlock_tests(s);
 	add_nft_backend_tests(s);
-	add_nlack_tests(s);
+	add_backend_tests(s);
+	add_nfnl_tests(s);
+	add_strbuf_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -12,12 +12,13 @@ void add_cidr_tests(Suite *s);
 void add_classes_tests(Suite *s);
 void add_containers_tests(Suite *s);
 void add_linefile_tests(Suite *s);
-void add_nlack_tests(Suite *s);
+void add_nfnl_tests(Suite *s);
 void add_node_nft_tests(Suite *s);
 void add_period_tests(Suite *s);
 void add_procnet_tests(Suite *s);
 void add_render_tests(Suite *s);
 void add_store_tests(Suite *s);
+void add_strbuf_tests(Suite *s);
 void add_svcspec_tests(Suite *s);
 void add_pva_tests(Suite *s);
 void add_statement_tests(Suite *s);
@@ -30,5 +31,6 @@ void add_ipt_tree_tests(Suite *s);
 void add_ipt_entry_tests(Suite *s);
 void add_xtlock_tests(Suite *s);
 void add_nft_backend_tests(Suite *s);
+void add_backend_tests(Suite *s);
 
 #endif

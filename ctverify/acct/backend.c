@@ -1,6 +1,8 @@
 /* backend.c - which firewall backends this program has. */
 #include "config.h"
 
+#include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,4 +72,39 @@ const struct backend *backend_choose(const char *name, const char *saved, struct
 			return b;
 	}
 	return &backend_nft;
+}
+
+void backend_diff_init(struct backend_diff *d)
+{
+	strbuf_init(&d->text, BACKEND_DIFF_MAX);
+	d->lines = 0;
+}
+
+void backend_diff_add(struct backend_diff *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (++d->lines > BACKEND_DIFF_LINES)
+		return;
+	va_start(ap, fmt);
+	strbuf_vprintf(&d->text, fmt, ap);
+	va_end(ap);
+	strbuf_printf(&d->text, "\n");
+}
+
+int backend_diff_finish(struct backend_diff *d, char **diff, struct ctv_err *err)
+{
+	*diff = NULL;
+	if (!d->lines) {
+		strbuf_free(&d->text);
+		return 0;
+	}
+	if (d->lines > BACKEND_DIFF_LINES)
+		strbuf_printf(&d->text, "... %zu more lines\n", d->lines - BACKEND_DIFF_LINES);
+	*diff = strbuf_take(&d->text);
+	if (!*diff) {
+		ctv_err_sys(err, errno, "describing the difference");
+		return -1;
+	}
+	return 1;
 }

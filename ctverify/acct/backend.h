@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "strbuf.h"
 #include "svcspec.h"
 
 struct ctv_counter {
@@ -68,6 +69,29 @@ struct backend {
 	 * NULL in a backend that cannot tell. */
 	char *(*describe)(const struct svcspec *spec, struct ctv_err *err);
 };
+
+/* What every backend's check() says, the same way: one line per
+ * difference, at most BACKEND_DIFF_LINES of them, then "... N more
+ * lines". */
+#define BACKEND_DIFF_LINES 40
+#define BACKEND_DIFF_MAX (1 << 20) /* bytes; 40 lines never come near */
+
+struct backend_diff {
+	struct strbuf text;
+	size_t lines; /* all of them, shown or not */
+};
+
+/* Empties d. Never fails. */
+void backend_diff_init(struct backend_diff *d);
+
+/* Adds one line (fmt without the newline). A failure is kept for
+ * backend_diff_finish(). */
+void backend_diff_add(struct backend_diff *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Ends d: 0 and *diff NULL when no line was added, 1 and the text in
+ * *diff (malloc'ed), or -1 with err when memory ran out. d is freed. */
+int backend_diff_finish(struct backend_diff *d, char **diff, struct ctv_err *err);
 
 extern const struct backend backend_nft;
 extern const struct backend backend_iptables;

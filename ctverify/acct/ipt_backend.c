@@ -1158,40 +1158,6 @@ static int ipt_read(struct ctv_counters *out, struct ctv_err *err)
 
 /* ---- check ------------------------------------------------------------ */
 
-struct text {
-	char *s;
-	size_t len, lines;
-};
-
-static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	char line[512];
-	int n;
-	char *v;
-
-	t->lines++;
-	if (t->lines > 40)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (t->lines == 40)
-		n = snprintf(line, sizeof(line), "(more differences not shown)");
-	v = realloc(t->s, t->len + (size_t)n + 2);
-	if (!v)
-		return;
-	t->s = v;
-	memcpy(t->s + t->len, line, (size_t)n);
-	t->len += (size_t)n;
-	t->s[t->len++] = '\n';
-	t->s[t->len] = '\0';
-}
-
 /* The matches of an entry compared one by one: the kernel hands back only
  * the used part of each match's name (the rest of the buffer is whatever
  * libiptc's memory held), so names are compared as strings and the data
@@ -1237,7 +1203,7 @@ static int same_rule(const struct fam *f, struct xtc_handle *h, const void *have
 	return 1;
 }
 
-static void check_family(struct fam_state *st, struct text *diff)
+static void check_family(struct fam_state *st, struct backend_diff *diff)
 {
 	const struct fam *f = st->f;
 	const struct image *img = &st->img;
@@ -1254,10 +1220,10 @@ static void check_family(struct fam_state *st, struct text *diff)
 
 		if (!f->is_chain(c->name, st->h)) {
 			if (c->counter_dir)
-				text_add(diff, "%s: counting chain %s (%s, %s) is gone", f->label, c->name,
+				backend_diff_add(diff, "%s: counting chain %s (%s, %s) is gone", f->label, c->name,
 					 c->bucket, c->counter_dir == 'I' ? "in" : "out");
 			else
-				text_add(diff, "%s: chain %s is gone", f->label, c->name);
+				backend_diff_add(diff, "%s: chain %s is gone", f->label, c->name);
 			continue;
 		}
 		for (e = f->first_rule(c->name, st->h); e && k < c->n; e = f->next_rule(e, st->h), k++) {
@@ -1265,17 +1231,17 @@ static void check_family(struct fam_state *st, struct text *diff)
 				first = k + 1;
 		}
 		if (changed)
-			text_add(diff, "%s: chain %s: %zu rule(s) changed (first: rule %zu)", f->label,
+			backend_diff_add(diff, "%s: chain %s: %zu rule(s) changed (first: rule %zu)", f->label,
 				 c->name, changed, first);
 		if (k < c->n)
-			text_add(diff, "%s: chain %s: rule(s) %zu to %zu deleted", f->label, c->name,
+			backend_diff_add(diff, "%s: chain %s: rule(s) %zu to %zu deleted", f->label, c->name,
 				 k + 1, c->n);
 		else if (e) {
 			size_t extra = 0;
 
 			for (; e; e = f->next_rule(e, st->h))
 				extra++;
-			text_add(diff, "%s: chain %s: %zu rule(s) added that ctverify did not install",
+			backend_diff_add(diff, "%s: chain %s: %zu rule(s) added that ctverify did not install",
 				 f->label, c->name, extra);
 		}
 	}
@@ -1287,7 +1253,7 @@ static void check_family(struct fam_state *st, struct text *diff)
 		for (j = 0; j < img->n && strcmp(img->c[j].name, st->s.c[i].name); j++)
 			;
 		if (j == img->n)
-			text_add(diff, "%s: chain %s is installed but not part of these rules", f->label,
+			backend_diff_add(diff, "%s: chain %s is installed but not part of these rules", f->label,
 				 st->s.c[i].name);
 	}
 	for (size_t j = 0; j < 3; j++) {
@@ -1303,10 +1269,10 @@ static void check_family(struct fam_state *st, struct text *diff)
 			}
 		}
 		if (jumps[j].need && n == 0)
-			text_add(diff, "%s: the jump from mangle %s to %s is gone", f->label,
+			backend_diff_add(diff, "%s: the jump from mangle %s to %s is gone", f->label,
 				 jumps[j].builtin, jumps[j].chain);
 		else if (n > 1 || (!jumps[j].need && n))
-			text_add(diff, "%s: mangle %s has %zu jump(s) to %s, expected %d", f->label,
+			backend_diff_add(diff, "%s: mangle %s has %zu jump(s) to %s, expected %d", f->label,
 				 jumps[j].builtin, n, jumps[j].chain, jumps[j].need);
 	}
 }
@@ -1314,21 +1280,22 @@ static void check_family(struct fam_state *st, struct text *diff)
 static int ipt_check(const struct svcspec *spec, char **diff, struct ctv_err *err)
 {
 	struct fam_state st[2];
-	struct text t = { 0 };
+	struct backend_diff t;
 	int rc = -1, any = 0;
 
 	*diff = NULL;
+	backend_diff_init(&t);
 	if (open_families(st, 0, err) < 0)
 		goto out;
 	for (int i = 0; i < 2; i++)
 		any |= !st[i].skip && st[i].s.found;
 	if (!any) {
-		text_add(&t, "ctverify's iptables rules are not installed (no CTV- chains in the legacy mangle table)");
+		backend_diff_add(&t, "ctverify's iptables rules are not installed (no CTV- chains in the legacy mangle table)");
 	} else {
 		for (int i = 0; i < 2; i++) {
 			if (st[i].skip) {
 				if (i == 0 || access("/proc/net/if_inet6", F_OK) == 0)
-					text_add(&t, "%s: the mangle table is gone, and with it all our rules",
+					backend_diff_add(&t, "%s: the mangle table is gone, and with it all our rules",
 						 fams[i].label);
 				continue;
 			}
@@ -1337,15 +1304,9 @@ static int ipt_check(const struct svcspec *spec, char **diff, struct ctv_err *er
 			check_family(&st[i], &t);
 		}
 	}
-	if (t.lines && !t.s) {
-		ctv_err_sys(err, ENOMEM, "describing the difference");
-		goto out;
-	}
-	*diff = t.s;
-	t.s = NULL;
-	rc = t.lines ? 1 : 0;
+	rc = backend_diff_finish(&t, diff, err);
 out:
-	free(t.s);
+	strbuf_free(&t.text);
 	for (int i = 0; i < 2; i++)
 		state_free(&st[i]);
 	return rc;

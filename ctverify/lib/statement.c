@@ -13,6 +13,7 @@
 
 #include "linefile.h"
 #include "statement.h"
+#include "strbuf.h"
 
 /* A statement file is a few numbers per minute of a year at most; anything
  * far larger is not a statement and is refused before it is read. */
@@ -193,41 +194,6 @@ int statement_check(const struct statement *st, struct ctv_err *err)
 
 /* ---- writer ------------------------------------------------------------ */
 
-/* A growing string; appendf() returns 0, or -1 when memory ran out. */
-struct text_buf {
-	char *s;
-	size_t len;
-	size_t cap;
-};
-
-__attribute__((format(printf, 2, 3)))
-static int appendf(struct text_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return -1;
-		if ((size_t)n < b->cap - b->len) {
-			b->len += (size_t)n;
-			return 0;
-		}
-		{
-			size_t cap = b->cap * 2 + (size_t)n + 64;
-			char *s = realloc(b->s, cap);
-
-			if (!s)
-				return -1;
-			b->s = s;
-			b->cap = cap;
-		}
-	}
-}
-
 /* json_object_set_new() that remembers a failure instead of returning it,
  * so building an object reads as a list of fields. */
 static void put(json_t *obj, const char *key, json_t *val, int *failed)
@@ -290,40 +256,50 @@ char *statement_dump(const struct statement *st, struct ctv_err *err)
 	 * cost their text and no more, where a jansson tree for a year of
 	 * minutes would take hundreds of megabytes. */
 	{
-		struct text_buf tb = { .s = text, .len = strlen(text), .cap = strlen(text) + 1 };
-		int ok = 1;
+		struct strbuf tb;
+		size_t head = strlen(text);
+		int ok;
 
-		if (st->has_intervals) {
-			tb.len--; /* the closing brace */
-			ok = appendf(&tb, ",\"intervals\":[") == 0;
+		/* As large as a statement may be to be read back. */
+		strbuf_init(&tb, STATEMENT_FILE_MAX);
+		if (st->has_intervals)
+			head--; /* the closing brace */
+		ok = strbuf_printf(&tb, "%.*s", (int)head, text) == 0;
+		free(text);
+		if (ok && st->has_intervals) {
+			ok = strbuf_printf(&tb, ",\"intervals\":[") == 0;
 			for (size_t i = 0; ok && i < st->nintervals; i++) {
 				const struct statement_interval *iv = &st->intervals[i];
 
-				ok = appendf(&tb, "%s{\"start\":%lld,\"end\":%lld,\"in_bytes\":%lld",
+				ok = strbuf_printf(&tb, "%s{\"start\":%lld,\"end\":%lld,\"in_bytes\":%lld",
 					     i ? "," : "", (long long)iv->start, (long long)iv->end,
 					     (long long)iv->c.in_bytes) == 0;
 				if (ok && iv->c.has_packets)
-					ok = appendf(&tb, ",\"in_packets\":%lld",
+					ok = strbuf_printf(&tb, ",\"in_packets\":%lld",
 						     (long long)iv->c.in_packets) == 0;
 				if (ok)
-					ok = appendf(&tb, ",\"out_bytes\":%lld",
+					ok = strbuf_printf(&tb, ",\"out_bytes\":%lld",
 						     (long long)iv->c.out_bytes) == 0;
 				if (ok && iv->c.has_packets)
-					ok = appendf(&tb, ",\"out_packets\":%lld",
+					ok = strbuf_printf(&tb, ",\"out_packets\":%lld",
 						     (long long)iv->c.out_packets) == 0;
 				if (ok)
-					ok = appendf(&tb, "}") == 0;
+					ok = strbuf_printf(&tb, "}") == 0;
 			}
 			if (ok)
-				ok = appendf(&tb, "]}") == 0;
+				ok = strbuf_printf(&tb, "]}") == 0;
 		}
 		if (ok)
-			ok = appendf(&tb, "\n") == 0;
-		if (!ok) {
-			free(tb.s);
-			goto nomem;
+			ok = strbuf_printf(&tb, "\n") == 0;
+		text = strbuf_take(&tb);
+		if (!text && errno == EMSGSIZE) {
+			ctv_err_set(err, "statement: longer than %u MiB, more than can be read back",
+				    STATEMENT_FILE_MAX >> 20);
+			return NULL;
 		}
-		return tb.s;
+		if (!ok || !text)
+			goto nomem;
+		return text;
 	}
 nomem:
 	ctv_err_set(err, "statement: out of memory");

@@ -1,0 +1,787 @@
+/* nfnl.c - sockets, dumps, batches, expressions and events of nftables
+ * over netlink (see nfnl.h for the policies). */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <errno.h>
+#include <limits.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+
+#include "nfnl.h"
+
+#define NFNL_EVENT_RCVBUF (16 << 20) /* a flushed ruleset sends one event per object */
+#define NFNL_ANSWER_RCVBUF (4 << 20) /* room for the errors of a refused batch */
+
+/* ---- sockets ------------------------------------------------------------ */
+
+static int sock_open(struct nfnl *nl, unsigned group, struct ctv_err *err)
+{
+	int one = 1, e;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->buf = malloc(NFNL_BUF_SIZE);
+	if (!nl->buf) {
+		ctv_err_sys(err, ENOMEM, "netlink buffer");
+		errno = ENOMEM;
+		return -1;
+	}
+	nl->sock = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl->sock) {
+		e = errno;
+		ctv_err_sys(err, e, "netlink socket (NETLINK_NETFILTER)");
+		goto fail;
+	}
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		e = errno;
+		ctv_err_sys(err, e, "netlink bind");
+		goto fail;
+	}
+	/* Acks without a copy of each request keep the receive buffer small. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (group && mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &group,
+					   sizeof(group)) < 0) {
+		e = errno;
+		ctv_err_sys(err, e, "netlink: subscribing to nftables events");
+		goto fail;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (uint32_t)time(NULL);
+	return 0;
+fail:
+	nfnl_close(nl);
+	errno = e;
+	return -1;
+}
+
+int nfnl_open(struct nfnl *nl, struct ctv_err *err)
+{
+	struct timeval tv = { .tv_sec = NFNL_TIMEOUT_S };
+
+	if (sock_open(nl, 0, err) < 0)
+		return -1;
+	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return 0;
+}
+
+int nfnl_events_open(struct nfnl *nl, struct ctv_err *err)
+{
+	int fd, size = NFNL_EVENT_RCVBUF;
+
+	if (sock_open(nl, NFNLGRP_NFTABLES, err) < 0)
+		return -1;
+	fd = mnl_socket_get_fd(nl->sock);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return 0;
+}
+
+int nfnl_open_io(struct nfnl *nl, const struct nfnl_io *io, void *ctx)
+{
+	memset(nl, 0, sizeof(*nl));
+	nl->buf = malloc(NFNL_BUF_SIZE);
+	if (!nl->buf) {
+		errno = ENOMEM;
+		return -1;
+	}
+	nl->io = io;
+	nl->io_ctx = ctx;
+	nl->seq = 1;
+	return 0;
+}
+
+void nfnl_close(struct nfnl *nl)
+{
+	if (nl->sock)
+		mnl_socket_close(nl->sock);
+	free(nl->buf);
+	nl->sock = NULL;
+	nl->buf = NULL;
+}
+
+int nfnl_fd(const struct nfnl *nl)
+{
+	return nl->sock ? mnl_socket_get_fd(nl->sock) : -1;
+}
+
+static ssize_t io_send(struct nfnl *nl, const struct iovec *iov, size_t n)
+{
+	struct sockaddr_nl snl = { .nl_family = AF_NETLINK };
+	struct msghdr msg = { .msg_name = &snl, .msg_namelen = sizeof(snl),
+			      .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
+
+	if (nl->io)
+		return nl->io->send(nl->io_ctx, iov, n);
+	return sendmsg(mnl_socket_get_fd(nl->sock), &msg, 0);
+}
+
+/* One receive into nl->buf; 0 (end of file) becomes -1 with EPIPE. */
+static ssize_t io_recv(struct nfnl *nl)
+{
+	ssize_t n = nl->io ? nl->io->recv(nl->io_ctx, nl->buf, NFNL_BUF_SIZE)
+			   : mnl_socket_recvfrom(nl->sock, nl->buf, NFNL_BUF_SIZE);
+
+	if (n == 0) {
+		errno = EPIPE;
+		return -1;
+	}
+	return n;
+}
+
+struct nlmsghdr *nfnl_req(struct nfnl *nl, char *buf, uint16_t type, uint16_t family,
+			  uint16_t flags)
+{
+	return nftnl_nlmsg_build_hdr(buf, type, family, flags, nl->seq++);
+}
+
+struct nlmsghdr *nfnl_counters_req(struct nfnl *nl, char *buf, uint16_t family,
+				   const char *table)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!o) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	nlh = nfnl_req(nl, buf, NFT_MSG_GETOBJ, family, NLM_F_DUMP);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	return nlh;
+}
+
+/* ---- requests and dumps ------------------------------------------------- */
+
+/* Reads and drops the rest of an answer (up to NLMSG_DONE or an error),
+ * the first n bytes of which are in nl->buf, so that the socket is clean
+ * for the next request. */
+static void drain(struct nfnl *nl, ssize_t n)
+{
+	for (;;) {
+		int left = (int)n;
+
+		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left))
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
+				return;
+		n = io_recv(nl);
+		if (n < 0)
+			return;
+	}
+}
+
+/* Sends req and runs cb over the answer up to its end. Returns 0, or -1
+ * with errno (ECANCELED when cb failed without saying why). */
+static int talk(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	struct iovec iov = { .iov_base = req, .iov_len = req->nlmsg_len };
+
+	if (io_send(nl, &iov, 1) < 0)
+		return -1;
+	for (;;) {
+		ssize_t n = io_recv(nl);
+		int rc, e;
+
+		if (n < 0)
+			return -1;
+		errno = 0;
+		rc = mnl_cb_run(nl->buf, (size_t)n, req->nlmsg_seq, nl->portid, cb, data);
+		if (rc == MNL_CB_STOP)
+			return 0;
+		if (rc < 0) {
+			e = errno ? errno : ECANCELED;
+			drain(nl, n);
+			errno = e;
+			return -1;
+		}
+	}
+}
+
+int nfnl_dump(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void (*restart)(void *),
+	      void *data, const char *what, struct ctv_err *err)
+{
+	for (int tries = 1;; tries++) {
+		if (talk(nl, req, cb, data) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EINTR) {
+			ctv_err_sys(err, errno, "netlink: reading %s", what);
+			return -1;
+		}
+		if (tries == NFNL_DUMP_TRIES) {
+			ctv_err_set(err, "netlink: reading %s: the ruleset changed while it was "
+				    "listed, %d times in a row", what, tries);
+			errno = EINTR;
+			return -1;
+		}
+		if (restart)
+			restart(data);
+		req->nlmsg_seq = nl->seq++;
+	}
+}
+
+int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
+	     const char *what, struct ctv_err *err)
+{
+	req->nlmsg_flags |= NLM_F_ACK;
+	if (talk(nl, req, cb, data) == 0)
+		return 0;
+	ctv_err_sys(err, errno, "netlink: %s", what);
+	return -1;
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+void nfnl_batch_init(struct nfnl_batch *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void nfnl_batch_free(struct nfnl_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		free(b->what[i]);
+	free(b->what);
+	free(b->buf);
+	nfnl_batch_init(b);
+}
+
+static int batch_reserve(struct nfnl_batch *b, size_t more)
+{
+	size_t cap = b->cap;
+	char *buf;
+
+	if (b->len + more <= cap)
+		return 0;
+	while (b->len + more > cap)
+		cap = cap ? cap * 2 : 1 << 20;
+	buf = realloc(b->buf, cap);
+	if (!buf)
+		return -1;
+	b->buf = buf;
+	b->cap = cap;
+	return 0;
+}
+
+struct nlmsghdr *nfnl_batch_add(struct nfnl_batch *b, struct nfnl *nl, uint16_t type,
+				uint16_t family, uint16_t flags, size_t room, const char *fmt, ...)
+{
+	char **w;
+	va_list ap;
+	int n;
+
+	if (b->failed || batch_reserve(b, NLMSG_HDRLEN + 64 + room) < 0)
+		goto fail;
+	w = realloc(b->what, (b->n + 1) * sizeof(*w));
+	if (!w)
+		goto fail;
+	b->what = w;
+	va_start(ap, fmt);
+	n = vasprintf(&b->what[b->n], fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		goto fail;
+	if (b->n == 0)
+		b->seq0 = nl->seq;
+	b->n++;
+	b->last = b->len;
+	return nftnl_nlmsg_build_hdr(b->buf + b->len, type, family, flags, nl->seq++);
+fail:
+	b->failed = 1;
+	return NULL;
+}
+
+void nfnl_batch_done(struct nfnl_batch *b, struct nlmsghdr *nlh)
+{
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+/* Writes the payload naming one object; -1 without memory. */
+static int named_payload(struct nlmsghdr *nlh, enum nfnl_kind kind, const char *table,
+			 const char *name)
+{
+	void *o;
+
+	switch (kind) {
+	case NFNL_TABLE:
+		if (!(o = nftnl_table_alloc()))
+			return -1;
+		nftnl_table_set_str(o, NFTNL_TABLE_NAME, table);
+		nftnl_table_nlmsg_build_payload(nlh, o);
+		nftnl_table_free(o);
+		return 0;
+	case NFNL_CHAIN:
+		if (!(o = nftnl_chain_alloc()))
+			return -1;
+		nftnl_chain_set_str(o, NFTNL_CHAIN_TABLE, table);
+		nftnl_chain_set_str(o, NFTNL_CHAIN_NAME, name);
+		nftnl_chain_nlmsg_build_payload(nlh, o);
+		nftnl_chain_free(o);
+		return 0;
+	case NFNL_SET:
+		if (!(o = nftnl_set_alloc()))
+			return -1;
+		nftnl_set_set_str(o, NFTNL_SET_TABLE, table);
+		nftnl_set_set_str(o, NFTNL_SET_NAME, name);
+		nftnl_set_nlmsg_build_payload(nlh, o);
+		nftnl_set_free(o);
+		return 0;
+	case NFNL_COUNTER:
+		if (!(o = nftnl_obj_alloc()))
+			return -1;
+		nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+		nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+		nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		nftnl_obj_free(o);
+		return 0;
+	case NFNL_RULE:
+		if (!(o = nftnl_rule_alloc()))
+			return -1;
+		nftnl_rule_set_str(o, NFTNL_RULE_TABLE, table);
+		nftnl_rule_set_str(o, NFTNL_RULE_CHAIN, name);
+		nftnl_rule_nlmsg_build_payload(nlh, o);
+		nftnl_rule_free(o);
+		return 0;
+	case NFNL_GEN:
+		break;
+	}
+	return -1;
+}
+
+int nfnl_batch_add_named(struct nfnl_batch *b, struct nfnl *nl, uint16_t type,
+			 uint16_t family, uint16_t flags, enum nfnl_kind kind, const char *table,
+			 const char *name, const char *fmt, ...)
+{
+	struct nlmsghdr *nlh;
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	nlh = nfnl_batch_add(b, nl, type, family, flags, 2 * NFNL_NAME_MAX + 256, "%s", what);
+	if (!nlh)
+		return -1;
+	if (named_payload(nlh, kind, table, name) < 0) {
+		b->failed = 1;
+		errno = ENOMEM;
+		return -1;
+	}
+	nfnl_batch_done(b, nlh);
+	return 0;
+}
+
+void nfnl_ack_scan(struct nfnl_ack *st, const void *buf, size_t len)
+{
+	int left = len > (size_t)INT32_MAX ? INT32_MAX : (int)len;
+
+	/* Acks are control messages, which mnl_cb_run() keeps to itself. */
+	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, left);
+	     h = mnl_nlmsg_next(h, &left)) {
+		const struct nlmsgerr *e;
+
+		if (h->nlmsg_type != NLMSG_ERROR)
+			continue;
+		e = mnl_nlmsg_get_payload(h);
+		if (e->error && !st->error) {
+			st->error = -e->error;
+			st->error_seq = h->nlmsg_seq;
+		}
+		if (h->nlmsg_seq == st->last_seq || h->nlmsg_seq == st->begin_seq)
+			st->done = 1;
+	}
+}
+
+/* One transaction needs the whole batch in one message: the send buffer
+ * must hold it (as nft(8) does it). */
+static void size_buffers(struct nfnl *nl, size_t total)
+{
+	int fd, size = (int)(total + 4096 > INT_MAX / 2 ? INT_MAX / 2 : total + 4096);
+
+	if (!nl->sock)
+		return;
+	fd = mnl_socket_get_fd(nl->sock);
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	size = NFNL_ANSWER_RCVBUF;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
+
+/* Waits for the end of the answer to a batch sent. Returns 0 with st
+ * filled, or -1 with errno and err. */
+static int batch_answer(struct nfnl *nl, struct nfnl_ack *st, struct ctv_err *err)
+{
+	while (!st->done) {
+		ssize_t n = io_recv(nl);
+
+		if (n < 0) {
+			if (errno == ENOBUFS) {
+				/* Only failures are answered besides the last
+				 * message, so a flood of answers means the
+				 * batch was refused. */
+				ctv_err_set(err, "nftables refused the change with more errors than "
+					    "fit in the socket buffer (nothing was changed; did "
+					    "the ruleset change meanwhile?)");
+				errno = EBUSY;
+				return -1;
+			}
+			if (st->error)
+				break;
+			ctv_err_sys(err, errno, "netlink: waiting for the kernel's answer");
+			return -1;
+		}
+		nfnl_ack_scan(st, nl->buf, (size_t)n);
+	}
+	return 0;
+}
+
+int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
+{
+	char begin[NLMSG_HDRLEN + 64], end[NLMSG_HDRLEN + 64];
+	/* The last message is the only one asking for an ack: that ack, or
+	 * an error about the batch itself, is the end of the answer. */
+	struct nfnl_ack st = { 0 };
+	struct nlmsghdr *bh, *eh;
+	struct iovec iov[3];
+
+	if (b->failed) {
+		ctv_err_set(err, "out of memory building the netlink batch");
+		errno = ENOMEM;
+		return -1;
+	}
+	if (b->n == 0)
+		return 0;
+	((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
+	st.last_seq = b->seq0 + (uint32_t)(b->n - 1);
+	st.begin_seq = nl->seq;
+	bh = nftnl_batch_begin(begin, nl->seq++);
+	eh = nftnl_batch_end(end, nl->seq++);
+	iov[0] = (struct iovec){ .iov_base = bh, .iov_len = NLMSG_ALIGN(bh->nlmsg_len) };
+	iov[1] = (struct iovec){ .iov_base = b->buf, .iov_len = b->len };
+	iov[2] = (struct iovec){ .iov_base = eh, .iov_len = NLMSG_ALIGN(eh->nlmsg_len) };
+	size_buffers(nl, b->len);
+	if (io_send(nl, iov, 3) < 0) {
+		ctv_err_sys(err, errno, "netlink: sending %zu changes (%zu bytes)", b->n, b->len);
+		return -1;
+	}
+	if (batch_answer(nl, &st, err) < 0)
+		return -1;
+	if (st.error) {
+		size_t i = st.error_seq - b->seq0;
+
+		ctv_err_sys(err, st.error, "nftables refused %s (nothing was changed)",
+			    i < b->n ? b->what[i] : "the change");
+		errno = st.error;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- expressions -------------------------------------------------------- */
+
+int nfnl_expr_add(struct nftnl_rule *r, int *failed, struct nftnl_expr *e)
+{
+	if (!r || !e) {
+		if (e)
+			nftnl_expr_free(e);
+		*failed = 1;
+		errno = ENOMEM;
+		return -1;
+	}
+	nftnl_rule_add_expr(r, e);
+	return 0;
+}
+
+int nfnl_expr_meta(struct nftnl_rule *r, int *failed, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("meta");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_cmp_eq(struct nftnl_rule *r, int *failed, uint32_t sreg, const void *data,
+		     uint32_t len)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("cmp");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, sreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+		nftnl_expr_set(e, NFTNL_EXPR_CMP_DATA, data, len);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_payload(struct nftnl_rule *r, int *failed, uint32_t base, uint32_t off,
+		      uint32_t len, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("payload");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, dreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, off);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_lookup(struct nftnl_rule *r, int *failed, const char *set, uint32_t set_id,
+		     uint32_t sreg, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("lookup");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, sreg);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set);
+		if (dreg != NFNL_NO_REG)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, dreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, 0); /* as dumps show it */
+		if (set_id)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, set_id);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_counter_ref(struct nftnl_rule *r, int *failed, const char *name)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("objref");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, name);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_counter_map(struct nftnl_rule *r, int *failed, const char *set, uint32_t set_id,
+			  uint32_t sreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("objref");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, sreg);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, set);
+		if (set_id)
+			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID, set_id);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_verdict(struct nftnl_rule *r, int *failed, uint32_t verdict)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("immediate");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, verdict);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_ct_load(struct nftnl_rule *r, int *failed, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_ct_set(struct nftnl_rule *r, int *failed, uint32_t key, uint32_t sreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("ct");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, sreg);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_bitwise(struct nftnl_rule *r, int *failed, uint32_t reg, uint32_t mask,
+		      uint32_t xor)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("bitwise");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, reg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, reg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 4);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &xor, 4);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+int nfnl_expr_socket_cgroup(struct nftnl_rule *r, int *failed, uint32_t level, uint32_t dreg)
+{
+	struct nftnl_expr *e = nftnl_expr_alloc("socket");
+
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_KEY, NFT_SOCKET_CGROUPV2);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_DREG, dreg);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_SOCKET_LEVEL, level);
+	}
+	return nfnl_expr_add(r, failed, e);
+}
+
+/* ---- events --------------------------------------------------------------- */
+
+#define ATTRS_MAX 16 /* the attributes we read all have small numbers */
+
+/* What each event carries where: attribute numbers of its table, name and
+ * (rules) handle; 0 when it has none. */
+struct event_shape {
+	enum nfnl_kind kind;
+	int created;
+	uint16_t table, name, handle;
+};
+
+static int event_shape(uint16_t type, struct event_shape *s)
+{
+	static const struct {
+		uint16_t new_type, del_type, destroy_type;
+		struct event_shape shape;
+	} shapes[] = {
+		{ NFT_MSG_NEWTABLE, NFT_MSG_DELTABLE, NFT_MSG_DESTROYTABLE,
+		  { NFNL_TABLE, 0, NFTA_TABLE_NAME, 0, 0 } },
+		{ NFT_MSG_NEWCHAIN, NFT_MSG_DELCHAIN, NFT_MSG_DESTROYCHAIN,
+		  { NFNL_CHAIN, 0, NFTA_CHAIN_TABLE, NFTA_CHAIN_NAME, 0 } },
+		{ NFT_MSG_NEWSET, NFT_MSG_DELSET, NFT_MSG_DESTROYSET,
+		  { NFNL_SET, 0, NFTA_SET_TABLE, NFTA_SET_NAME, 0 } },
+		{ NFT_MSG_NEWOBJ, NFT_MSG_DELOBJ, NFT_MSG_DESTROYOBJ,
+		  { NFNL_COUNTER, 0, NFTA_OBJ_TABLE, NFTA_OBJ_NAME, 0 } },
+		{ NFT_MSG_NEWRULE, NFT_MSG_DELRULE, NFT_MSG_DESTROYRULE,
+		  { NFNL_RULE, 0, NFTA_RULE_TABLE, NFTA_RULE_CHAIN, NFTA_RULE_HANDLE } },
+	};
+
+	if (type == NFT_MSG_NEWGEN) {
+		*s = (struct event_shape){ NFNL_GEN, 1, 0, 0, 0 };
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		if (type != shapes[i].new_type && type != shapes[i].del_type &&
+		    type != shapes[i].destroy_type)
+			continue;
+		*s = shapes[i].shape;
+		s->created = type == shapes[i].new_type;
+		return 1;
+	}
+	return 0;
+}
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	if (type < ATTRS_MAX)
+		tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* Copies string attribute a into out; -1 when missing or malformed. */
+static int attr_str(const struct nlattr *a, char *out)
+{
+	if (!a || mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0 ||
+	    mnl_attr_get_payload_len(a) > NFNL_NAME_MAX)
+		return -1;
+	memcpy(out, mnl_attr_get_str(a), mnl_attr_get_payload_len(a));
+	return 0;
+}
+
+int nfnl_event_decode(const struct nlmsghdr *nlh, struct nfnl_event *ev)
+{
+	const struct nlattr *tb[ATTRS_MAX] = { 0 };
+	const struct nfgenmsg *nfg;
+	struct event_shape s;
+
+	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
+	    !event_shape(NFNL_MSG_TYPE(nlh->nlmsg_type), &s))
+		return 0;
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*nfg)) ||
+	    mnl_attr_parse(nlh, sizeof(*nfg), attr_cb, tb) < 0)
+		goto bad;
+	memset(ev, 0, sizeof(*ev));
+	nfg = mnl_nlmsg_get_payload(nlh);
+	ev->family = nfg->nfgen_family;
+	ev->kind = s.kind;
+	ev->created = s.created;
+	if (s.kind == NFNL_GEN) {
+		if (tb[NFTA_GEN_ID] && mnl_attr_validate(tb[NFTA_GEN_ID], MNL_TYPE_U32) == 0)
+			ev->gen = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_ID]));
+		return 1;
+	}
+	if (s.kind == NFNL_COUNTER) {
+		if (!tb[NFTA_OBJ_TYPE] || mnl_attr_validate(tb[NFTA_OBJ_TYPE], MNL_TYPE_U32) < 0)
+			goto bad;
+		if (ntohl(mnl_attr_get_u32(tb[NFTA_OBJ_TYPE])) != NFT_OBJECT_COUNTER)
+			return 0; /* quotas, limits, ...: not ours to follow */
+	}
+	if (attr_str(tb[s.table], ev->table) < 0 || (s.name && attr_str(tb[s.name], ev->name) < 0))
+		goto bad;
+	if (s.handle && tb[s.handle]) {
+		if (mnl_attr_validate(tb[s.handle], MNL_TYPE_U64) < 0)
+			goto bad;
+		ev->handle = be64toh(mnl_attr_get_u64(tb[s.handle]));
+	}
+	return 1;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int nfnl_events_read(struct nfnl *nl, nfnl_event_cb cb, void *data, struct ctv_err *err)
+{
+	ssize_t n = io_recv(nl);
+	int left, rc;
+
+	if (n < 0) {
+		if (errno == ENOBUFS)
+			ctv_err_set(err, "netlink: nftables events were lost (read too slowly): "
+				    "the ruleset must be read again");
+		else
+			ctv_err_sys(err, errno, "netlink: reading nftables events");
+		return -1;
+	}
+	left = (int)n;
+	for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, left);
+	     h = mnl_nlmsg_next(h, &left)) {
+		struct nfnl_event ev;
+
+		rc = nfnl_event_decode(h, &ev);
+		if (rc == 1 && (rc = cb(&ev, data)) != 0)
+			return rc;
+	}
+	return 0;
+}

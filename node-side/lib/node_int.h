@@ -1,0 +1,64 @@
+/* node_int.h - what the files of the node's kernel accounting share
+ * (private to them; node_nft.h is the interface):
+ *
+ *   node_plan.c  the plan: devices, link headers, flattened classes; describe
+ *   node_nft.c   setup and teardown: the one batch that loads the plan
+ *   node_read.c  the counters, in one dump, as rows
+ */
+#ifndef CTV_NODE_INT_H
+#define CTV_NODE_INT_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netinet/in.h>
+#include <linux/netfilter.h>
+
+#include "nfnl.h"
+#include "node_nft.h"
+
+#define FAMILY NFPROTO_NETDEV
+#define PRIO_FROM_CT (-500) /* early: all the container sent */
+#define PRIO_TO_CT 500      /* late: what is handed to the container */
+
+enum { F4, F6 };
+enum { DIR_IN, DIR_OUT };
+
+struct plan_ct {
+	const struct containers_ct *ct;
+	char dev[IF_NAMESIZE]; /* the host device its traffic crosses */
+	uint8_t l2;            /* link-header bytes the egress hook sees */
+};
+
+struct node_plan {
+	struct classes_flat flat;
+	struct plan_ct *cts;
+	size_t n;
+	char (*devs)[IF_NAMESIZE];
+	size_t ndevs;
+	uint16_t used[2]; /* classes with ranges, per family */
+};
+
+/* One counter object of our table as the kernel has it. */
+struct raw_counter {
+	char name[128];
+	uint64_t bytes, packets;
+	int l2; /* from its comment "l2=N" */
+};
+
+struct raw_list {
+	struct raw_counter *v;
+	size_t n, cap;
+	int oom;
+};
+
+/* Dumps our counter objects into out. Returns 0, 1 if our table is
+ * absent, or -1 with err. */
+int node_dump_counters(struct nfnl *nl, struct raw_list *out, struct ctv_err *err);
+
+/* "101:3:in:4" -> ct (CONTAINERS_ID_MAX + 1 bytes), class, DIR_*, AF_*.
+ * Returns 0, or -1 when the name is not one of ours. */
+int node_parse_name(const char *name, char *ct, unsigned *cls, int *dir, int *fam);
+
+#endif
