@@ -188,8 +188,8 @@ int main(int argc, char **argv)
 			base[k] = now_s() - a;
 			store_query_init(&q);
 			q.by = PERIOD_DAY;
-			q.from = mfrom;
-			q.to = mto;
+			q.from_ms = (int64_t)mfrom * 1000;
+			q.to_ms = (int64_t)mto * 1000;
 			a = now_s();
 			if (store_report(st, &q, &rows, &err) < 0) {
 				fprintf(stderr, "store_bench: %s\n", err.msg);
@@ -233,7 +233,7 @@ int main(int argc, char **argv)
 			printf("one_series_report_by_day_ms %.2f\n", (now_s() - a) * 1000);
 			store_rows_free(&rows);
 			a = now_s();
-			if (store_intervals(st, 0, INT32_MAX, names[nsvc / 2], -1, &iv, &err) == 0) {
+			if (store_intervals(st, 0, INT64_MAX, names[nsvc / 2], -1, &iv, &err) == 0) {
 				printf("one_series_intervals_ms %.2f (%zu intervals)\n", (now_s() - a) * 1000, iv.n);
 				store_intervals_free(&iv);
 			}
