@@ -41,6 +41,12 @@ int main(void)
 	add_xtlock_tests(s);
 	add_nft_backend_tests(s);
 	add_nlack_tests(s);
+	add_snapshot_tests(s);
+	add_rulechange_tests(s);
+	add_reconcile_input_tests(s);
+	add_node_snapshot_tests(s);
+	add_history_tests(s);
+	add_collect_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

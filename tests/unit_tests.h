@@ -29,5 +29,11 @@ void add_ipt_tree_tests(Suite *s);
 void add_ipt_entry_tests(Suite *s);
 void add_xtlock_tests(Suite *s);
 void add_nft_backend_tests(Suite *s);
+void add_snapshot_tests(Suite *s);
+void add_rulechange_tests(Suite *s);
+void add_reconcile_input_tests(Suite *s);
+void add_node_snapshot_tests(Suite *s);
+void add_history_tests(Suite *s);
+void add_collect_tests(Suite *s);
 
 #endif
