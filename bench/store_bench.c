@@ -64,6 +64,93 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
+/* Reads through a fresh reader connection, as report does, and prints
+ * the timings. Returns the exit code. */
+static int read_bench(const char *path, char (*names)[16], int nsvc, int days, int64_t minutes,
+		      double t_write, uint64_t expect_in)
+{
+	struct ctv_err err = { "" };
+	struct store *st = store_open(path, STORE_READ, &err);
+	struct store_query q;
+	struct store_rows rows;
+	double base[15], month[15], year_t;
+	uint64_t total = 0;
+	time_t mfrom, mto;
+	sqlite3_stmt *s;
+
+	if (!st) {
+		fprintf(stderr, "store_bench: %s\n", err.msg);
+		return 1;
+	}
+
+	timearg_parse("2025-06-01", &mfrom, NULL);
+	timearg_parse("2025-07-01", &mto, NULL);
+	sqlite3_prepare_v2(store_sqlite(st), "SELECT count(*) FROM series", -1, &s, NULL);
+	for (int k = 0; k < 15; k++) {
+		double a = now_s();
+
+		sqlite3_reset(s);
+		sqlite3_step(s);
+		base[k] = now_s() - a;
+		store_query_init(&q);
+		q.by = PERIOD_DAY;
+		q.from_ms = (int64_t)mfrom * 1000;
+		q.to_ms = (int64_t)mto * 1000;
+		a = now_s();
+		if (store_report(st, &q, &rows, &err) < 0) {
+			fprintf(stderr, "store_bench: %s\n", err.msg);
+			return 1;
+		}
+		month[k] = now_s() - a;
+		store_rows_free(&rows);
+	}
+	sqlite3_finalize(s);
+	store_query_init(&q);
+	q.by = PERIOD_MONTH;
+	{
+		double a = now_s();
+
+		store_report(st, &q, &rows, &err);
+		year_t = now_s() - a;
+	}
+	for (size_t i = 0; i < rows.n; i++)
+		total += rows.v[i].c.in_bytes;
+	store_rows_free(&rows);
+	printf("days %d\nservices %d\nminutes_recorded %" PRId64 "\n", days, nsvc, minutes);
+	printf("write_seconds %.1f\nwrite_ms_per_minute %.3f\n", t_write,
+	       t_write * 1000.0 / (double)minutes);
+	printf("db_bytes %lld\ndb_mib %.1f\n", (long long)file_size(path),
+	       (double)file_size(path) / 1048576.0);
+	printf("baseline_query_ms %.3f\nmonth_report_by_day_ms %.3f\n", median(base, 15) * 1000,
+	       median(month, 15) * 1000);
+	printf("month_report_ratio_to_baseline %.0f\n", median(month, 15) / median(base, 15));
+	printf("all_history_by_month_ms %.1f\n", year_t * 1000);
+	{
+		/* One series of many (ctnode: one container's report
+		 * and statement). */
+		struct store_intervals iv;
+		double a;
+
+		store_query_init(&q);
+		q.by = PERIOD_DAY;
+		q.key = names[nsvc / 2];
+		a = now_s();
+		store_report(st, &q, &rows, &err);
+		printf("one_series_report_by_day_ms %.2f\n", (now_s() - a) * 1000);
+		store_rows_free(&rows);
+		a = now_s();
+		if (store_intervals(st, 0, INT64_MAX, names[nsvc / 2], -1, &iv, &err) == 0) {
+			printf("one_series_intervals_ms %.2f (%zu intervals)\n", (now_s() - a) * 1000, iv.n);
+			store_intervals_free(&iv);
+		}
+	}
+	printf("sums_match %s\n", total == expect_in ? "yes" : "NO");
+	store_close(st);
+	if (total != expect_in)
+		return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -163,86 +250,8 @@ int main(int argc, char **argv)
 	sqlite3_exec(store_sqlite(st), "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	store_close(st);
 
-	/* Reads through a fresh reader connection, as report does. */
-	st = store_open(path, STORE_READ, &err);
-	if (!st) {
-		fprintf(stderr, "store_bench: %s\n", err.msg);
+	if (read_bench(path, names, nsvc, days, minutes, t_write, expect_in) != 0)
 		return 1;
-	}
-	{
-		struct store_query q;
-		struct store_rows rows;
-		double base[15], month[15], year_t;
-		uint64_t total = 0;
-		time_t mfrom, mto;
-		sqlite3_stmt *s;
-
-		timearg_parse("2025-06-01", &mfrom, NULL);
-		timearg_parse("2025-07-01", &mto, NULL);
-		sqlite3_prepare_v2(store_sqlite(st), "SELECT count(*) FROM series", -1, &s, NULL);
-		for (int k = 0; k < 15; k++) {
-			double a = now_s();
-
-			sqlite3_reset(s);
-			sqlite3_step(s);
-			base[k] = now_s() - a;
-			store_query_init(&q);
-			q.by = PERIOD_DAY;
-			q.from_ms = (int64_t)mfrom * 1000;
-			q.to_ms = (int64_t)mto * 1000;
-			a = now_s();
-			if (store_report(st, &q, &rows, &err) < 0) {
-				fprintf(stderr, "store_bench: %s\n", err.msg);
-				return 1;
-			}
-			month[k] = now_s() - a;
-			store_rows_free(&rows);
-		}
-		sqlite3_finalize(s);
-		store_query_init(&q);
-		q.by = PERIOD_MONTH;
-		{
-			double a = now_s();
-
-			store_report(st, &q, &rows, &err);
-			year_t = now_s() - a;
-		}
-		for (size_t i = 0; i < rows.n; i++)
-			total += rows.v[i].c.in_bytes;
-		store_rows_free(&rows);
-		printf("days %d\nservices %d\nminutes_recorded %" PRId64 "\n", days, nsvc, minutes);
-		printf("write_seconds %.1f\nwrite_ms_per_minute %.3f\n", t_write,
-		       t_write * 1000.0 / (double)minutes);
-		printf("db_bytes %lld\ndb_mib %.1f\n", (long long)file_size(path),
-		       (double)file_size(path) / 1048576.0);
-		printf("baseline_query_ms %.3f\nmonth_report_by_day_ms %.3f\n", median(base, 15) * 1000,
-		       median(month, 15) * 1000);
-		printf("month_report_ratio_to_baseline %.0f\n", median(month, 15) / median(base, 15));
-		printf("all_history_by_month_ms %.1f\n", year_t * 1000);
-		{
-			/* One series of many (ctnode: one container's report
-			 * and statement). */
-			struct store_intervals iv;
-			double a;
-
-			store_query_init(&q);
-			q.by = PERIOD_DAY;
-			q.key = names[nsvc / 2];
-			a = now_s();
-			store_report(st, &q, &rows, &err);
-			printf("one_series_report_by_day_ms %.2f\n", (now_s() - a) * 1000);
-			store_rows_free(&rows);
-			a = now_s();
-			if (store_intervals(st, 0, INT64_MAX, names[nsvc / 2], -1, &iv, &err) == 0) {
-				printf("one_series_intervals_ms %.2f (%zu intervals)\n", (now_s() - a) * 1000, iv.n);
-				store_intervals_free(&iv);
-			}
-		}
-		printf("sums_match %s\n", total == expect_in ? "yes" : "NO");
-		store_close(st);
-		if (total != expect_in)
-			return 1;
-	}
 	if (!keep) {
 		char wal[4200];
 

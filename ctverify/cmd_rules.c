@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "backend.h"
+#include "buckets.h"
 #include "cli.h"
 #include "commands.h"
 #include "rulechange.h"
@@ -289,60 +288,6 @@ static void show_usage(FILE *out)
 		"  -h, --help          show this help\n", backend_help);
 }
 
-static void print_table(const struct ctv_counters *c)
-{
-	struct ctv_counter tot = { .name = "total" };
-	char b1[32], b2[32];
-	int w = 7;
-
-	for (size_t i = 0; i < c->n; i++) {
-		if ((int)strlen(c->c[i].name) > w)
-			w = (int)strlen(c->c[i].name);
-		tot.in_bytes += c->c[i].in_bytes;
-		tot.in_packets += c->c[i].in_packets;
-		tot.out_bytes += c->c[i].out_bytes;
-		tot.out_packets += c->c[i].out_packets;
-	}
-	printf("%-*s  %12s  %12s  %12s  %12s\n", w, "service", "in", "in pkts", "out", "out pkts");
-	for (size_t i = 0; i <= c->n; i++) {
-		const struct ctv_counter *x = i < c->n ? &c->c[i] : &tot;
-
-		if (i == c->n)
-			printf("%-*s  %12s  %12s  %12s  %12s\n", w, "", "------------", "------------",
-			       "------------", "------------");
-		printf("%-*s  %12s  %12llu  %12s  %12llu\n", w, x->name,
-		       cli_human_bytes(x->in_bytes, b1, sizeof(b1)), (unsigned long long)x->in_packets,
-		       cli_human_bytes(x->out_bytes, b2, sizeof(b2)), (unsigned long long)x->out_packets);
-	}
-}
-
-static int print_json(const struct ctv_counters *c)
-{
-	json_t *a = json_array();
-
-	if (!a)
-		return -1;
-	for (size_t i = 0; i < c->n; i++) {
-		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "name", c->c[i].name,
-				      "in_bytes", (json_int_t)c->c[i].in_bytes,
-				      "in_packets", (json_int_t)c->c[i].in_packets,
-				      "out_bytes", (json_int_t)c->c[i].out_bytes,
-				      "out_packets", (json_int_t)c->c[i].out_packets);
-
-		if (!o || json_array_append_new(a, o) < 0) {
-			json_decref(a);
-			return -1;
-		}
-	}
-	if (json_dumpf(a, stdout, JSON_INDENT(2)) < 0) {
-		json_decref(a);
-		return -1;
-	}
-	putchar('\n');
-	json_decref(a);
-	return 0;
-}
-
 int cmd_rules_show(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -398,12 +343,12 @@ int cmd_rules_show(int argc, char **argv)
 	svcspec_free(&spec);
 	rc = 0;
 	if (!strcmp(fmt, "json")) {
-		if (print_json(&cs) < 0) {
+		if (buckets_print_json(stdout, &cs) < 0) {
 			cli_error("%s: writing JSON failed", argv[0]);
 			rc = EXIT_PROBLEM;
 		}
 	} else {
-		print_table(&cs);
+		buckets_print_table(stdout, &cs);
 	}
 	ctv_counters_free(&cs);
 	return rc;

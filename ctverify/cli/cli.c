@@ -263,21 +263,3 @@ int cli_main(const struct cli_prog *prog, int argc, char **argv)
 	argv[words] = name;
 	return cmd->run(argc - words, argv + words);
 }
-
-const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = (double)bytes;
-	int u = -1;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
-		return buf;
-	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, "%.1f %s", v, unit[u]);
-	return buf;
-}

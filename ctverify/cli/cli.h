@@ -88,7 +88,5 @@ int cli_render_history(struct store *st, const struct store_query *q,
 int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
 		       const char *ct, const char *key, int classes, const struct history_window *w);
 
-/* bytes for people: "512 B", "1.5 KiB", "20.0 GiB" (1024-based). */
-const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size);
 
 #endif
