@@ -19,8 +19,6 @@ static struct store *st;
  * each counter at (minute + 1) * base bytes. */
 static void fill(int minutes)
 {
-	struct ctv_err err = { "" };
-
 	for (int m = 0; m <= minutes; m++) {
 		struct store_sample s[3] = {
 			{ "101", 1, { 1000u * (unsigned)(m + 1), 10u * (unsigned)(m + 1),
@@ -28,16 +26,8 @@ static void fill(int minutes)
 			{ "101", 2, { 100u * (unsigned)(m + 1), 1u * (unsigned)(m + 1), 0, 0 } },
 			{ "102", 1, { 7u * (unsigned)(m + 1), 1, 0, 0 } },
 		};
-		struct store_reading r;
-		struct store_result res;
 
-		memset(&r, 0, sizeof(r));
-		r.wall_ms = ((int64_t)T0 + 60 * m) * 1000;
-		r.mono_ms = 1000000 + 60000LL * m;
-		snprintf(r.boot_id, sizeof(r.boot_id), "b1");
-		r.samples = s;
-		r.n_samples = 3;
-		ck_assert_msg(store_record(st, &r, &res, &err) == 0, "%s", err.msg);
+		test_record(st, (int64_t)T0 + 60 * m, 1000000 + 60000LL * m, s, 3, NULL, 0);
 	}
 }
 

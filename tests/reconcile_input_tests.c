@@ -25,8 +25,6 @@ static int64_t T0;
  * eth0's MTU 1500. */
 static void fill(int n)
 {
-	struct ctv_err err = { "" };
-
 	for (int m = 0; m <= n; m++) {
 		uint64_t k = (uint64_t)m + 1;
 		struct store_sample s[2] = {
@@ -39,18 +37,8 @@ static void fill(int n)
 			{ "if.eth0.tx_dropped", 0, 0 },
 			{ "if.eth0.mtu", 1, 1500 },
 		};
-		struct store_reading r;
-		struct store_result res;
 
-		memset(&r, 0, sizeof(r));
-		r.wall_ms = (T0 + 60 * m) * 1000;
-		r.mono_ms = 1000000 + 60000LL * m;
-		snprintf(r.boot_id, sizeof(r.boot_id), "b1");
-		r.samples = s;
-		r.n_samples = 2;
-		r.scalars = sc;
-		r.n_scalars = 4;
-		ck_assert_msg(store_record(st, &r, &res, &err) == 0, "%s", err.msg);
+		test_record(st, T0 + 60 * m, 1000000 + 60000LL * m, s, 2, sc, 4);
 	}
 }
 
@@ -162,17 +150,8 @@ START_TEST(without_recorded_mtu_the_largest_ip_packet_bounds_drops)
 	struct store_sample s = { "http", 0, { 0, 0, 0, 0 } };
 
 	for (int m = 0; m < 3; m++) {
-		struct store_reading r;
-		struct store_result res;
-
-		memset(&r, 0, sizeof(r));
-		r.wall_ms = (T0 + 60 * m) * 1000;
-		r.mono_ms = 1000000 + 60000LL * m;
-		snprintf(r.boot_id, sizeof(r.boot_id), "b1");
 		s.c.in_bytes = 10 * (uint64_t)m;
-		r.samples = &s;
-		r.n_samples = 1;
-		ck_assert_int_eq(store_record(st, &r, &res, &err), 0);
+		test_record(st, T0 + 60 * m, 1000000 + 60000LL * m, &s, 1, NULL, 0);
 	}
 	memset(&in, 0, sizeof(in));
 	ck_assert_int_eq(reconcile_input_gather(st, &in, T0 * 1000, (T0 + 120) * 1000, &g, &err), 0);

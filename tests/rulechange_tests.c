@@ -66,18 +66,7 @@ static const struct backend fake = {
 	.name = "fake", .install = fw_install, .remove = fw_remove, .read = fw_read,
 };
 
-static char warned[8][512];
-static int nwarned;
-
-static void on_warn(void *arg, const char *msg)
-{
-	(void)arg;
-	if (nwarned < 8)
-		snprintf(warned[nwarned], sizeof(warned[0]), "%s", msg);
-	nwarned++;
-}
-
-static const struct ctv_warn warn = { on_warn, NULL };
+static const struct ctv_warn warn = { test_warn, NULL };
 static struct svcspec spec;
 
 static void parse(struct svcspec *s, const char *text)
@@ -94,7 +83,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	setenv("CTVERIFY_STATEDIR", dir, 1);
 	memset(&fw, 0, sizeof(fw));
-	nwarned = 0;
+	test_nwarned = 0;
 	parse(&spec, "service http proto=tcp lport=80\n");
 }
 
@@ -131,7 +120,7 @@ START_TEST(an_install_hands_back_the_counters_of_services_that_left)
 	ck_assert_uint_eq(removed.c[0].in_bytes, 3000);
 	ck_assert_uint_eq(removed.c[0].out_packets, 3);
 	ctv_counters_free(&removed);
-	ck_assert_int_eq(nwarned, 0); /* no history kept: no snapshot to take */
+	ck_assert_int_eq(test_nwarned, 0); /* no history kept: no snapshot to take */
 	saved_is("fake");
 }
 END_TEST
@@ -176,7 +165,7 @@ START_TEST(with_history_kept_the_rules_are_snapshotted_before_the_change)
 	store_close(st);
 	ck_assert_int_eq(rulechange_install(&warn, &fake, "fake", &spec, &removed, &err), 0);
 	ctv_counters_free(&removed);
-	ck_assert_int_eq(nwarned, 0);
+	ck_assert_int_eq(test_nwarned, 0);
 	ck_assert_int_eq(fw.reads, 2); /* the snapshot, then the counters that go */
 	st = store_open(snapshot_default_db(), STORE_READ, &err);
 	ck_assert_ptr_nonnull(st);
@@ -199,9 +188,9 @@ START_TEST(rules_gone_before_a_change_give_their_error_once_then_the_warning)
 	store_close(st);
 	ck_assert_int_eq(rulechange_install(&warn, &fake, "fake", &spec, &removed, &err), 0);
 	ctv_counters_free(&removed);
-	ck_assert_int_eq(nwarned, 2);
-	ck_assert_str_eq(warned[0], "table inet ctverify is gone");
-	ck_assert_str_eq(warned[1], "warning: no snapshot before the change");
+	ck_assert_int_eq(test_nwarned, 2);
+	ck_assert_str_eq(test_warned[0], "table inet ctverify is gone");
+	ck_assert_str_eq(test_warned[1], "warning: no snapshot before the change");
 	ck_assert_int_eq(fw.installs, 1); /* the change goes on, and is not a repair */
 }
 END_TEST

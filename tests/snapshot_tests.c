@@ -107,17 +107,6 @@ static void tick(int64_t wall_s, int64_t mono_s)
 	clk.n++;
 }
 
-static char warned[8][512];
-static int nwarned;
-
-static void on_warn(void *arg, const char *msg)
-{
-	(void)arg;
-	if (nwarned < 8)
-		snprintf(warned[nwarned], sizeof(warned[0]), "%s", msg);
-	nwarned++;
-}
-
 static struct snapshot sn;
 static char fixture[3][256];
 static struct snapshot_proc proc;
@@ -134,7 +123,7 @@ static void setup(void)
 	snprintf(db, sizeof(db), "%s/ctverify.db", dir);
 	memset(&fw, 0, sizeof(fw));
 	memset(&clk, 0, sizeof(clk));
-	nwarned = 0;
+	test_nwarned = 0;
 	snprintf(fw.c[0].name, sizeof(fw.c[0].name), "local");
 	snprintf(fw.c[1].name, sizeof(fw.c[1].name), "http");
 	snprintf(fw.c[2].name, sizeof(fw.c[2].name), "other");
@@ -148,7 +137,7 @@ static void setup(void)
 	snprintf(fixture[2], sizeof(fixture[2]), "%s/tests/fixtures/sysnet", top ? top : ".");
 	proc = (struct snapshot_proc){ fixture[0], fixture[1], fixture[2], "/nonexistent/uptime" };
 	memset(&sn, 0, sizeof(sn));
-	sn.warn.fn = on_warn;
+	sn.warn.fn = test_warn;
 	sn.backend = &fake;
 	sn.now = fake_now;
 	sn.proc = &proc;
@@ -211,7 +200,7 @@ START_TEST(the_first_snapshot_is_a_baseline_read_in_one_pass)
 	ck_assert_int_eq(res.baseline, 1);
 	ck_assert_int_eq(fw.reads, 1);
 	ck_assert_int_eq(fw.checks, 0);
-	ck_assert_int_eq(nwarned, 0);
+	ck_assert_int_eq(test_nwarned, 0);
 }
 END_TEST
 
@@ -248,8 +237,8 @@ START_TEST(rules_found_gone_are_reinstalled_and_the_gap_recorded)
 	ck_assert_int_eq(fw.installs, 1);
 	ck_assert_int_eq(fw.reads, 3); /* the one that failed, and again after the install */
 	ck_assert_uint_eq(events("gap", NULL, NULL), 1);
-	ck_assert_int_eq(nwarned, 1);
-	ck_assert_str_eq(warned[0], "our fake rules were gone; reinstalled them from the saved spec");
+	ck_assert_int_eq(test_nwarned, 1);
+	ck_assert_str_eq(test_warned[0], "our fake rules were gone; reinstalled them from the saved spec");
 	/* The new rules count from zero: the store sees a reset. */
 	ck_assert_uint_ge(res.resets, 1);
 }
@@ -268,7 +257,7 @@ START_TEST(rules_gone_before_a_change_are_not_reinstalled_and_fail_once)
 	ck_assert_str_eq(err.msg, "table inet ctverify is gone");
 	ck_assert_int_eq(fw.installs, 0);
 	ck_assert_int_eq(fw.reads, 2);
-	ck_assert_int_eq(nwarned, 0);
+	ck_assert_int_eq(test_nwarned, 0);
 	ck_assert_uint_eq(events("gap", NULL, NULL), 0);
 }
 END_TEST
@@ -306,8 +295,8 @@ START_TEST(counters_that_did_not_move_are_checked_and_flushed_rules_put_back)
 	ck_assert_int_eq(fw.checks, 2);
 	ck_assert_int_eq(fw.installs, 1);
 	ck_assert_uint_eq(events("gap", NULL, NULL), 1);
-	ck_assert_int_eq(nwarned, 1);
-	ck_assert_str_eq(warned[0], "our fake rules were changed or flushed; reinstalled them from "
+	ck_assert_int_eq(test_nwarned, 1);
+	ck_assert_str_eq(test_warned[0], "our fake rules were changed or flushed; reinstalled them from "
 				    "the saved spec");
 }
 END_TEST
@@ -373,9 +362,9 @@ START_TEST(the_kernel_figures_are_recorded_and_a_missing_one_warned_once)
 	tick(1700000060, 160);
 	take(&res);
 	take(&res);
-	ck_assert_int_eq(nwarned, 1);
-	ck_assert_ptr_nonnull(strstr(warned[0], "(UDP/ICMP figures not recorded)"));
-	ck_assert_int_eq(strncmp(warned[0], "warning: ", 9), 0);
+	ck_assert_int_eq(test_nwarned, 1);
+	ck_assert_ptr_nonnull(strstr(test_warned[0], "(UDP/ICMP figures not recorded)"));
+	ck_assert_int_eq(strncmp(test_warned[0], "warning: ", 9), 0);
 	ck_assert_int_eq(store_scalars_between(sn.st, 0, INT64_MAX, &sums, &err), 0);
 	for (size_t i = 0; i < sums.n; i++) {
 		udp += !strncmp(sums.v[i].name, "Udp.", 4);
