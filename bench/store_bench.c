@@ -192,8 +192,8 @@ static int time_month_report(struct store *st)
 		base[k] = now_s() - a;
 		store_query_init(&q);
 		q.by = PERIOD_DAY;
-		q.from = mfrom;
-		q.to = mto;
+		q.from_ms = (int64_t)mfrom * 1000;
+		q.to_ms = (int64_t)mto * 1000;
 		a = now_s();
 		if (store_report(st, &q, &rows, &err) < 0) {
 			fprintf(stderr, "store_bench: %s\n", err.msg);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "buckets.h"
 #include "cli.h"
 #include "commands.h"
 #include "rulestate.h"
@@ -103,10 +104,10 @@ int cmd_quick(int argc, char **argv)
 		return EXIT_PROBLEM;
 	}
 	printf("received: %s (%llu bytes, %llu packets)\n",
-	       cli_human_bytes(q.in_bytes, b1, sizeof(b1)),
+	       buckets_human(q.in_bytes, b1, sizeof(b1)),
 	       (unsigned long long)q.in_bytes, (unsigned long long)q.in_packets);
 	printf("sent:     %s (%llu bytes, %llu packets)\n",
-	       cli_human_bytes(q.out_bytes, b1, sizeof(b1)),
+	       buckets_human(q.out_bytes, b1, sizeof(b1)),
 	       (unsigned long long)q.out_bytes, (unsigned long long)q.out_packets);
 	printf("source:   %s\n\n", q.what);
 	printf("These counters include loopback traffic (the container talking to itself,\n"

@@ -14,18 +14,20 @@
 #include "cli.h"
 #include "commands.h"
 #include "period.h"
+#include "history.h"
 #include "render.h"
+#include "snapshot.h"
 #include "statement.h"
 #include "store.h"
 #include "timearg.h"
 
 /* Events in the range, for people reading the table: they explain holes. */
-static void print_events(struct store *st, time_t from, time_t to, const char *key)
+static void print_events(struct store *st, int64_t from_ms, int64_t to_ms, const char *key)
 {
 	struct store_events ev;
 	struct ctv_err err;
 
-	if (store_events(st, from, to, key, &ev, &err) < 0)
+	if (store_events(st, from_ms, to_ms, key, &ev, &err) < 0)
 		return;
 	if (!ev.n) {
 		store_events_free(&ev);
@@ -83,7 +85,7 @@ int cmd_report(int argc, char **argv)
 	struct store_query q;
 	struct store *st;
 	char title[256], a[32], b[32];
-	int c, rc;
+	int c, rc, has_from, has_to;
 
 	store_query_init(&q);
 	q.by = PERIOD_DAY;
@@ -108,7 +110,7 @@ int cmd_report(int argc, char **argv)
 			report_usage(stdout);
 			return 0;
 		default:
-			rc = cli_history_opt(cmd, c, optarg, &q.by, &q.from, &q.to, NULL);
+			rc = cli_history_opt(cmd, c, optarg, &q.by, &q.from_ms, &q.to_ms, NULL);
 			if (rc < 0)
 				return cli_usage_error(cmd, "unknown option or missing value: '%s'",
 						       argv[optind - 1]);
@@ -118,22 +120,23 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (q.from >= q.to)
+	if (q.from_ms >= q.to_ms)
 		return cli_usage_error(cmd, "--from must be before --to");
-	st = cli_open_history(cmd, db ? db : ctv_default_db());
+	st = cli_open_history(cmd, db ? db : snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
 	ro.by = q.by;
+	has_from = q.from_ms > (int64_t)INT32_MIN * 1000;
+	has_to = q.to_ms < (int64_t)INT32_MAX * 1000;
 	snprintf(title, sizeof(title), "Traffic by %s, local time%s%s%s%s%s%s", period_by_name(q.by),
-		 q.key ? ", service " : "", q.key ? q.key : "",
-		 q.from > (time_t)INT32_MIN ? ", from " : "",
-		 q.from > (time_t)INT32_MIN ? timearg_format(q.from, a, sizeof(a)) : "",
-		 q.to < (time_t)INT32_MAX ? ", to " : "",
-		 q.to < (time_t)INT32_MAX ? timearg_format(q.to, b, sizeof(b)) : "");
+		 q.key ? ", service " : "", q.key ? q.key : "", has_from ? ", from " : "",
+		 has_from ? timearg_format((time_t)(q.from_ms / 1000), a, sizeof(a)) : "",
+		 has_to ? ", to " : "",
+		 has_to ? timearg_format((time_t)(q.to_ms / 1000), b, sizeof(b)) : "");
 	ro.title = title;
 	rc = cli_render_history(st, &q, &ro);
 	if (rc == 0 && ro.format == RENDER_TABLE)
-		print_events(st, q.from, q.to, q.key);
+		print_events(st, q.from_ms, q.to_ms, q.key);
 	store_close(st);
 	return rc;
 }
@@ -168,14 +171,11 @@ int cmd_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0], *db = NULL, *ct = NULL, *key = NULL;
-	time_t from = 0, to = 0;
+	struct history_window w = { 0, 0, 0, 0 };
 	unsigned seen = 0;
-	int have_from, have_to, c, rc = EXIT_PROBLEM;
-	struct ctv_err err = { "" };
-	struct store_intervals iv = { NULL, 0 };
-	struct statement sm;
+	int c, rc;
 	struct store *st;
-	char host[256], *json = NULL;
+	char host[256];
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -193,20 +193,19 @@ int cmd_export(int argc, char **argv)
 			export_usage(stdout);
 			return 0;
 		default:
-			rc = cli_history_opt(cmd, c, optarg, NULL, &from, &to, &seen);
+			rc = cli_history_opt(cmd, c, optarg, NULL, &w.from_ms, &w.to_ms, &seen);
 			if (rc < 0)
 				return cli_usage_error(cmd, "unknown option or missing value: '%s'",
 						       argv[optind - 1]);
 			if (rc)
 				return rc;
-			rc = EXIT_PROBLEM;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	have_from = !!(seen & CLI_SEEN_FROM);
-	have_to = !!(seen & CLI_SEEN_TO);
-	if (have_from && have_to && from > to)
+	w.have_from = !!(seen & CLI_SEEN_FROM);
+	w.have_to = !!(seen & CLI_SEEN_TO);
+	if (w.have_from && w.have_to && w.from_ms > w.to_ms)
 		return cli_usage_error(cmd, "--from must not be after --to");
 	if (!ct) {
 		if (gethostname(host, sizeof(host)) < 0 || !host[0])
@@ -216,56 +215,10 @@ int cmd_export(int argc, char **argv)
 	}
 	if (strlen(ct) >= STATEMENT_CT_MAX)
 		return cli_usage_error(cmd, "--ct: too long");
-	st = cli_open_history(cmd, db ? db : ctv_default_db());
+	st = cli_open_history(cmd, db ? db : snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	if (store_intervals(st, have_from ? from : 0, have_to ? to : (time_t)INT64_MAX / 1000, key,
-			    -1, &iv, &err) < 0) {
-		cli_report(&err);
-		goto out;
-	}
-	statement_init(&sm, STATEMENT_CTVERIFY);
-	snprintf(sm.ct, sizeof(sm.ct), "%s", ct);
-	sm.has_intervals = 1;
-	sm.totals.has_packets = 1;
-	for (size_t i = 0; i < iv.n; i++) {
-		struct statement_interval si;
-		/* Floors keep the order: a start is never before the previous end. */
-		int64_t s = iv.v[i].start_ms / 1000, e = iv.v[i].end_ms / 1000;
-
-		if ((have_from && s < (int64_t)from) || (have_to && e > (int64_t)to))
-			continue;
-		memset(&si, 0, sizeof(si));
-		si.start = s;
-		si.end = e;
-		si.c.in_bytes = (int64_t)iv.v[i].c.in_bytes;
-		si.c.in_packets = (int64_t)iv.v[i].c.in_packets;
-		si.c.out_bytes = (int64_t)iv.v[i].c.out_bytes;
-		si.c.out_packets = (int64_t)iv.v[i].c.out_packets;
-		si.c.has_packets = 1;
-		if (statement_add_interval(&sm, &si) < 0) {
-			cli_error("%s: out of memory", cmd);
-			statement_free(&sm);
-			goto out;
-		}
-		sm.totals.in_bytes += si.c.in_bytes;
-		sm.totals.in_packets += si.c.in_packets;
-		sm.totals.out_bytes += si.c.out_bytes;
-		sm.totals.out_packets += si.c.out_packets;
-	}
-	sm.from = have_from ? (int64_t)from : sm.nintervals ? sm.intervals[0].start : 0;
-	sm.to = have_to ? (int64_t)to : sm.nintervals ? sm.intervals[sm.nintervals - 1].end : sm.from;
-	json = statement_dump(&sm, &err);
-	statement_free(&sm);
-	if (!json) {
-		cli_report(&err);
-		goto out;
-	}
-	fputs(json, stdout);
-	free(json);
-	rc = fflush(stdout) == 0 ? 0 : EXIT_PROBLEM;
-out:
-	store_intervals_free(&iv);
+	rc = cli_export_history(cmd, st, STATEMENT_CTVERIFY, ct, key, 0, &w);
 	store_close(st);
 	return rc;
 }

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "backend.h"
+#include "buckets.h"
 #include "cli.h"
 #include "commands.h"
+#include "rulechange.h"
 #include "rulestate.h"
 #include "svcspec.h"
 
@@ -45,24 +45,6 @@ static int load_spec(const char *cmd, char **files, size_t n, struct svcspec *sp
 		}
 	}
 	rulestate_files_free(defaults);
-	return 0;
-}
-
-/* The saved backend name, or "" when nothing is saved. */
-static int saved_backend(char *name, size_t size, struct svcspec *spec)
-{
-	struct ctv_err err;
-	struct svcspec tmp;
-
-	svcspec_init(&tmp);
-	if (rulestate_load(name, size, spec ? spec : &tmp, &err) < 0) {
-		name[0] = '\0';
-		svcspec_free(&tmp);
-		if (spec)
-			svcspec_free(spec);
-		return errno == ENOENT ? 0 : -1;
-	}
-	svcspec_free(&tmp);
 	return 0;
 }
 
@@ -104,6 +86,59 @@ static void install_usage(FILE *out)
 		backend_help);
 }
 
+/* --dry-run: what would be installed, with the backend's view of it. */
+static int dry_run(const char *cmd, const struct backend *b, const struct svcspec *spec)
+{
+	struct ctv_err err = { "" };
+	char *text = svcspec_format(spec);
+	char *what = b->describe ? b->describe(spec, &err) : NULL;
+
+	printf("# dry run: would install %zu service(s) with the %s backend\n"
+	       "# buckets, first match wins: local, %sother\n%s",
+	       spec->n, b->name, spec->n ? "the services below in this order, " : "",
+	       text ? text : "");
+	free(text);
+	if (b->describe && !what) {
+		cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
+		return EXIT_USAGE;
+	}
+	if (what) {
+		printf("# in the kernel:\n%s", what);
+		free(what);
+	}
+	return 0;
+}
+
+/* The rules module's warnings: "ctverify: rules install: ...". */
+static void print_warning(void *arg, const char *msg)
+{
+	cli_error("%s: %s", (const char *)arg, msg);
+}
+
+static int install(const char *cmd, const struct backend *b, const char *saved,
+		   const struct svcspec *spec)
+{
+	struct ctv_warn rch = { print_warning, (void *)cmd };
+	struct ctv_counters removed;
+	struct ctv_err err = { "" };
+
+	if (rulechange_install(&rch, b, saved, spec, &removed, &err) < 0) {
+		cli_error("%s: %s", cmd, err.msg);
+		return EXIT_PROBLEM;
+	}
+	printf("installed %zu service(s) with the %s backend\n", spec->n, b->name);
+	for (size_t i = 0; i < removed.n; i++) {
+		const struct ctv_counter *x = &removed.c[i];
+
+		printf("counters of '%s' removed (it is no longer in the spec): "
+		       "in %llu bytes %llu packets, out %llu bytes %llu packets\n", x->name,
+		       (unsigned long long)x->in_bytes, (unsigned long long)x->in_packets,
+		       (unsigned long long)x->out_bytes, (unsigned long long)x->out_packets);
+	}
+	ctv_counters_free(&removed);
+	return 0;
+}
+
 int cmd_rules_install(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -118,10 +153,7 @@ int cmd_rules_install(int argc, char **argv)
 	size_t nfiles = 0;
 	int dry = 0, c, rc;
 	struct svcspec spec;
-	const struct backend *b, *old = NULL;
-	struct ctv_err err = { "" };
-	struct ctv_counters before = { NULL, 0 };
-	int have_before = 0;
+	const struct backend *b;
 
 	while ((c = getopt_long(argc, argv, "f:b:nh", opts, NULL)) != -1) {
 		switch (c) {
@@ -167,7 +199,7 @@ int cmd_rules_install(int argc, char **argv)
 		svcspec_free(&spec);
 		return rc;
 	}
-	if (saved_backend(saved, sizeof(saved), NULL) < 0)
+	if (rulechange_saved(saved, sizeof(saved), NULL) < 0)
 		saved[0] = '\0';
 	rc = choose(cmd, bopt, saved, &b);
 	if (rc) {
@@ -175,74 +207,13 @@ int cmd_rules_install(int argc, char **argv)
 		return rc;
 	}
 	if (dry) {
-		char *text = svcspec_format(&spec);
-
-		char *what = b->describe ? b->describe(&spec, &err) : NULL;
-
-		printf("# dry run: would install %zu service(s) with the %s backend\n"
-		       "# buckets, first match wins: local, %sother\n%s",
-		       spec.n, b->name, spec.n ? "the services below in this order, " : "",
-		       text ? text : "");
-		free(text);
-		if (b->describe && !what) {
-			cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
-			svcspec_free(&spec);
-			return EXIT_USAGE;
-		}
-		if (what) {
-			printf("# in the kernel:\n%s", what);
-			free(what);
-		}
+		rc = dry_run(cmd, b, &spec);
 		svcspec_free(&spec);
-		return 0;
+		return rc;
 	}
-	/* Nothing is lost silently: counters about to go are recorded first. */
-	if (ctv_snapshot_before_change(cmd) < 0)
-		cli_error("%s: warning: no snapshot before the change", cmd);
-
-	/* Counters of services leaving the spec go with them: say so, with
-	 * what they held, rather than lose it silently. */
-	if (saved[0] && !strcmp(saved, b->name) && b->read(&before, NULL) == 0)
-		have_before = 1;
-	if (b->install(&spec, &err) < 0) {
-		cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
-		if (have_before)
-			ctv_counters_free(&before);
-		svcspec_free(&spec);
-		return EXIT_PROBLEM;
-	}
-	/* Moving to another backend: the old one's rules go. */
-	if (saved[0] && strcmp(saved, b->name)) {
-		struct ctv_err e2 = { "" };
-
-		old = backend_find(saved, &e2);
-		if (old && old->remove(&e2) < 0)
-			cli_error("%s: warning: removing the old %s rules: %s", cmd, saved, e2.msg);
-	}
-	if (rulestate_save(b->name, &spec, &err) < 0) {
-		cli_error("%s: rules installed, but saving the spec failed: %s", cmd, err.msg);
-		if (have_before)
-			ctv_counters_free(&before);
-		svcspec_free(&spec);
-		return EXIT_PROBLEM;
-	}
-	printf("installed %zu service(s) with the %s backend\n", spec.n, b->name);
-	for (size_t i = 0; have_before && i < before.n; i++) {
-		const struct ctv_counter *x = &before.c[i];
-		int kept = !strcmp(x->name, "local") || !strcmp(x->name, "other");
-
-		for (size_t j = 0; !kept && j < spec.n; j++)
-			kept = !strcmp(spec.svcs[j].name, x->name);
-		if (!kept)
-			printf("counters of '%s' removed (it is no longer in the spec): "
-			       "in %llu bytes %llu packets, out %llu bytes %llu packets\n", x->name,
-			       (unsigned long long)x->in_bytes, (unsigned long long)x->in_packets,
-			       (unsigned long long)x->out_bytes, (unsigned long long)x->out_packets);
-	}
-	if (have_before)
-		ctv_counters_free(&before);
+	rc = install(cmd, b, saved, &spec);
 	svcspec_free(&spec);
-	return 0;
+	return rc;
 }
 
 static int simple_opts(int argc, char **argv, const char **bopt, void (*usage)(FILE *))
@@ -286,37 +257,21 @@ static void remove_usage(FILE *out)
 int cmd_rules_remove(int argc, char **argv)
 {
 	const char *bopt = NULL;
-	char saved[64];
-	const struct backend *b;
+	struct ctv_warn rch = { print_warning, argv[0] };
 	struct ctv_err err = { "" };
 	int rc = simple_opts(argc, argv, &bopt, remove_usage);
 
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	if (ctv_snapshot_before_change(argv[0]) < 0)
-		cli_error("%s: warning: no snapshot before the change", argv[0]);
-	if (saved_backend(saved, sizeof(saved), NULL) < 0)
-		saved[0] = '\0';
-	if (!bopt && !saved[0]) {
-		/* Nothing saved: remove whatever any backend of ours left. */
-		for (size_t i = 0; backend_list[i]; i++) {
-			if (backend_list[i]->remove(&err) < 0) {
-				cli_error("%s: %s backend: %s", argv[0], backend_list[i]->name, err.msg);
-				return EXIT_PROBLEM;
-			}
-		}
-	} else {
-		rc = choose(argv[0], bopt, saved, &b);
-		if (rc)
-			return rc;
-		if (b->remove(&err) < 0) {
-			cli_error("%s: %s backend: %s", argv[0], b->name, err.msg);
-			return EXIT_PROBLEM;
-		}
-	}
-	if (rulestate_clear(&err) < 0) {
+	rc = rulechange_remove(&rch, bopt, &err);
+	if (rc == RULECHANGE_NO_CLEAR) {
 		cli_report(&err);
 		return EXIT_PROBLEM;
+	}
+	if (rc < 0) {
+		cli_error("%s: %s", argv[0], err.msg);
+		return rc == RULECHANGE_NO_BACKEND && bopt && strcmp(bopt, "auto") ? EXIT_USAGE
+										   : EXIT_PROBLEM;
 	}
 	return 0;
 }
@@ -331,60 +286,6 @@ static void show_usage(FILE *out)
 		"  -F, --format FMT    table (default, for people) or json (raw integers)\n"
 		"%s"
 		"  -h, --help          show this help\n", backend_help);
-}
-
-static void print_table(const struct ctv_counters *c)
-{
-	struct ctv_counter tot = { .name = "total" };
-	char b1[32], b2[32];
-	int w = 7;
-
-	for (size_t i = 0; i < c->n; i++) {
-		if ((int)strlen(c->c[i].name) > w)
-			w = (int)strlen(c->c[i].name);
-		tot.in_bytes += c->c[i].in_bytes;
-		tot.in_packets += c->c[i].in_packets;
-		tot.out_bytes += c->c[i].out_bytes;
-		tot.out_packets += c->c[i].out_packets;
-	}
-	printf("%-*s  %12s  %12s  %12s  %12s\n", w, "service", "in", "in pkts", "out", "out pkts");
-	for (size_t i = 0; i <= c->n; i++) {
-		const struct ctv_counter *x = i < c->n ? &c->c[i] : &tot;
-
-		if (i == c->n)
-			printf("%-*s  %12s  %12s  %12s  %12s\n", w, "", "------------", "------------",
-			       "------------", "------------");
-		printf("%-*s  %12s  %12llu  %12s  %12llu\n", w, x->name,
-		       cli_human_bytes(x->in_bytes, b1, sizeof(b1)), (unsigned long long)x->in_packets,
-		       cli_human_bytes(x->out_bytes, b2, sizeof(b2)), (unsigned long long)x->out_packets);
-	}
-}
-
-static int print_json(const struct ctv_counters *c)
-{
-	json_t *a = json_array();
-
-	if (!a)
-		return -1;
-	for (size_t i = 0; i < c->n; i++) {
-		json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I}", "name", c->c[i].name,
-				      "in_bytes", (json_int_t)c->c[i].in_bytes,
-				      "in_packets", (json_int_t)c->c[i].in_packets,
-				      "out_bytes", (json_int_t)c->c[i].out_bytes,
-				      "out_packets", (json_int_t)c->c[i].out_packets);
-
-		if (!o || json_array_append_new(a, o) < 0) {
-			json_decref(a);
-			return -1;
-		}
-	}
-	if (json_dumpf(a, stdout, JSON_INDENT(2)) < 0) {
-		json_decref(a);
-		return -1;
-	}
-	putchar('\n');
-	json_decref(a);
-	return 0;
 }
 
 int cmd_rules_show(int argc, char **argv)
@@ -426,7 +327,7 @@ int cmd_rules_show(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	svcspec_init(&spec);
-	if (saved_backend(saved, sizeof(saved), &spec) < 0)
+	if (rulechange_saved(saved, sizeof(saved), &spec) < 0)
 		saved[0] = '\0';
 	rc = choose(argv[0], bopt, saved, &b);
 	if (rc) {
@@ -442,12 +343,12 @@ int cmd_rules_show(int argc, char **argv)
 	svcspec_free(&spec);
 	rc = 0;
 	if (!strcmp(fmt, "json")) {
-		if (print_json(&cs) < 0) {
+		if (buckets_print_json(stdout, &cs) < 0) {
 			cli_error("%s: writing JSON failed", argv[0]);
 			rc = EXIT_PROBLEM;
 		}
 	} else {
-		print_table(&cs);
+		buckets_print_table(stdout, &cs);
 	}
 	ctv_counters_free(&cs);
 	return rc;

@@ -15,266 +15,45 @@
 
 #include "backend.h"
 #include "cli.h"
+#include "collect.h"
 #include "commands.h"
-#include "procnet.h"
 #include "render.h"
-#include "rulestate.h"
+#include "snapshot.h"
 #include "store.h"
 #include "svcspec.h"
 
 #define DB_NAME "ctverify.db"
 
-/* The kernel's own figures kept with each snapshot, for reconcile. */
-static const char *const snmp_protos[] = { "Udp", "Icmp", NULL };
-
-const char *ctv_default_db(void)
+/* The snapshot module's notices: "ctverify: snapshot: ...". */
+static void print_warning(void *arg, const char *msg)
 {
-	static char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", rulestate_dir(), DB_NAME);
-	return path;
+	cli_error("%s: %s", (const char *)arg, msg);
 }
 
-/* Creates the parent directory of path (one level) if missing. */
-static void make_parent(const char *path)
+static void snapper_init(struct snapshot *sn, const char *cmd)
 {
-	char dir[4096];
-	char *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return;
-	*slash = '\0';
-	if (mkdir(dir, 0755) < 0 && errno == ENOENT) {
-		char *up = strrchr(dir, '/');
-
-		if (up && up != dir) {
-			*up = '\0';
-			mkdir(dir, 0755);
-			*up = '/';
-			mkdir(dir, 0755);
-		}
-	}
+	memset(sn, 0, sizeof(*sn));
+	sn->warn.fn = print_warning;
+	sn->warn.arg = (void *)cmd;
 }
 
-/* What one snapshot needs from one run to the next. */
-struct snapper {
-	const char *cmd;
-	struct store *st;
-	int warned_snmp;
-	int have_last;
-	uint64_t last_packets; /* all buckets, both directions, last reading */
-	int no_repair;         /* rules about to change: never reinstall */
-};
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Reads the saved spec and its backend. Exit code on failure. */
-static int load_rules(const char *cmd, struct svcspec *spec, const struct backend **b)
+/* One snapshot; 0, or -1 with the error printed. */
+static int snap_once(struct snapshot *sn, struct store_result *res)
 {
 	struct ctv_err err = { "" };
-	char name[64];
 
-	svcspec_init(spec);
-	if (rulestate_load(name, sizeof(name), spec, &err) < 0) {
-		if (errno == ENOENT)
-			cli_error("%s: no accounting rules installed (run 'ctverify rules install' first)",
-				  cmd);
-		else
-			cli_error("%s: %s", cmd, err.msg);
-		svcspec_free(spec);
-		return EXIT_PROBLEM;
-	}
-	*b = backend_find(name, &err);
-	if (!*b) {
-		cli_error("%s: %s", cmd, err.msg);
-		svcspec_free(spec);
-		return EXIT_PROBLEM;
-	}
-	return 0;
-}
-
-/* Reinstalls the saved spec and records the gap since the last reading. */
-static int reinstall(struct snapper *sn, const struct backend *b, const struct svcspec *spec,
-		     const char *why, struct ctv_err *err)
-{
-	char detail[STORE_DETAIL_MAX], name[64];
-	struct svcspec now;
-	int same;
-
-	/* 'rules install' or 'rules remove' may be running right now: only
-	 * put back what is still the saved spec of this backend. */
-	svcspec_init(&now);
-	same = rulestate_load(name, sizeof(name), &now, NULL) == 0 && !strcmp(name, b->name) &&
-	       svcspec_equal(&now, spec);
-	svcspec_free(&now);
-	if (!same) {
-		ctv_err_set(err, "our rules were %s while the saved spec changed; not reinstalling", why);
-		errno = EAGAIN;
+	if (snapshot_take(sn, res, &err) < 0) {
+		cli_error("%s: %s", (const char *)sn->warn.arg, err.msg);
 		return -1;
 	}
-	if (b->install(spec, err) < 0) {
-		ctv_err_prefix(err, "our rules were %s and could not be reinstalled", why);
-		return -1;
-	}
-	cli_error("%s: our %s rules were %s; reinstalled them from the saved spec", sn->cmd,
-		  b->name, why);
-	snprintf(detail, sizeof(detail), "our rules were %s and were reinstalled from the saved "
-		 "spec; traffic in between was not counted", why);
-	if (sn->st) {
-		struct store_clock clk;
-		struct ctv_err e2;
-
-		if (store_last_clock(sn->st, &clk, &e2) == 0)
-			store_event_add(sn->st, "gap", NULL, 0, clk.valid ? clk.timeline_ms : now_ms(),
-					now_ms(), detail, &e2);
-	}
 	return 0;
-}
-
-static uint64_t all_packets(const struct ctv_counters *c)
-{
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < c->n; i++)
-		n += c->c[i].in_packets + c->c[i].out_packets;
-	return n;
-}
-
-/* Reads our counters in one pass. When our rules are gone (container
- * restarted, table deleted), reinstalls them from the saved spec, records
- * the gap and reads again. When nothing at all moved since the last
- * reading (not even loopback), the chains may have been flushed while the
- * counters stayed: only then is the installed rule set compared with the
- * saved spec, so busy snapshots stay one dump. */
-static int read_counters(struct snapper *sn, const struct backend *b, const struct svcspec *spec,
-			 struct ctv_counters *c, struct ctv_err *err)
-{
-	if (b->read(c, err) < 0) {
-		if (errno != ENOENT || sn->no_repair || reinstall(sn, b, spec, "gone", err) < 0 ||
-		    b->read(c, err) < 0)
-			return -1;
-	} else if (!sn->no_repair && sn->have_last && all_packets(c) == sn->last_packets && b->check) {
-		char *diff = NULL;
-		struct ctv_err e2 = { "" };
-		int rc = b->check(spec, &diff, &e2);
-
-		free(diff);
-		if (rc == 1) {
-			ctv_counters_free(c);
-			if (reinstall(sn, b, spec, "changed or flushed", err) < 0 || b->read(c, err) < 0)
-				return -1;
-		}
-	}
-	ctv_counters_order(c, spec);
-	sn->have_last = 1;
-	sn->last_packets = all_packets(c);
-	return 0;
-}
-
-/* One snapshot into the store. Returns 0 or -1 (message printed). */
-static int snap_once(struct snapper *sn, struct store_result *res)
-{
-	struct ctv_err err = { "" };
-	const struct backend *b;
-	struct svcspec spec;
-	int rc = -1;
-
-	/* The spec is read every time: 'rules install' may have changed it. */
-	if (load_rules(sn->cmd, &spec, &b) != 0)
-		return -1;
-	for (int attempt = 0; attempt < 3; attempt++) {
-		struct ctv_counters c = { NULL, 0 };
-		struct procnet_figures fig = { NULL, 0 }, dev = { NULL, 0 };
-		struct store_sample *smp = NULL;
-		struct store_scalar *sc = NULL;
-		struct store_reading r;
-		uint64_t up = 0;
-		int have_up;
-
-		memset(&r, 0, sizeof(r));
-		if (read_counters(sn, b, &spec, &c, &err) < 0) {
-			cli_error("%s: %s", sn->cmd, err.msg);
-			break;
-		}
-		if (procnet_read_snmp("/proc/net/snmp", snmp_protos, &fig, &err) < 0 && !sn->warned_snmp) {
-			cli_error("%s: warning: %s (UDP/ICMP figures not recorded)", sn->cmd, err.msg);
-			sn->warned_snmp = 1;
-		}
-		/* Interface drops: reconcile's evidence for packets lost
-		 * between the node's counters and ours. Optional. */
-		procnet_read_dev("/proc/net/dev", "/sys/class/net", &dev, NULL);
-		have_up = procnet_read_uptime("/proc/uptime", &up, NULL) == 0;
-		smp = calloc(c.n + 1, sizeof(*smp));
-		sc = calloc(fig.n + dev.n + 1, sizeof(*sc));
-		if (!smp || !sc) {
-			cli_error("%s: out of memory", sn->cmd);
-			free(smp);
-			free(sc);
-			ctv_counters_free(&c);
-			procnet_figures_free(&fig);
-			procnet_figures_free(&dev);
-			break;
-		}
-		for (size_t i = 0; i < c.n; i++) {
-			smp[i].key = c.c[i].name;
-			smp[i].c.in_bytes = c.c[i].in_bytes;
-			smp[i].c.in_packets = c.c[i].in_packets;
-			smp[i].c.out_bytes = c.c[i].out_bytes;
-			smp[i].c.out_packets = c.c[i].out_packets;
-		}
-		for (size_t i = 0; i < fig.n; i++) {
-			sc[i].name = fig.v[i].name;
-			sc[i].value = fig.v[i].value;
-		}
-		for (size_t i = 0; i < dev.n; i++) {
-			size_t l = strlen(dev.v[i].name);
-
-			sc[fig.n + i].name = dev.v[i].name;
-			sc[fig.n + i].gauge = l > 4 && !strcmp(dev.v[i].name + l - 4, ".mtu");
-			sc[fig.n + i].value = dev.v[i].value;
-		}
-		if (have_up) {
-			sc[fig.n + dev.n].name = "uptime";
-			sc[fig.n + dev.n].gauge = 1;
-			sc[fig.n + dev.n].value = up;
-		}
-		r.samples = smp;
-		r.n_samples = c.n;
-		r.scalars = sc;
-		r.n_scalars = fig.n + dev.n + (size_t)have_up;
-		if (store_reading_now(&r, &err) == 0)
-			rc = store_record(sn->st, &r, res, &err);
-		free(smp);
-		free(sc);
-		ctv_counters_free(&c);
-		procnet_figures_free(&fig);
-		procnet_figures_free(&dev);
-		if (rc == 0 || errno != ESTALE)
-			break;
-		/* Another process recorded a newer reading meanwhile: ours is
-		 * stale, read the counters again. */
-	}
-	if (rc < 0 && err.msg[0])
-		cli_error("%s: %s", sn->cmd, err.msg);
-	svcspec_free(&spec);
-	return rc;
 }
 
 static struct store *open_db(const char *cmd, const char *db)
 {
 	struct ctv_err err = { "" };
-	struct store *st;
+	struct store *st = snapshot_open_store(db, &err);
 
-	make_parent(db);
-	st = store_open(db, STORE_WRITE, &err);
 	if (!st)
 		cli_error("%s: %s", cmd, err.msg);
 	return st;
@@ -289,29 +68,6 @@ static void report_result(const struct store_result *res)
 		       (double)(res->span.end_ms - res->span.start_ms) / 1000.0,
 		       res->resets ? ", counter reset(s) recorded" : "",
 		       res->span.step_ms ? ", wall clock step recorded" : "");
-}
-
-int ctv_snapshot_before_change(const char *cmd)
-{
-	struct snapper sn = { .cmd = cmd, .no_repair = 1 };
-	struct store_result res;
-	struct svcspec spec;
-	char name[64];
-	const char *db = ctv_default_db();
-	int rc, installed;
-
-	/* No history kept, or no rules of ours to read: nothing to save. */
-	svcspec_init(&spec);
-	installed = rulestate_load(name, sizeof(name), &spec, NULL) == 0;
-	svcspec_free(&spec);
-	if (!installed || access(db, F_OK) < 0)
-		return 0;
-	sn.st = open_db(cmd, db);
-	if (!sn.st)
-		return -1;
-	rc = snap_once(&sn, &res);
-	store_close(sn.st);
-	return rc;
 }
 
 static void snapshot_usage(FILE *out)
@@ -336,7 +92,7 @@ int cmd_snapshot(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0], *db = NULL;
-	struct snapper sn = { .cmd = cmd };
+	struct snapshot sn;
 	struct store_result res;
 	int c, rc;
 
@@ -355,7 +111,8 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	sn.st = open_db(cmd, db ? db : ctv_default_db());
+	snapper_init(&sn, cmd);
+	sn.st = open_db(cmd, db ? db : snapshot_default_db());
 	if (!sn.st)
 		return EXIT_PROBLEM;
 	rc = snap_once(&sn, &res);
@@ -385,6 +142,13 @@ static void collect_usage(FILE *out)
 		"  -h, --help            show this help\n");
 }
 
+static int collect_snap(void *arg)
+{
+	struct store_result res;
+
+	return snap_once(arg, &res);
+}
+
 int cmd_collect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -396,9 +160,8 @@ int cmd_collect(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	unsigned long interval = 60, minute_days = 0;
-	struct snapper sn = { .cmd = cmd };
-	struct store_result res;
-	int c, failures = 0;
+	struct snapshot sn;
+	int c, rc;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "i:h", opts, NULL)) != -1) {
@@ -423,28 +186,16 @@ int cmd_collect(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	cli_catch_stop();
-	sn.st = open_db(cmd, db ? db : ctv_default_db());
+	collect_catch_stop();
+	snapper_init(&sn, cmd);
+	sn.st = open_db(cmd, db ? db : snapshot_default_db());
 	if (!sn.st)
 		return EXIT_PROBLEM;
 	if (minute_days)
-		store_set_minute_keep(sn.st, (int64_t)minute_days * 86400);
-	/* A first snapshot right away: after a restart it closes the interval
-	 * the previous run left open. */
-	if (snap_once(&sn, &res) < 0)
-		failures++;
-	while (!cli_stop_requested()) {
-		cli_sleep_to_boundary(interval);
-		/* Also on a stop signal: the interval in progress is recorded. */
-		if (snap_once(&sn, &res) < 0) {
-			/* Keep going: the next snapshot covers this one's interval. */
-			failures++;
-		} else {
-			failures = 0;
-		}
-	}
+		store_set_minute_keep(sn.st, (int64_t)minute_days * 86400 * 1000);
+	rc = collect_run(interval, collect_snap, &sn);
 	store_close(sn.st);
-	return failures ? EXIT_PROBLEM : 0;
+	return rc < 0 ? EXIT_PROBLEM : 0;
 }
 
 /* ---- live ---------------------------------------------------------------- */
@@ -478,7 +229,7 @@ int cmd_live(int argc, char **argv)
 	};
 	const char *cmd = argv[0];
 	unsigned long interval = 2;
-	struct snapper sn = { .cmd = cmd };
+	struct snapshot sn;
 	struct ctv_counters prev = { NULL, 0 };
 	struct timespec tprev = { 0, 0 };
 	int c, tty = isatty(STDOUT_FILENO);
@@ -499,8 +250,9 @@ int cmd_live(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	cli_catch_stop();
-	while (!cli_stop_requested()) {
+	snapper_init(&sn, cmd);
+	collect_catch_stop();
+	while (!collect_stop_requested()) {
 		struct ctv_err err = { "" };
 		struct ctv_counters cur = { NULL, 0 };
 		const struct backend *b;
@@ -508,11 +260,12 @@ int cmd_live(int argc, char **argv)
 		struct timespec tnow;
 		double secs;
 
-		if (load_rules(cmd, &spec, &b) != 0) {
+		if (snapshot_load_rules(&sn, &spec, &b, &err) < 0) {
+			cli_error("%s: %s", cmd, err.msg);
 			ctv_counters_free(&prev);
 			return EXIT_PROBLEM;
 		}
-		if (read_counters(&sn, b, &spec, &cur, &err) < 0) {
+		if (snapshot_read(&sn, b, &spec, &cur, &err) < 0) {
 			cli_error("%s: %s", cmd, err.msg);
 			svcspec_free(&spec);
 			ctv_counters_free(&prev);
@@ -557,7 +310,7 @@ int cmd_live(int argc, char **argv)
 		ctv_counters_free(&prev);
 		prev = cur;
 		tprev = tnow;
-		cli_sleep(interval);
+		collect_sleep(interval);
 	}
 	ctv_counters_free(&prev);
 	return 0;

@@ -13,8 +13,10 @@
 #include <time.h>
 
 #include "cli.h"
+#include "collect.h"
 #include "commands.h"
-#include "node_nft.h"
+#include "history.h"
+#include "node_snapshot.h"
 #include "period.h"
 #include "render.h"
 #include "statement.h"
@@ -23,106 +25,26 @@
 
 #define DB_NAME "ctnode.db"
 
-static const char *statedir(void)
-{
-	const char *d = getenv("CTNODE_STATEDIR");
-
-	return d && *d ? d : LOCALSTATEDIR "/lib/ctnode";
-}
-
-static const char *default_db(void)
-{
-	static char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", statedir(), DB_NAME);
-	return path;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct store *open_write(const char *cmd, const char *db)
 {
 	struct ctv_err err = { "" };
-	struct store *st;
+	struct store *st = node_snapshot_open_store(db, &err);
 
-	if (!strcmp(db, default_db()))
-		mkdir(statedir(), 0755);
-	st = store_open(db, STORE_WRITE, &err);
 	if (!st)
 		cli_error("%s: %s", cmd, err.msg);
 	return st;
 }
 
-/* One snapshot: every counter in one dump, IPv4 and IPv6 summed per
- * container and class. Our table gone is recorded as a gap once; setup
- * is the administrator's, so it is not reinstalled behind their back.
- * Returns 0 or -1 (printed). */
-static int snap_once(const char *cmd, struct store *st, int *gone, struct store_result *res)
+/* One snapshot; 0, or -1 with the error printed. */
+static int snap_once(const char *cmd, struct node_snapshot *ns, struct store_result *res)
 {
 	struct ctv_err err = { "" };
-	int rc = -1;
 
-	for (int attempt = 0; attempt < 3; attempt++) {
-		struct node_counters nc = { NULL, 0 };
-		struct store_sample *smp;
-		struct store_reading r;
-		size_t n = 0;
-
-		if (node_nft_read(&nc, &err) < 0) {
-			if (errno == ENOENT && !*gone) {
-				struct store_clock clk;
-				struct ctv_err e2;
-
-				*gone = 1;
-				if (store_last_clock(st, &clk, &e2) == 0)
-					store_event_add(st, "gap", NULL, 0,
-							clk.valid ? clk.timeline_ms : now_ms(), now_ms(),
-							"the ctnode table is not installed (ctnode setup); "
-							"nothing is counted until it is", &e2);
-			}
-			cli_error("%s: %s", cmd, err.msg);
-			return -1;
-		}
-		*gone = 0;
-		smp = calloc(nc.n + 1, sizeof(*smp));
-		if (!smp) {
-			node_counters_free(&nc);
-			cli_error("%s: out of memory", cmd);
-			return -1;
-		}
-		/* Rows come sorted by ct, class, family: families are adjacent. */
-		for (size_t i = 0; i < nc.n; i++) {
-			const struct node_counter *v = &nc.v[i];
-
-			if (!n || strcmp(smp[n - 1].key, v->ct) || smp[n - 1].sub != v->cls) {
-				smp[n].key = v->ct;
-				smp[n].sub = v->cls;
-				n++;
-			}
-			smp[n - 1].c.in_bytes += v->in_bytes;
-			smp[n - 1].c.in_packets += v->in_packets;
-			smp[n - 1].c.out_bytes += v->out_bytes;
-			smp[n - 1].c.out_packets += v->out_packets;
-		}
-		memset(&r, 0, sizeof(r));
-		r.samples = smp;
-		r.n_samples = n;
-		if (store_reading_now(&r, &err) == 0)
-			rc = store_record(st, &r, res, &err);
-		free(smp);
-		node_counters_free(&nc);
-		if (rc == 0 || errno != ESTALE)
-			break;
-	}
-	if (rc < 0)
+	if (node_snapshot_take(ns, res, &err) < 0) {
 		cli_error("%s: %s", cmd, err.msg);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 static unsigned long minute_days; /* collect --minute-days, 0: keep the store's */
@@ -169,8 +91,8 @@ int cmd_node_snapshot(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	struct store_result res;
-	struct store *st;
-	int c, rc, gone = 0;
+	struct node_snapshot ns = { NULL, 0, NULL, NULL };
+	int c, rc;
 
 	optind = 1;
 	opterr = 0;
@@ -184,11 +106,11 @@ int cmd_node_snapshot(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	st = open_write(cmd, db ? db : default_db());
-	if (!st)
+	ns.st = open_write(cmd, db ? db : node_snapshot_default_db());
+	if (!ns.st)
 		return EXIT_PROBLEM;
-	rc = snap_once(cmd, st, &gone, &res);
-	store_close(st);
+	rc = snap_once(cmd, &ns, &res);
+	store_close(ns.st);
 	if (rc < 0)
 		return EXIT_PROBLEM;
 	if (res.baseline)
@@ -215,6 +137,19 @@ static void collect_usage(FILE *out)
 		"  -h, --help            show this help\n");
 }
 
+struct node_collect {
+	const char *cmd;
+	struct node_snapshot ns;
+};
+
+static int collect_snap(void *arg)
+{
+	struct node_collect *cs = arg;
+	struct store_result res;
+
+	return snap_once(cs->cmd, &cs->ns, &res);
+}
+
 int cmd_node_collect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -226,9 +161,8 @@ int cmd_node_collect(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	unsigned long interval = 60;
-	struct store_result res;
-	struct store *st;
-	int c, rc, gone = 0, failures = 0;
+	struct node_collect cs = { cmd, { NULL, 0, NULL, NULL } };
+	int c, rc;
 
 	optind = 1;
 	opterr = 0;
@@ -242,20 +176,15 @@ int cmd_node_collect(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	cli_catch_stop();
-	st = open_write(cmd, db ? db : default_db());
-	if (!st)
+	collect_catch_stop();
+	cs.ns.st = open_write(cmd, db ? db : node_snapshot_default_db());
+	if (!cs.ns.st)
 		return EXIT_PROBLEM;
 	if (minute_days)
-		store_set_minute_keep(st, (int64_t)minute_days * 86400);
-	failures = snap_once(cmd, st, &gone, &res) < 0;
-	while (!cli_stop_requested()) {
-		cli_sleep_to_boundary(interval);
-		/* Also after a stop signal: the interval in progress is kept. */
-		failures = snap_once(cmd, st, &gone, &res) < 0;
-	}
-	store_close(st);
-	return failures ? EXIT_PROBLEM : 0;
+		store_set_minute_keep(cs.ns.st, (int64_t)minute_days * 86400 * 1000);
+	rc = collect_run(interval, collect_snap, &cs);
+	store_close(cs.ns.st);
+	return rc < 0 ? EXIT_PROBLEM : 0;
 }
 
 /* ---- report and export ------------------------------------------------------ */
@@ -325,7 +254,7 @@ int cmd_node_report(int argc, char **argv)
 			report_usage(stdout);
 			return 0;
 		default:
-			rc = cli_history_opt(cmd, c, optarg, &q.by, &q.from, &q.to, NULL);
+			rc = cli_history_opt(cmd, c, optarg, &q.by, &q.from_ms, &q.to_ms, NULL);
 			if (rc < 0)
 				rc = parse_common(c, cmd, argv, &db, NULL);
 			if (rc)
@@ -336,9 +265,9 @@ int cmd_node_report(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	if (!q.key)
 		return cli_usage_error(cmd, "--ct CTID is required");
-	if (q.from >= q.to)
+	if (q.from_ms >= q.to_ms)
 		return cli_usage_error(cmd, "--from must be before --to");
-	st = cli_open_history(cmd, db ? db : default_db());
+	st = cli_open_history(cmd, db ? db : node_snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
 	ro.by = q.by;
@@ -348,43 +277,6 @@ int cmd_node_report(int argc, char **argv)
 	rc = cli_render_history(st, &q, &ro);
 	store_close(st);
 	return rc;
-}
-
-/* Adds the intervals of ct (class sub, or all when < 0) lying wholly in the
- * window to *sum, and to sm's interval list when sm is not NULL. */
-static int window_sum(struct store *st, const char *ct, int sub, int64_t from, int64_t to,
-		      struct statement_counts *sum, struct statement *sm, struct ctv_err *err)
-{
-	struct store_intervals iv;
-
-	if (store_intervals(st, (time_t)from, (time_t)to, ct, sub, &iv, err) < 0)
-		return -1;
-	for (size_t i = 0; i < iv.n; i++) {
-		struct statement_interval si;
-		int64_t s = iv.v[i].start_ms / 1000, e = iv.v[i].end_ms / 1000;
-
-		if (s < from || e > to)
-			continue;
-		memset(&si, 0, sizeof(si));
-		si.start = s;
-		si.end = e;
-		si.c.has_packets = 1;
-		si.c.in_bytes = (int64_t)iv.v[i].c.in_bytes;
-		si.c.in_packets = (int64_t)iv.v[i].c.in_packets;
-		si.c.out_bytes = (int64_t)iv.v[i].c.out_bytes;
-		si.c.out_packets = (int64_t)iv.v[i].c.out_packets;
-		sum->in_bytes += si.c.in_bytes;
-		sum->in_packets += si.c.in_packets;
-		sum->out_bytes += si.c.out_bytes;
-		sum->out_packets += si.c.out_packets;
-		if (sm && statement_add_interval(sm, &si) < 0) {
-			store_intervals_free(&iv);
-			ctv_err_sys(err, ENOMEM, "statement");
-			return -1;
-		}
-	}
-	store_intervals_free(&iv);
-	return 0;
 }
 
 static void export_usage(FILE *out)
@@ -413,16 +305,10 @@ int cmd_node_export(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd = argv[0], *db = NULL, *ct = NULL;
-	time_t from = 0, to = 0;
+	struct history_window w = { 0, 0, 0, 0 };
 	unsigned seen = 0;
-	int have_from, have_to, c, rc = EXIT_PROBLEM;
-	struct ctv_err err = { "" };
-	struct store_query q;
-	struct store_rows classes = { NULL, 0 };
-	struct statement sm;
+	int c, rc;
 	struct store *st;
-	char *json = NULL;
-	int64_t f, t;
 
 	optind = 1;
 	opterr = 0;
@@ -435,12 +321,11 @@ int cmd_node_export(int argc, char **argv)
 			export_usage(stdout);
 			return 0;
 		default:
-			rc = cli_history_opt(cmd, c, optarg, NULL, &from, &to, &seen);
+			rc = cli_history_opt(cmd, c, optarg, NULL, &w.from_ms, &w.to_ms, &seen);
 			if (rc < 0)
 				rc = parse_common(c, cmd, argv, &db, NULL);
 			if (rc)
 				return rc;
-			rc = EXIT_PROBLEM;
 		}
 	}
 	if (optind < argc)
@@ -449,55 +334,14 @@ int cmd_node_export(int argc, char **argv)
 		return cli_usage_error(cmd, "--ct CTID is required");
 	if (strlen(ct) >= STATEMENT_CT_MAX)
 		return cli_usage_error(cmd, "--ct: too long");
-	have_from = !!(seen & CLI_SEEN_FROM);
-	have_to = !!(seen & CLI_SEEN_TO);
-	if (have_from && have_to && from > to)
+	w.have_from = !!(seen & CLI_SEEN_FROM);
+	w.have_to = !!(seen & CLI_SEEN_TO);
+	if (w.have_from && w.have_to && w.from_ms > w.to_ms)
 		return cli_usage_error(cmd, "--from must not be after --to");
-	st = cli_open_history(cmd, db ? db : default_db());
+	st = cli_open_history(cmd, db ? db : node_snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	f = have_from ? (int64_t)from : 0;
-	t = have_to ? (int64_t)to : INT64_MAX / 1000;
-	statement_init(&sm, STATEMENT_CTNODE);
-	snprintf(sm.ct, sizeof(sm.ct), "%s", ct);
-	sm.has_intervals = 1;
-	sm.has_classes = 1;
-	sm.totals.has_packets = 1;
-	/* Which classes the container has: the per-class report over all time. */
-	store_query_init(&q);
-	q.by = PERIOD_TOTAL;
-	q.key = ct;
-	q.by_sub = 1;
-	if (store_report(st, &q, &classes, &err) < 0 ||
-	    window_sum(st, ct, -1, f, t, &sm.totals, &sm, &err) < 0)
-		goto fail;
-	for (size_t i = 0; i < classes.n && sm.nclasses < STATEMENT_CLASSES; i++) {
-		struct statement_class *sc = &sm.classes[sm.nclasses];
-
-		if (classes.v[i].sub < 0 || classes.v[i].sub >= STATEMENT_CLASSES)
-			continue;
-		memset(sc, 0, sizeof(*sc));
-		sc->id = classes.v[i].sub;
-		sc->c.has_packets = 1;
-		if (window_sum(st, ct, sc->id, f, t, &sc->c, NULL, &err) < 0)
-			goto fail;
-		sm.nclasses++;
-	}
-	sm.from = have_from ? f : sm.nintervals ? sm.intervals[0].start : 0;
-	sm.to = have_to ? t : sm.nintervals ? sm.intervals[sm.nintervals - 1].end : sm.from;
-	json = statement_dump(&sm, &err);
-	if (!json)
-		goto fail;
-	fputs(json, stdout);
-	free(json);
-	rc = fflush(stdout) == 0 ? 0 : EXIT_PROBLEM;
-	goto out;
-fail:
-	cli_report(&err);
-	rc = EXIT_PROBLEM;
-out:
-	statement_free(&sm);
-	store_rows_free(&classes);
+	rc = cli_export_history(cmd, st, STATEMENT_CTNODE, ct, ct, 1, &w);
 	store_close(st);
 	return rc;
 }

@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "period.h"
 #include "pva.h"
+#include "pva_render.h"
 #include "render.h"
 #include "statement.h"
 
@@ -36,84 +37,6 @@ static int failed(const struct ctv_err *err, int errnum)
 {
 	cli_report(err);
 	return errnum == EINVAL ? EXIT_USAGE : EXIT_PROBLEM;
-}
-
-/* ---- rendering ----------------------------------------------------------
- * Not render_rows(): its periods are period.h's (a repeated hour split in
- * two) and it always has packet columns, while these rows carry SQLite's
- * own labels and the agent stores no packets (absent, not 0). */
-
-/* Human units as the shared renderer writes them; a negative sum (an
- * agent that stored negative deltas) is shown raw rather than wrapped. */
-static const char *human(int64_t v, char *buf, size_t len)
-{
-	if (v < 0) {
-		snprintf(buf, len, "%" PRId64 " B", v);
-		return buf;
-	}
-	return render_human((uint64_t)v, buf, len);
-}
-
-static void render_table(const struct pva_opts *o, const struct pva_report *r)
-{
-	char a[32], b[32], c[32];
-	int64_t tin = 0, tout = 0;
-	int w = 6;
-
-	/* Sums of sums: wrap-around arithmetic, never undefined behaviour. */
-	for (size_t i = 0; i < r->nrows; i++) {
-		if ((int)strlen(r->rows[i].period) > w)
-			w = (int)strlen(r->rows[i].period);
-		tin = (int64_t)((uint64_t)tin + (uint64_t)r->rows[i].in_bytes);
-		tout = (int64_t)((uint64_t)tout + (uint64_t)r->rows[i].out_bytes);
-	}
-	printf("EID %s, by %s (local time), from %s\n\n", o->eid, period_by_name(o->by), o->db);
-	printf("%-*s  %12s  %12s  %12s\n", w, "period", "in", "out", "in+out");
-	if (r->nrows == 0)
-		printf("(no traffic recorded in this range)\n");
-	for (size_t i = 0; i < r->nrows; i++)
-		printf("%-*s  %12s  %12s  %12s\n", w, r->rows[i].period,
-		       human(r->rows[i].in_bytes, a, sizeof(a)),
-		       human(r->rows[i].out_bytes, b, sizeof(b)),
-		       human((int64_t)((uint64_t)r->rows[i].in_bytes + (uint64_t)r->rows[i].out_bytes),
-			     c, sizeof(c)));
-	if (o->by == PERIOD_TOTAL && r->nrows)
-		return; /* the one row is the total */
-	for (int i = 0; i < w + 3 * 14; i++)
-		putchar('-');
-	putchar('\n');
-	printf("%-*s  %12s  %12s  %12s\n", w, "total", human(tin, a, sizeof(a)),
-	       human(tout, b, sizeof(b)),
-	       human((int64_t)((uint64_t)tin + (uint64_t)tout), c, sizeof(c)));
-}
-
-/* CSV and JSON carry raw integers; the EID column lets several files be
- * concatenated. Periods and EIDs hold no commas or quotes (checked). */
-static void render_csv(const struct pva_opts *o, const struct pva_report *r)
-{
-	printf("period,eid,in_bytes,out_bytes\n");
-	for (size_t i = 0; i < r->nrows; i++)
-		printf("%s,%s,%" PRId64 ",%" PRId64 "\n", r->rows[i].period, o->eid,
-		       r->rows[i].in_bytes, r->rows[i].out_bytes);
-}
-
-static int render_json(const struct pva_opts *o, const struct pva_report *r)
-{
-	printf("[");
-	for (size_t i = 0; i < r->nrows; i++) {
-		json_t *row = json_pack("{s:s, s:s, s:I, s:I}", "period", r->rows[i].period,
-					"eid", o->eid, "in_bytes", (json_int_t)r->rows[i].in_bytes,
-					"out_bytes", (json_int_t)r->rows[i].out_bytes);
-		char *s = row ? json_dumps(row, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
-
-		json_decref(row);
-		if (!s)
-			return -1;
-		printf("%s\n  %s", i ? "," : "", s);
-		free(s);
-	}
-	printf("%s]\n", r->nrows ? "\n" : "");
-	return 0;
 }
 
 /* ---- options ----------------------------------------------------------- */
@@ -266,13 +189,13 @@ int cmd_pva_report(int argc, char **argv)
 	rc = 0;
 	switch (o.fmt) {
 	case FMT_TABLE:
-		render_table(&o, &rep);
+		pva_render_table(stdout, o.eid, o.db, o.by, &rep);
 		break;
 	case FMT_CSV:
-		render_csv(&o, &rep);
+		pva_render_csv(stdout, o.eid, &rep);
 		break;
 	case FMT_JSON:
-		if (render_json(&o, &rep) < 0) {
+		if (pva_render_json(stdout, o.eid, &rep) < 0) {
 			cli_error("out of memory");
 			rc = EXIT_PROBLEM;
 		}

@@ -113,7 +113,7 @@ static size_t count_events(struct store *st, const char *kind)
 	struct ctv_err err = { "" };
 	size_t n = 0;
 
-	ck_assert_msg(store_events(st, 0, INT32_MAX, NULL, &ev, &err) == 0, "%s", err.msg);
+	ck_assert_msg(store_events(st, 0, INT64_MAX, NULL, &ev, &err) == 0, "%s", err.msg);
 	for (size_t i = 0; i < ev.n; i++)
 		n += !strcmp(ev.v[i].kind, kind);
 	store_events_free(&ev);
@@ -203,7 +203,7 @@ START_TEST(a_counter_that_went_back_counts_from_zero_and_records_the_unobserved_
 	rec(st, fake(&f, 2000180, 190, "b1", 2, c3), NULL);
 	/* 4000 before the reset, 700 counted from zero, 200 after. */
 	ck_assert_uint_eq(total_in(st, "http"), 4000 + 700 + 200);
-	ck_assert_int_eq(store_events(st, 0, INT32_MAX, "http", &ev, &err), 0);
+	ck_assert_int_eq(store_events(st, 0, INT64_MAX, "http", &ev, &err), 0);
 	ck_assert_uint_eq(ev.n, 1);
 	ck_assert_str_eq(ev.v[0].kind, "reset");
 	ck_assert_str_eq(ev.v[0].key, "http");
@@ -310,7 +310,7 @@ START_TEST(a_stepped_clock_gives_no_negative_or_overlapping_intervals_and_loses_
 		c += 1000;
 		rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
 	}
-	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, NULL, -1, &iv, &err), 0);
+	ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, NULL, -1, &iv, &err), 0);
 	ck_assert_uint_eq(iv.n, 30);
 	for (size_t i = 0; i < iv.n; i++) {
 		ck_assert_int_ge(iv.v[i].end_ms, iv.v[i].start_ms);
@@ -357,7 +357,7 @@ START_TEST(minutes_roll_up_into_local_hours_and_old_minutes_are_pruned_by_whole_
 
 	set_tz("Asia/Kolkata"); /* local hours start at :30 UTC */
 	st = wopen();
-	store_set_minute_keep(st, 3600);
+	store_set_minute_keep(st, 3600000);
 	wall = at("2024-05-01 22:00");
 	rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
 	/* Five hours of minutes, 1000 bytes each, 2000 from midnight on. */
@@ -367,7 +367,7 @@ START_TEST(minutes_roll_up_into_local_hours_and_old_minutes_are_pruned_by_whole_
 		c += wall > at("2024-05-02") ? 2000 : 1000;
 		rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
 	}
-	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "local", -1, &iv, &err), 0);
+	ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, "local", -1, &iv, &err), 0);
 	for (size_t i = 0; i < iv.n; i++) {
 		sum += iv.v[i].c.in_bytes;
 		hourly += iv.v[i].hourly;
@@ -393,8 +393,8 @@ START_TEST(minutes_roll_up_into_local_hours_and_old_minutes_are_pruned_by_whole_
 	store_rows_free(&rows);
 
 	q.by = PERIOD_HOUR;
-	q.from = at("2024-05-02 01:00");
-	q.to = at("2024-05-02 02:00");
+	q.from_ms = at("2024-05-02 01:00") * 1000;
+	q.to_ms = at("2024-05-02 02:00") * 1000;
 	ck_assert_int_eq(store_report(st, &q, &rows, &err), 0);
 	ck_assert_uint_eq(rows.n, 1);
 	ck_assert_uint_eq(rows.v[0].c.in_bytes, 60 * 2000);
@@ -454,7 +454,7 @@ START_TEST(the_minute_retention_a_writer_chose_stays_with_the_file)
 	uint64_t c = 0;
 	size_t hourly = 0;
 
-	store_set_minute_keep(st, 3600);
+	store_set_minute_keep(st, 3600000);
 	rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
 	store_close(st);
 	/* A later writer that sets nothing keeps the hour. */
@@ -465,7 +465,7 @@ START_TEST(the_minute_retention_a_writer_chose_stays_with_the_file)
 		c += 10;
 		rec(st, fake(&f, wall, mono, "b1", 1, &c), NULL);
 	}
-	ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, NULL, -1, &iv, &err), 0);
+	ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, NULL, -1, &iv, &err), 0);
 	for (size_t i = 0; i < iv.n; i++)
 		hourly += iv.v[i].hourly;
 	ck_assert_uint_ge(hourly, 2);
@@ -512,15 +512,15 @@ START_TEST(subkeys_are_summed_or_kept_apart_on_request)
 	{
 		struct store_intervals iv;
 
-		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "101", 2, &iv, &err), 0);
+		ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, "101", 2, &iv, &err), 0);
 		ck_assert_uint_eq(iv.n, 1);
 		ck_assert_uint_eq(iv.v[0].c.in_bytes, 20);
 		store_intervals_free(&iv);
-		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "101", -1, &iv, &err), 0);
+		ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, "101", -1, &iv, &err), 0);
 		ck_assert_uint_eq(iv.v[0].c.in_bytes, 120);
 		store_intervals_free(&iv);
 		/* Only that container's data, ever. */
-		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, "10", -1, &iv, &err), 0);
+		ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, "10", -1, &iv, &err), 0);
 		ck_assert_uint_eq(iv.v[0].c.in_bytes, 0);
 		store_intervals_free(&iv);
 	}
@@ -547,7 +547,7 @@ START_TEST(extra_figures_keep_counter_growth_and_the_last_gauge)
 	r.wall_ms += 60000;
 	r.mono_ms += 60000;
 	rec(st, &r, NULL);
-	ck_assert_int_eq(store_scalars(st, 0, INT32_MAX, &sums, &err), 0);
+	ck_assert_int_eq(store_scalars(st, 0, INT64_MAX, &sums, &err), 0);
 	ck_assert_uint_eq(sums.n, 2);
 	ck_assert_str_eq(sums.v[0].name, "Udp.SndbufErrors");
 	ck_assert_uint_eq(sums.v[0].value, 3 + 2);
@@ -566,7 +566,7 @@ START_TEST(events_the_caller_records_are_listed_with_their_series)
 
 	ck_assert_int_eq(store_event_add(st, "gap", NULL, 0, 1000, 2000, "rules gone", &err), 0);
 	ck_assert_int_eq(store_event_add(st, "gap", "http", 0, 3000, 4000, "x", &err), 0);
-	ck_assert_int_eq(store_events(st, 0, INT32_MAX, NULL, &ev, &err), 0);
+	ck_assert_int_eq(store_events(st, 0, INT64_MAX, NULL, &ev, &err), 0);
 	ck_assert_uint_eq(ev.n, 2);
 	ck_assert_str_eq(ev.v[0].key, "");
 	ck_assert_str_eq(ev.v[0].detail, "rules gone");
@@ -934,7 +934,7 @@ START_TEST(key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_includ
 	uint64_t c[3] = { 0, 0, 0 };
 
 	st = wopen();
-	store_set_minute_keep(st, 3600);
+	store_set_minute_keep(st, 3600000);
 	wall = at("2024-05-01 22:00");
 	rec(st, fake(&f, wall, mono, "b1", 3, c), NULL);
 	for (int i = 0; i < 300; i++) {
@@ -956,7 +956,7 @@ START_TEST(key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_includ
 
 		ck_assert_str_eq(rows.v[k].key, names[k]); /* series order */
 		ck_assert_int_eq(rows.v[k].sub, -1);
-		ck_assert_int_eq(store_intervals(st, 0, INT32_MAX, names[k], -1, &iv, &err), 0);
+		ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, names[k], -1, &iv, &err), 0);
 		for (size_t i = 0; i < iv.n; i++) {
 			if (iv.v[i].start_ms < from_ms || iv.v[i].end_ms > to_ms)
 				continue;

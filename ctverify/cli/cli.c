@@ -1,13 +1,13 @@
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "history.h"
 #include "timearg.h"
 
 static const char *progname = "ctverify";
@@ -57,9 +57,10 @@ int cli_time_arg(const char *cmd, const char *opt, const char *arg, time_t *out)
 }
 
 int cli_history_opt(const char *cmd, int c, const char *arg, enum period_by *by,
-		    time_t *from, time_t *to, unsigned *seen)
+		    int64_t *from_ms, int64_t *to_ms, unsigned *seen)
 {
 	unsigned dummy = 0;
+	time_t t;
 
 	if (!seen)
 		seen = &dummy;
@@ -72,13 +73,15 @@ int cli_history_opt(const char *cmd, int c, const char *arg, enum period_by *by,
 					       arg);
 		return 0;
 	case 'F':
-		if (cli_time_arg(cmd, "--from", arg, from) < 0)
+		if (cli_time_arg(cmd, "--from", arg, &t) < 0)
 			return EXIT_USAGE;
+		*from_ms = (int64_t)t * 1000;
 		*seen |= CLI_SEEN_FROM;
 		return 0;
 	case 'T':
-		if (cli_time_arg(cmd, "--to", arg, to) < 0)
+		if (cli_time_arg(cmd, "--to", arg, &t) < 0)
 			return EXIT_USAGE;
+		*to_ms = (int64_t)t * 1000;
 		*seen |= CLI_SEEN_TO;
 		return 0;
 	default:
@@ -119,6 +122,34 @@ int cli_render_history(struct store *st, const struct store_query *q,
 		return EXIT_PROBLEM;
 	}
 	return 0;
+}
+
+int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
+		       const char *ct, const char *key, int classes, const struct history_window *w)
+{
+	struct ctv_err err = { "" };
+	struct statement sm;
+	char *json;
+
+	statement_init(&sm, source);
+	snprintf(sm.ct, sizeof(sm.ct), "%s", ct);
+	if (history_statement(st, key, classes, w, &sm, &err) < 0) {
+		if (errno == ENOMEM)
+			cli_error("%s: out of memory", cmd);
+		else
+			cli_report(&err);
+		statement_free(&sm);
+		return EXIT_PROBLEM;
+	}
+	json = statement_dump(&sm, &err);
+	statement_free(&sm);
+	if (!json) {
+		cli_report(&err);
+		return EXIT_PROBLEM;
+	}
+	fputs(json, stdout);
+	free(json);
+	return fflush(stdout) == 0 ? 0 : EXIT_PROBLEM;
 }
 
 int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
@@ -231,69 +262,4 @@ int cli_main(const struct cli_prog *prog, int argc, char **argv)
 	snprintf(name, sizeof(name), "%s", cmd->name);
 	argv[words] = name;
 	return cmd->run(argc - words, argv + words);
-}
-
-const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size)
-{
-	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = (double)bytes;
-	int u = -1;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
-		return buf;
-	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, "%.1f %s", v, unit[u]);
-	return buf;
-}
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-void cli_catch_stop(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a sleep must end when we are told to stop. */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-int cli_stop_requested(void)
-{
-	return stop_signal;
-}
-
-void cli_sleep_to_boundary(unsigned long interval)
-{
-	struct timespec now, until;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	until.tv_sec = (now.tv_sec / (time_t)interval + 1) * (time_t)interval;
-	until.tv_nsec = 0;
-	/* An absolute wall-clock sleep also ends right when the clock is
-	 * stepped past the boundary. */
-	while (!stop_signal &&
-	       clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &until, NULL) == EINTR)
-		;
-}
-
-void cli_sleep(unsigned long seconds)
-{
-	struct timespec pause = { (time_t)seconds, 0 };
-
-	while (!stop_signal && nanosleep(&pause, &pause) < 0 && errno == EINTR)
-		;
 }

@@ -14,7 +14,9 @@
 
 #include "err.h"
 #include "period.h"
+#include "history.h"
 #include "render.h"
+#include "statement.h"
 #include "store.h"
 
 #define EXIT_PROBLEM 1
@@ -63,12 +65,12 @@ int cli_uint_arg(const char *cmd, const char *opt, const char *arg,
 #define CLI_SEEN_TO 2u
 
 /* The history options report and export share: 'b' (--by), 'F' (--from)
- * and 'T' (--to). For one of them stores arg in *by, *from or *to (by may
- * be NULL where there is no --by), marks *seen (may be NULL) and returns
- * 0, or prints the usage error and returns EXIT_USAGE; returns -1 when c
- * is none of them. */
+ * and 'T' (--to). For one of them stores arg in *by, *from_ms or *to_ms
+ * (milliseconds, like the store; by may be NULL where there is no --by),
+ * marks *seen (may be NULL) and returns 0, or prints the usage error and
+ * returns EXIT_USAGE; returns -1 when c is none of them. */
 int cli_history_opt(const char *cmd, int c, const char *arg, enum period_by *by,
-		    time_t *from, time_t *to, unsigned *seen);
+		    int64_t *from_ms, int64_t *to_ms, unsigned *seen);
 
 /* Opens the history store at db for reading. Returns NULL after printing
  * the error; a store that does not exist yet is "no history yet", with
@@ -80,21 +82,11 @@ struct store *cli_open_history(const char *cmd, const char *db);
 int cli_render_history(struct store *st, const struct store_query *q,
 		       const struct render_opts *ro);
 
-/* bytes for people: "512 B", "1.5 KiB", "20.0 GiB" (1024-based). */
-const char *cli_human_bytes(uint64_t bytes, char *buf, size_t size);
-/* Long-running commands (collect, live): SIGTERM, SIGINT and SIGHUP set a
- * flag and interrupt sleeps instead of killing, so the command finishes
- * what it is doing and exits cleanly. */
-void cli_catch_stop(void);
+/* Writes the statement of st's history (history_statement(): series key,
+ * with classes or not, window w) on stdout, from source about ct.
+ * Returns 0, or EXIT_PROBLEM after printing the error. st stays open. */
+int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
+		       const char *ct, const char *key, int classes, const struct history_window *w);
 
-/* The stop signal received, 0 if none. */
-int cli_stop_requested(void);
-
-/* Sleeps until the next multiple of interval seconds of the wall clock
- * (so minutes are minutes), or until a stop signal. */
-void cli_sleep_to_boundary(unsigned long interval);
-
-/* Sleeps seconds, or until a stop signal. */
-void cli_sleep(unsigned long seconds);
 
 #endif

@@ -63,3 +63,16 @@ void ctv_err_clear(struct ctv_err *err)
 	if (err)
 		err->msg[0] = '\0';
 }
+
+void ctv_warn(const struct ctv_warn *w, const char *fmt, ...)
+{
+	char msg[CTV_ERR_MAX + 128];
+	va_list ap;
+
+	if (!w || !w->fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w->fn(w->arg, msg);
+}

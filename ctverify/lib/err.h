@@ -33,4 +33,16 @@ void ctv_err_prefix(struct ctv_err *err, const char *fmt, ...)
 /* Empties the record. */
 void ctv_err_clear(struct ctv_err *err);
 
+/* Where a module's notices and warnings go when the operation goes on
+ * (a reinstall done, a figure that could not be read): the caller prints
+ * them. fn NULL drops them. */
+struct ctv_warn {
+	void (*fn)(void *arg, const char *msg);
+	void *arg;
+};
+
+/* Formats the message and hands it to w->fn. Safe with w == NULL. */
+void ctv_warn(const struct ctv_warn *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif

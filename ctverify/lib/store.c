@@ -19,9 +19,6 @@
 #define BUSY_TIMEOUT_MS 5000
 #define BUSY_RETRIES 12
 
-#define I64_MIN INT64_MIN
-#define I64_MAX INT64_MAX
-
 enum {
 	S_STATE_GET,
 	S_STATE_PUT,
@@ -309,7 +306,7 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 		return NULL;
 	}
 	st->mode = mode;
-	st->minute_keep_s = STORE_MINUTE_KEEP_S;
+	st->minute_keep_s = STORE_MINUTE_KEEP_MS / 1000;
 	if (mode == STORE_WRITE)
 		flags |= SQLITE_OPEN_CREATE;
 	/* Readers open read-write too: in WAL mode they must be able to
@@ -373,9 +370,23 @@ void store_close(struct store *st)
 	free(st);
 }
 
-void store_set_minute_keep(struct store *st, int64_t seconds)
+void store_set_minute_keep(struct store *st, int64_t keep_ms)
 {
+	int64_t seconds = keep_ms / 1000;
+
 	st->minute_keep_s = seconds < 3600 ? 3600 : seconds;
+}
+
+/* Whole seconds for comparing with hour rows (kept in seconds in the
+ * file): the last second at or before ms, and the first at or after. */
+static int64_t floor_s(int64_t ms)
+{
+	return ms / 1000 - (ms % 1000 < 0);
+}
+
+static int64_t ceil_s(int64_t ms)
+{
+	return ms / 1000 + (ms % 1000 > 0);
 }
 
 struct sqlite3 *store_sqlite(struct store *st)
@@ -836,6 +847,19 @@ int store_event_add(struct store *st, const char *kind, const char *key, int sub
 	return 0;
 }
 
+int store_gap_add(struct store *st, const char *detail, struct ctv_err *err)
+{
+	struct store_clock clk;
+	struct timespec ts;
+	int64_t now;
+
+	if (store_last_clock(st, &clk, err) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return store_event_add(st, "gap", NULL, 0, clk.valid ? clk.timeline_ms : now, now, detail, err);
+}
+
 int store_last_clock(struct store *st, struct store_clock *clk, struct ctv_err *err)
 {
 	struct state s;
@@ -887,8 +911,8 @@ void store_query_init(struct store_query *q)
 {
 	memset(q, 0, sizeof(*q));
 	q->by = PERIOD_MONTH;
-	q->from = (time_t)(sizeof(time_t) == 8 ? INT64_MIN : INT32_MIN);
-	q->to = (time_t)(sizeof(time_t) == 8 ? INT64_MAX : INT32_MAX);
+	q->from_ms = INT64_MIN;
+	q->to_ms = INT64_MAX;
 }
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -957,8 +981,9 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 		read_end(st);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)q->from);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)q->to);
+	/* An hour row starts at h.t seconds: h.t * 1000 in [from, to). */
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)ceil_s(q->from_ms));
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)ceil_s(q->to_ms));
 	if (q->key)
 		sqlite3_bind_text(s, 3, q->key, -1, SQLITE_STATIC);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
@@ -1017,7 +1042,7 @@ void store_rows_free(struct store_rows *rows)
 	rows->n = 0;
 }
 
-int store_intervals(struct store *st, time_t from, time_t to, const char *key, int sub,
+int store_intervals(struct store *st, int64_t from_ms, int64_t to_ms, const char *key, int sub,
 		    struct store_intervals *out, struct ctv_err *err)
 {
 	/* Hours before the first remaining minute interval come from hour
@@ -1036,7 +1061,7 @@ int store_intervals(struct store *st, time_t from, time_t to, const char *key, i
 		"  coalesce(sum(m.in_bytes), 0), coalesce(sum(m.in_packets), 0), "
 		"  coalesce(sum(m.out_bytes), 0), coalesce(sum(m.out_packets), 0), i.id "
 		"FROM interval i LEFT JOIN minute m ON m.interval = i.id AND m.series IN (SELECT id FROM sel) "
-		"WHERE i.end_ms > ?1 * 1000 AND i.start_ms < ?2 * 1000 "
+		"WHERE i.end_ms > ?5 AND i.start_ms < ?6 "
 		"GROUP BY i.id "
 		"ORDER BY 1 DESC, 9";
 	struct store_intervals iv = { NULL, 0 };
@@ -1052,16 +1077,15 @@ int store_intervals(struct store *st, time_t from, time_t to, const char *key, i
 		read_end(st);
 		return -1;
 	}
-	/* Keep the millisecond products inside 64 bits. */
-	if ((int64_t)from < I64_MIN / 1000)
-		from = (time_t)(I64_MIN / 1000);
-	if ((int64_t)to > I64_MAX / 1000)
-		to = (time_t)(I64_MAX / 1000);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)from);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)to);
+	/* Hour rows (h.t in seconds) overlap when h.t * 1000 + 3600000 >
+	 * from_ms and h.t * 1000 < to_ms. */
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)floor_s(from_ms));
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)ceil_s(to_ms));
 	if (key)
 		sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 4, sub);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)from_ms);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)to_ms);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_interval *v;
 
@@ -1097,25 +1121,19 @@ void store_intervals_free(struct store_intervals *iv)
 	iv->n = 0;
 }
 
-int store_events(struct store *st, time_t from, time_t to, const char *key,
+int store_events(struct store *st, int64_t from_ms, int64_t to_ms, const char *key,
 		 struct store_events *out, struct ctv_err *err)
 {
 	static const char sql[] =
 		"SELECT e.t_ms, e.kind, s.key, s.sub, e.from_ms, e.to_ms, e.detail "
 		"FROM event e LEFT JOIN series s ON s.id = e.series "
-		"WHERE e.t_ms >= ?1 * 1000 AND e.t_ms < ?2 * 1000 "
+		"WHERE e.t_ms >= ?1 AND e.t_ms < ?2 "
 		"  AND (?3 IS NULL OR s.key IS NULL OR s.key = ?3) ORDER BY e.id";
 	struct store_events ev = { NULL, 0 };
 	size_t cap = 0;
 	sqlite3_stmt *s;
 	int rc;
-	int64_t f = (int64_t)from, t = (int64_t)to;
 
-	/* Keep the millisecond products inside 64 bits. */
-	if (f < I64_MIN / 1000)
-		f = I64_MIN / 1000;
-	if (t > I64_MAX / 1000)
-		t = I64_MAX / 1000;
 	out->v = NULL;
 	out->n = 0;
 	if (read_begin(st, err) < 0)
@@ -1124,8 +1142,8 @@ int store_events(struct store *st, time_t from, time_t to, const char *key,
 		read_end(st);
 		return -1;
 	}
-	sqlite3_bind_int64(s, 1, f);
-	sqlite3_bind_int64(s, 2, t);
+	sqlite3_bind_int64(s, 1, from_ms);
+	sqlite3_bind_int64(s, 2, to_ms);
 	if (key)
 		sqlite3_bind_text(s, 3, key, -1, SQLITE_STATIC);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
@@ -1212,7 +1230,7 @@ static int scalar_query(struct store *st, const char *sql, int64_t a, int64_t b,
 	return 0;
 }
 
-int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_sums *out,
+int store_scalars(struct store *st, int64_t from_ms, int64_t to_ms, struct store_scalar_sums *out,
 		  struct ctv_err *err)
 {
 	/* Gauges: the value of the latest hour in range. */
@@ -1222,7 +1240,8 @@ int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_
 		"   ORDER BY h2.t DESC LIMIT 1) "
 		"  ELSE (SELECT sum(h.value) FROM scalar_hour h WHERE h.scalar = x.id AND h.t >= ?1 AND h.t < ?2) END "
 		"FROM scalar x ORDER BY x.id";
-	return scalar_query(st, sql, (int64_t)from, (int64_t)to, out, err);
+	/* Hour rows (seconds) starting in [from_ms, to_ms). */
+	return scalar_query(st, sql, ceil_s(from_ms), ceil_s(to_ms), out, err);
 }
 
 void store_scalar_sums_free(struct store_scalar_sums *s)

@@ -18,6 +18,10 @@
  *
  * The file is opened in WAL mode with a busy timeout and retries, so a
  * reader never fails with "database is locked" while a writer records.
+ *
+ * Every time and duration the API takes or returns is in milliseconds
+ * since the epoch (int64_t, names ending in _ms), except store_row.period,
+ * which is a period.h period start (a time_t label, not a timeline time).
  */
 #ifndef CTV_STORE_H
 #define CTV_STORE_H
@@ -35,7 +39,7 @@
 #define STORE_DETAIL_MAX 256
 
 /* Default retention of minute rows; hour rows are kept for ever. */
-#define STORE_MINUTE_KEEP_S (7 * 86400)
+#define STORE_MINUTE_KEEP_MS ((int64_t)7 * 86400 * 1000)
 
 struct store;
 
@@ -86,9 +90,10 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 
 void store_close(struct store *st);
 
-/* Minute-row retention in seconds (at least one hour). Kept in the file
- * with the next reading: later writers use it unless they set their own. */
-void store_set_minute_keep(struct store *st, int64_t seconds);
+/* Minute-row retention in milliseconds (at least one hour; whole seconds
+ * are kept). Kept in the file with the next reading: later writers use it
+ * unless they set their own. */
+void store_set_minute_keep(struct store *st, int64_t keep_ms);
 
 /* The delta rule, alone so it can be tested alone. Computes now - prev
  * per direction into *d. A direction whose bytes or packets went
@@ -141,6 +146,11 @@ int store_record(struct store *st, const struct store_reading *r, struct store_r
 int store_event_add(struct store *st, const char *kind, const char *key, int sub,
 		    int64_t from_ms, int64_t to_ms, const char *detail, struct ctv_err *err);
 
+/* Records a "gap" event about no series, from the last reading's timeline
+ * end (now when there is none) to now: a window in which nothing was
+ * counted. Returns 0 or -1. */
+int store_gap_add(struct store *st, const char *detail, struct ctv_err *err);
+
 /* The clocks of the last reading (valid == 0 if none). Returns 0 or -1. */
 int store_last_clock(struct store *st, struct store_clock *clk, struct ctv_err *err);
 
@@ -158,7 +168,7 @@ struct store_rows {
 
 struct store_query {
 	enum period_by by;
-	time_t from, to; /* hour rows starting in [from, to) */
+	int64_t from_ms, to_ms; /* hour rows starting in [from_ms, to_ms) */
 	const char *key; /* only this series key, or NULL for all */
 	int by_sub;      /* one row per sub-key instead of their sum */
 };
@@ -186,10 +196,10 @@ struct store_intervals {
 	size_t n;
 };
 
-/* The recorded intervals overlapping [from, to) (seconds), summed over the
+/* The recorded intervals overlapping [from_ms, to_ms), summed over the
  * series with key (all when NULL) and sub-key sub (all when < 0): hour
  * rows where minutes were pruned, then minute intervals. Returns 0 or -1. */
-int store_intervals(struct store *st, time_t from, time_t to, const char *key, int sub,
+int store_intervals(struct store *st, int64_t from_ms, int64_t to_ms, const char *key, int sub,
 		    struct store_intervals *out, struct ctv_err *err);
 
 void store_intervals_free(struct store_intervals *iv);
@@ -208,9 +218,9 @@ struct store_events {
 	size_t n;
 };
 
-/* Events recorded at times in [from, to) (seconds) about key (or all, or
+/* Events recorded at times in [from_ms, to_ms) about key (or all, or
  * those about no series). Returns 0 or -1. */
-int store_events(struct store *st, time_t from, time_t to, const char *key,
+int store_events(struct store *st, int64_t from_ms, int64_t to_ms, const char *key,
 		 struct store_events *out, struct ctv_err *err);
 
 void store_events_free(struct store_events *ev);
@@ -226,8 +236,9 @@ struct store_scalar_sums {
 	size_t n;
 };
 
-/* Extra figures over hour rows starting in [from, to). Returns 0 or -1. */
-int store_scalars(struct store *st, time_t from, time_t to, struct store_scalar_sums *out,
+/* Extra figures over hour rows starting in [from_ms, to_ms). Returns 0 or
+ * -1. */
+int store_scalars(struct store *st, int64_t from_ms, int64_t to_ms, struct store_scalar_sums *out,
 		  struct ctv_err *err);
 
 void store_scalar_sums_free(struct store_scalar_sums *s);

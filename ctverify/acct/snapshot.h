@@ -1,0 +1,90 @@
+/* snapshot.h - the container's snapshot: read every counter of our rules
+ * in one pass through the backend, with the kernel's own figures, and
+ * record the differences in the store; and the self-repair around it.
+ *
+ * Policy (docs/DESIGN.md, "History store"):
+ *  - The saved spec is read every time: 'rules install' may change it.
+ *  - Our rules gone (read says ENOENT: container restarted, table
+ *    deleted): reinstalled from the saved spec, a "gap" event records the
+ *    window since the last reading, then the counters are read again
+ *    (they restart, and the store records the resets).
+ *  - Nothing moved at all since the last reading (not even loopback): the
+ *    chains may have been flushed while the counters stayed, so only then
+ *    is the installed rule set compared with the saved spec (busy
+ *    snapshots stay one dump); a difference is repaired the same way.
+ *  - Before any reinstall the saved spec is read again: if 'rules install'
+ *    or 'rules remove' changed it meanwhile, nothing is reinstalled.
+ *  - A reading found stale (another writer recorded a newer one) is read
+ *    again (collect_record()).
+ * Nothing here prints: notices go through the warn callback, errors come
+ * back in struct ctv_err.
+ */
+#ifndef CTV_SNAPSHOT_H
+#define CTV_SNAPSHOT_H
+
+#include <stdint.h>
+
+#include "backend.h"
+#include "err.h"
+#include "store.h"
+#include "svcspec.h"
+
+/* Where the kernel's figures are read (tests point them at fixtures). */
+struct snapshot_proc {
+	const char *snmp;    /* /proc/net/snmp */
+	const char *dev;     /* /proc/net/dev */
+	const char *sysnet;  /* /sys/class/net */
+	const char *uptime;  /* /proc/uptime */
+};
+
+/* What one snapshot needs from one run to the next. Zero it, then set
+ * what applies. */
+struct snapshot {
+	struct store *st;  /* where readings go; NULL for snapshot_read() only */
+	int no_repair;     /* rules about to change: never reinstall */
+	/* Notices for people ("our nft rules were gone; reinstalled them
+	 * ...") and warnings ("warning: ..."). */
+	struct ctv_warn warn;
+	/* Tests: the backend to use when the saved state names it (else
+	 * backend_find()), the clocks (else store_reading_now()), the /proc
+	 * files (else the system's). */
+	const struct backend *backend;
+	int (*now)(struct store_reading *r, struct ctv_err *err);
+	const struct snapshot_proc *proc;
+	/* Kept between snapshots. */
+	int warned_snmp;
+	int have_last;
+	uint64_t last_packets; /* all buckets, both directions, last reading */
+};
+
+/* The store when no --db is given: $CTVERIFY_STATEDIR/ctverify.db. */
+const char *snapshot_default_db(void);
+
+/* Opens db for writing, creating its parent directory (and that one's
+ * parent) when missing. NULL with err on failure. */
+struct store *snapshot_open_store(const char *db, struct ctv_err *err);
+
+/* The saved spec (into spec, initialised here) and the backend that holds
+ * it. Returns 0, or -1 with err ("no accounting rules installed ..." when
+ * nothing is saved); spec is freed on failure. */
+int snapshot_load_rules(const struct snapshot *sn, struct svcspec *spec,
+			const struct backend **b, struct ctv_err *err);
+
+/* Reads our counters in one pass, in spec order, repairing our rules as
+ * the policy above says. Returns 0, or -1 with err. */
+int snapshot_read(struct snapshot *sn, const struct backend *b, const struct svcspec *spec,
+		  struct ctv_counters *c, struct ctv_err *err);
+
+/* One snapshot into sn->st: the saved spec, the counters (snapshot_read),
+ * /proc/net/snmp's UDP and ICMP figures (a warning once when they cannot
+ * be read), interface drops and MTUs, uptime. Returns 0, or -1 with err. */
+int snapshot_take(struct snapshot *sn, struct store_result *res, struct ctv_err *err);
+
+/* Before our rules change (install, remove): when history is kept in the
+ * default store and rules of ours are saved, records a snapshot of the
+ * rules still installed (never repairing them), so the traffic since the
+ * last one is not lost with them. 0 also when there is nothing to record;
+ * -1 with err if the snapshot failed. */
+int snapshot_before_change(struct snapshot *sn, struct ctv_err *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* collect.h - the collect loop both programs run: one snapshot at start,
+ * then one at every multiple of the interval of the wall clock, and a
+ * last one when a stop signal arrives.
+ *
+ * SIGTERM, SIGINT and SIGHUP set a flag and interrupt sleeps instead of
+ * killing, so the loop finishes the snapshot in progress, takes the one
+ * for the interval in progress and returns. The snapshot itself is the
+ * caller's (a callback): ctverify reads its backend, ctnode its table.
+ */
+#ifndef CTV_COLLECT_H
+#define CTV_COLLECT_H
+
+#include "err.h"
+#include "store.h"
+
+/* Installs the stop handlers (no SA_RESTART). Idempotent. */
+void collect_catch_stop(void);
+
+/* The stop signal received, 0 if none. */
+int collect_stop_requested(void);
+
+/* Sleeps until the next multiple of interval seconds of the wall clock
+ * (so minutes are minutes), or until a stop signal. */
+void collect_sleep_to_boundary(unsigned long interval);
+
+/* Sleeps seconds, or until a stop signal. */
+void collect_sleep(unsigned long seconds);
+
+/* One snapshot: 0, or -1 when it failed (the callback reports why). */
+typedef int (*collect_snap_fn)(void *arg);
+
+/* Catches the stop signals, takes a snapshot right away (after a restart
+ * it closes the interval the previous run left open), then one at every
+ * interval boundary until stopped, the last one after the stop signal
+ * (the interval in progress is recorded). A failed snapshot does not end
+ * the loop: the next one covers its interval. Returns 0 when the last
+ * snapshot succeeded, -1 when it failed. */
+int collect_run(unsigned long interval, collect_snap_fn snap, void *arg);
+
+/* Where one reading comes from, for collect_record(). */
+struct collect_reader {
+	/* Fills r->samples and r->scalars (kept by the reader until done()
+	 * is called); 0, or -1 with err set. */
+	int (*read)(void *arg, struct store_reading *r, struct ctv_err *err);
+	void (*done)(void *arg);
+	/* The clocks and boot id; NULL: store_reading_now() (tests pass
+	 * their own). */
+	int (*now)(struct store_reading *r, struct ctv_err *err);
+	void *arg;
+};
+
+/* Reads the counters, stamps the reading right after and records it. A
+ * reading found stale (ESTALE: another process recorded a newer one
+ * meanwhile) is read again, up to three times in all. Returns 0, or -1
+ * with err set (errno ESTALE when every attempt was stale). */
+int collect_record(struct store *st, const struct collect_reader *rd, struct store_result *res,
+		   struct ctv_err *err);
+
+#endif
