@@ -17,12 +17,23 @@
 
 static void usage(void)
 {
-	printf("Usage: ctnode import vznetstat FILE [--ct CTID] [--from T] [--to T]\n\n"
+	printf("Usage: ctnode import vznetstat FILE [--ct CTID] [--semantics exclusive|overlapping]\n"
+	       "                              [--from T] [--to T]\n\n"
 	       "Turns saved output of vznetstat or pnetstat (CTID or UUID column) into a\n"
 	       "statement (JSON, source \"vznetstat\") on standard output: one class entry\n"
-	       "per row, totals over classes 1-15 (class 0 is not accounted).\n"
+	       "per row as listed; class 0 is never in the totals (not accounted).\n"
 	       "Output of 'vznetstat -r' is refused: its values are rounded.\n\n"
 	       "  --ct CTID   the container to take, needed when the file holds several\n"
+	       "  --semantics exclusive|overlapping\n"
+	       "              how the node counted its classes; needed when classes 2-15\n"
+	       "              carry traffic (with class 1 alone both give the same):\n"
+	       "    exclusive    Virtuozzo before nftables (venet, the vznetstat module):\n"
+	       "                 each packet in one class; totals = the sum of classes 1-15\n"
+	       "    overlapping  Virtuozzo 7 since 2021 (nftables): class 1 (0.0.0.0/0)\n"
+	       "                 counts every packet, classes 2-15 count subsets of it\n"
+	       "                 again; totals = class 1's. Its packet counters saturate at\n"
+	       "                 2^31-1, so the statement says \"packets_exact\": false\n"
+	       "              (so does any listing with a packet value of 2^31-1 or more)\n"
 	       "  --from T    when the counters started (default: 0, unknown)\n"
 	       "  --to T      when the output was saved (default: the file's modification time,\n"
 	       "              or now when FILE is -, standard input)\n\n"
@@ -33,6 +44,7 @@ int cmd_import_vznetstat(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "ct", required_argument, NULL, 'c' },
+		{ "semantics", required_argument, NULL, 's' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
@@ -40,6 +52,7 @@ int cmd_import_vznetstat(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *ct = NULL, *path;
 	int64_t from = 0, to = -1;
+	enum vznetstat_semantics sem = VZNETSTAT_UNSTATED;
 	struct vznetstat v;
 	struct statement st;
 	struct ctv_err err;
@@ -54,6 +67,11 @@ int cmd_import_vznetstat(int argc, char **argv)
 		switch (c) {
 		case 'c':
 			ct = optarg;
+			break;
+		case 's':
+			if (vznetstat_semantics_parse(optarg, &sem) < 0)
+				return cli_usage_error(cmd, "--semantics: '%s' is neither exclusive "
+						       "nor overlapping", optarg);
 			break;
 		case 'F':
 			if (cli_time_arg(cmd, "--from", optarg, &t) < 0)
@@ -98,7 +116,8 @@ int cmd_import_vznetstat(int argc, char **argv)
 		return cli_usage_error(cmd, "--from is after --to (or after the file's "
 				       "modification time; give --to)");
 	}
-	if (vznetstat_statement(&v, strcmp(path, "-") ? path : "(stdin)", ct, from, to, &st, &err) < 0) {
+	if (vznetstat_statement(&v, strcmp(path, "-") ? path : "(stdin)", ct, sem, from, to, &st,
+				&err) < 0) {
 		vznetstat_free(&v);
 		cli_report(&err);
 		return EXIT_USAGE;

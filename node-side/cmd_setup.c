@@ -43,7 +43,7 @@ int cmd_setup(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char cpath[4096], tpath[4096];
+	char cpath[4096], tpath[4096], notice[CLASSES_NOTICE_MAX + 4096];
 	const char *classes_file = NULL, *cts_file = NULL;
 	struct classes cls;
 	struct containers cts;
@@ -78,6 +78,8 @@ int cmd_setup(int argc, char **argv)
 		cli_report(&err);
 		return EXIT_USAGE;
 	}
+	if (classes_notice(&cls, classes_file, notice, sizeof(notice)))
+		fprintf(stderr, "%s: %s\n", cli_progname(), notice);
 	if (containers_load(cts_file, &cts, &err) < 0) {
 		cli_report(&err);
 		classes_free(&cls);

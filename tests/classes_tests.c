@@ -28,6 +28,14 @@ static const char *parse_error(const char *text)
 	return err.msg;
 }
 
+/* The loader's notice for c as read from a file named name, or "". */
+static const char *notice_of(const struct classes *c, const char *name)
+{
+	static char buf[CLASSES_NOTICE_MAX + 4096];
+
+	return classes_notice(c, name, buf, sizeof(buf)) ? buf : "";
+}
+
 static int cls_of(const struct classes *c, const char *addr)
 {
 	uint8_t a[16] = { 0 };
@@ -46,6 +54,25 @@ static int cls_of(const struct classes *c, const char *addr)
 }
 
 #define ALL "1 0.0.0.0/0\n1 ::/0\n"
+
+struct want_range {
+	const char *first, *last;
+	int cls;
+};
+
+/* The flattened ranges of one family are exactly want, in order. */
+static void check_ranges(const struct classes_range *r, size_t n, int family,
+			 const struct want_range *want, size_t nwant)
+{
+	char a[64], b[64];
+
+	ck_assert_uint_eq(n, nwant);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(classes_addr_str(family, r[i].first, a, sizeof(a)), want[i].first);
+		ck_assert_str_eq(classes_addr_str(family, r[i].last, b, sizeof(b)), want[i].last);
+		ck_assert_int_eq(r[i].cls, want[i].cls);
+	}
+}
 
 START_TEST(a_class_one_hole_inside_a_class_two_network_is_class_one)
 {
@@ -108,7 +135,7 @@ END_TEST
  * /16 cut out. */
 START_TEST(flattening_gives_the_hand_worked_disjoint_ranges)
 {
-	static const struct { const char *first, *last; int cls; } want[] = {
+	static const struct want_range want[] = {
 		{ "0.0.0.0", "9.255.255.255", 1 },
 		{ "10.0.0.0", "10.1.1.255", 2 },
 		{ "10.1.2.0", "10.1.2.255", 1 },
@@ -122,12 +149,7 @@ START_TEST(flattening_gives_the_hand_worked_disjoint_ranges)
 	char a[64], b[64];
 
 	ck_assert_int_eq(classes_flatten(&c, &f, NULL), 0);
-	ck_assert_uint_eq(f.n4, sizeof(want) / sizeof(want[0]));
-	for (size_t i = 0; i < f.n4; i++) {
-		ck_assert_str_eq(classes_addr_str(AF_INET, f.v4[i].first, a, sizeof(a)), want[i].first);
-		ck_assert_str_eq(classes_addr_str(AF_INET, f.v4[i].last, b, sizeof(b)), want[i].last);
-		ck_assert_int_eq(f.v4[i].cls, want[i].cls);
-	}
+	check_ranges(f.v4, f.n4, AF_INET, want, sizeof(want) / sizeof(want[0]));
 	ck_assert_uint_eq(f.n6, 1);
 	ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[0].first, a, sizeof(a)), "::");
 	ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[0].last, b, sizeof(b)),
@@ -139,7 +161,7 @@ END_TEST
 
 START_TEST(ipv6_flattening_gives_the_hand_worked_ranges)
 {
-	static const struct { const char *first, *last; int cls; } want[] = {
+	static const struct want_range want[] = {
 		{ "::", "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
 		{ "2001:db8::", "2001:db8:0:ffff:ffff:ffff:ffff:ffff", 2 },
 		{ "2001:db8:1::", "2001:db8:1:ffff:ffff:ffff:ffff:ffff", 1 },
@@ -150,15 +172,9 @@ START_TEST(ipv6_flattening_gives_the_hand_worked_ranges)
 	};
 	struct classes c = parsed(ALL "2 2001:db8::/32\n1 2001:db8:1::/48\n0 2001:db8:ff::/48\n");
 	struct classes_flat f;
-	char a[64], b[64];
 
 	ck_assert_int_eq(classes_flatten(&c, &f, NULL), 0);
-	ck_assert_uint_eq(f.n6, sizeof(want) / sizeof(want[0]));
-	for (size_t i = 0; i < f.n6; i++) {
-		ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[i].first, a, sizeof(a)), want[i].first);
-		ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[i].last, b, sizeof(b)), want[i].last);
-		ck_assert_int_eq(f.v6[i].cls, want[i].cls);
-	}
+	check_ranges(f.v6, f.n6, AF_INET6, want, sizeof(want) / sizeof(want[0]));
 	ck_assert_uint_eq(f.n4, 1);
 	classes_flat_free(&f);
 	classes_free(&c);
@@ -240,9 +256,13 @@ END_TEST
 START_TEST(errors_name_the_file_and_line)
 {
 	ck_assert_str_eq(parse_error(ALL "16 10.0.0.0/8\n"), "nc:3: class '16' is not a number from 0 to 15");
-	ck_assert_str_eq(parse_error(ALL "# c\n2 10.0.0.0\n"), "nc:4: '10.0.0.0' has no /prefix");
-	ck_assert_str_eq(parse_error(ALL "2 10.0.0.0/33\n"), "nc:3: prefix '/33' is not a number from 0 to 32");
-	ck_assert_str_eq(parse_error(ALL "2 2001:db8::/129\n"), "nc:3: prefix '/129' is not a number from 0 to 128");
+	ck_assert_str_eq(parse_error(ALL "# c\n2 10.0.0.0\n"),
+			 "nc:4: '10.0.0.0' has no prefix length (vzctl would skip this line)");
+	ck_assert_str_eq(parse_error(ALL "2 10.0.0.0/33\n"),
+			 "nc:3: prefix 33 is above 32 (vzctl would cap it to /32)");
+	ck_assert_str_eq(parse_error(ALL "2 2001:db8::/129\n"),
+			 "nc:3: prefix 129 is above 128 (vzctl would cap it to /128)");
+	ck_assert_str_eq(parse_error(ALL "2 10.0.0.0/\n"), "nc:3: prefix '/' is not a number from 0 to 32");
 	ck_assert_str_eq(parse_error(ALL "2 10.0.0/8\n"), "nc:3: '10.0.0' is not an IPv4 or IPv6 address");
 	ck_assert_str_eq(parse_error(ALL "2 10.0.0.0/8 x\n"), "nc:3: unexpected text after the network");
 	ck_assert_str_eq(parse_error(ALL "2\n"), "nc:3: expected '<class> <address>/<prefix>'");
@@ -251,15 +271,142 @@ START_TEST(errors_name_the_file_and_line)
 }
 END_TEST
 
-START_TEST(class_one_must_cover_both_families)
+START_TEST(class_one_must_cover_ipv4)
 {
 	ck_assert_str_eq(parse_error("1 ::/0\n2 10.0.0.0/8\n"),
 			 "nc: class 1 must cover all addresses: add the line '1 0.0.0.0/0'");
-	ck_assert_str_eq(parse_error("1 0.0.0.0/0\n"),
-			 "nc: class 1 must cover all addresses: add the line '1 ::/0'");
 	ck_assert_str_eq(parse_error("2 0.0.0.0/0\n2 ::/0\n"),
 			 "nc: class 1 must cover all addresses: add the line '1 0.0.0.0/0'");
 	ck_assert_str_eq(parse_error(""), "nc: class 1 must cover all addresses: add the line '1 0.0.0.0/0'");
+}
+END_TEST
+
+START_TEST(without_a_line_for_all_ipv6_unlisted_ipv6_is_class_0_and_a_notice_says_so)
+{
+	struct classes c = parsed("1 0.0.0.0/0\n2 2001:db8::/32\n");
+	struct classes_flat f;
+
+	ck_assert_str_eq(notice_of(&c, "nc"), "nc: no line for ::/0: IPv6 traffic outside the listed networks "
+			 "is class 0, not accounted (add '1 ::/0' to bill it as class 1)");
+	ck_assert_int_eq(cls_of(&c, "2001:db8::1"), 2);
+	ck_assert_int_eq(cls_of(&c, "2001:db9::1"), -1); /* no network: class 0 when flattened */
+	ck_assert_int_eq(classes_flatten(&c, &f, NULL), 0);
+	ck_assert_uint_eq(f.n6, 3);
+	ck_assert_int_eq(f.v6[0].cls, 0);
+	ck_assert_int_eq(f.v6[1].cls, 2);
+	ck_assert_int_eq(f.v6[2].cls, 0);
+	classes_flat_free(&f);
+	classes_free(&c);
+	/* Any class for ::/0 covers IPv6: no notice. */
+	c = parsed("1 0.0.0.0/0\n2 ::/0\n");
+	ck_assert_str_eq(notice_of(&c, "nc"), "");
+	ck_assert_int_eq(cls_of(&c, "2001:db9::1"), 2);
+	classes_free(&c);
+	c = parsed(ALL);
+	ck_assert_str_eq(notice_of(&c, "nc"), "");
+	classes_free(&c);
+}
+END_TEST
+
+static struct classes fixture(const char *file)
+{
+	const char *src = getenv("top_srcdir");
+	struct ctv_err err = { "" };
+	struct classes c;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/classes/%s", src ? src : "..", file);
+	ck_assert_msg(classes_load(path, &c, &err) == 0, "%s: %s", file, err.msg);
+	return c;
+}
+
+/* The man page's example, worked by hand: class 2 on 10/8 and 11/8, two
+ * class-0 /24s and a class-1 hole inside 10/8, no IPv6 line. */
+static void check_man_page_example(const struct classes *c)
+{
+	static const struct want_range want[] = {
+		{ "0.0.0.0", "9.255.255.255", 1 },
+		{ "10.0.0.0", "10.10.9.255", 2 },
+		{ "10.10.10.0", "10.10.10.255", 0 },
+		{ "10.10.11.0", "10.10.14.255", 2 },
+		{ "10.10.15.0", "10.10.15.255", 0 },
+		{ "10.10.16.0", "10.10.16.255", 1 },
+		{ "10.10.17.0", "11.255.255.255", 2 },
+		{ "12.0.0.0", "255.255.255.255", 1 },
+	};
+	struct classes_flat f;
+	char a[64], b[64];
+
+	ck_assert_uint_eq(c->n, 6);
+	ck_assert_uint_eq(c->nets[5].line, 10);
+	ck_assert_int_eq(cls_of(c, "10.10.10.7"), 0);
+	ck_assert_int_eq(cls_of(c, "10.10.16.1"), 1);
+	ck_assert_int_eq(cls_of(c, "10.200.0.1"), 2);
+	ck_assert_int_eq(cls_of(c, "11.1.1.1"), 2);
+	ck_assert_int_eq(cls_of(c, "8.8.8.8"), 1);
+	ck_assert_int_eq(cls_of(c, "2001:db8::1"), -1);
+	ck_assert_str_eq(notice_of(c, "f"), "f: no line for ::/0: IPv6 traffic outside the listed "
+			 "networks is class 0, not accounted (add '1 ::/0' to bill it as class 1)");
+	ck_assert_int_eq(classes_flatten(c, &f, NULL), 0);
+	check_ranges(f.v4, f.n4, AF_INET, want, sizeof(want) / sizeof(want[0]));
+	/* IPv6: one range, not accounted; the node's class map gets no
+	 * IPv6 element of any class. */
+	ck_assert_uint_eq(f.n6, 1);
+	ck_assert_int_eq(f.v6[0].cls, 0);
+	ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[0].first, a, sizeof(a)), "::");
+	ck_assert_str_eq(classes_addr_str(AF_INET6, f.v6[0].last, b, sizeof(b)),
+			 "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+	classes_flat_free(&f);
+}
+
+START_TEST(the_man_page_example_loads_and_leaves_unlisted_ipv6_unaccounted)
+{
+	struct classes c = fixture("vz_manpage");
+
+	check_man_page_example(&c);
+	classes_free(&c);
+}
+END_TEST
+
+START_TEST(the_man_page_example_with_tabs_reads_like_the_one_with_spaces)
+{
+	struct classes c = fixture("vz_manpage_tabs"), d = fixture("vz_manpage");
+
+	check_man_page_example(&c);
+	ck_assert_uint_eq(c.n, d.n);
+	for (size_t i = 0; i < c.n; i++) {
+		ck_assert_int_eq(c.nets[i].cls, d.nets[i].cls);
+		ck_assert_int_eq(c.nets[i].prefix, d.nets[i].prefix);
+		ck_assert_int_eq(memcmp(c.nets[i].addr, d.nets[i].addr, 16), 0);
+	}
+	classes_free(&c);
+	classes_free(&d);
+}
+END_TEST
+
+START_TEST(the_stock_vzctl_file_with_0_0_slash_0_is_class_1_everywhere)
+{
+	struct classes c = fixture("vz_stock");
+	struct classes_flat f;
+
+	ck_assert_uint_eq(c.n, 2);
+	ck_assert_int_eq(c.nets[1].family, AF_INET6);
+	ck_assert_int_eq(c.nets[1].prefix, 0);
+	ck_assert_uint_eq(c.nets[1].line, 22);
+	ck_assert_str_eq(notice_of(&c, "nc"), "");
+	ck_assert_int_eq(cls_of(&c, "10.10.10.1"), 1);
+	ck_assert_int_eq(cls_of(&c, "2001:db8::1"), 1);
+	ck_assert_int_eq(classes_flatten(&c, &f, NULL), 0);
+	ck_assert_uint_eq(f.n4, 1);
+	ck_assert_uint_eq(f.n6, 1);
+	ck_assert_int_eq(f.v6[0].cls, 1);
+	classes_flat_free(&f);
+	classes_free(&c);
+	/* ::0/0 written in the middle of a line, with a tab. */
+	c = parsed("1\t0.0.0.0/0\n1\t::0/0\t# all IPv6\n");
+	ck_assert_str_eq(notice_of(&c, "nc"), "");
+	ck_assert_int_eq(cls_of(&c, "::1"), 1);
+	classes_free(&c);
 }
 END_TEST
 
@@ -294,7 +441,11 @@ void add_classes_tests(Suite *s)
 	tcase_add_test(tc, tabs_trailing_blanks_crlf_and_comments_are_accepted);
 	tcase_add_test(tc, host_bits_are_masked_like_virtuozzo_does);
 	tcase_add_test(tc, errors_name_the_file_and_line);
-	tcase_add_test(tc, class_one_must_cover_both_families);
+	tcase_add_test(tc, class_one_must_cover_ipv4);
+	tcase_add_test(tc, without_a_line_for_all_ipv6_unlisted_ipv6_is_class_0_and_a_notice_says_so);
+	tcase_add_test(tc, the_man_page_example_loads_and_leaves_unlisted_ipv6_unaccounted);
+	tcase_add_test(tc, the_man_page_example_with_tabs_reads_like_the_one_with_spaces);
+	tcase_add_test(tc, the_stock_vzctl_file_with_0_0_slash_0_is_class_1_everywhere);
 	tcase_add_test(tc, the_shipped_example_parses);
 	suite_add_tcase(s, tc);
 }

@@ -553,6 +553,79 @@ START_TEST(without_node_packets_l2_overhead_counts_the_containers_and_says_so)
 }
 END_TEST
 
+START_TEST(inexact_node_packets_make_l2_overhead_a_bound_that_says_so)
+{
+	struct fx f;
+	const struct reconcile_cause *c;
+	const struct reconcile_cmp *r;
+
+	fx_init(&f, 100000, 200000);
+	f.st.packets_inexact = 1;
+	bucket(&f, "web", RECONCILE_WEB, 100000, 200000); /* 100 + 200 packets, as the node's */
+	f.in.has_router = 1;
+	f.in.router_l2 = RECONCILE_L2_FRAMES;
+	/* The router saw fewer headers than 14 B x packets would give. */
+	f.in.router_in = 100000 + 1000;
+	f.in.router_out = 200000 + 2800;
+	fx_run(&f);
+	c = find(&f, "l2_overhead", RECONCILE_ROUTER_NODE);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->bound, 1);
+	ck_assert_uint_eq(c->bound_in, 1400);
+	ck_assert_uint_eq(c->bound_out, 2800);
+	/* A bound explains only what is there: 1000 of its 1400 in. */
+	ck_assert_uint_eq(c->in_bytes, 1000);
+	ck_assert_uint_eq(c->out_bytes, 2800);
+	ck_assert_msg(!strncmp(c->detail, "up to 1400 B in, 2800 B out: 100 packets in, 200 out "
+			       "(an estimate: the statement's packets are not exact", 100), "%s", c->detail);
+	ck_assert_msg(strstr(c->detail, "the node counts L3 bytes"), "detail cut short: %s", c->detail);
+	r = &f.res.cmp[RECONCILE_ROUTER_NODE];
+	ck_assert_int_eq(r->unexplained_in, 0);
+	ck_assert_int_eq(r->unexplained_out, 0);
+	fx_free(&f);
+	/* Exact packets: the same figures are measured, and over-explain. */
+	fx_init(&f, 100000, 200000);
+	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
+	f.in.has_router = 1;
+	f.in.router_in = 100000 + 1000;
+	f.in.router_out = 200000 + 2800;
+	fx_run(&f);
+	c = find(&f, "l2_overhead", RECONCILE_ROUTER_NODE);
+	ck_assert_int_eq(c->bound, 0);
+	ck_assert_uint_eq(c->in_bytes, 1400);
+	ck_assert_int_eq(f.res.cmp[RECONCILE_ROUTER_NODE].unexplained_in, -400);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(a_saturated_node_packet_count_is_estimated_from_the_containers_when_larger)
+{
+	struct fx f;
+	const struct reconcile_cause *c;
+
+	fx_init(&f, 100000000, 200000);
+	f.st.packets_inexact = 1;
+	f.st.totals.in_packets = 50000; /* stopped short */
+	f.st.intervals[0].c.in_packets = 50000;
+	bucket(&f, "bulk", 0, 100000000, 200000);       /* 100000 + 200 packets */
+	bucket(&f, "local", RECONCILE_LOCAL, 5000000, 0); /* never through the router */
+	f.in.has_router = 1;
+	f.in.router_in = 100000000 + 100000 * 14;
+	f.in.router_out = 200000 + 200 * 14;
+	fx_run(&f);
+	c = find(&f, "l2_overhead", RECONCILE_ROUTER_NODE);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->bound, 1);
+	ck_assert_uint_eq(c->bound_in, 100000 * 14);
+	ck_assert_uint_eq(c->in_bytes, 100000 * 14);
+	ck_assert_msg(strstr(c->detail, "100000 packets in, 200 out"), "%s", c->detail);
+	ck_assert_int_eq(f.res.cmp[RECONCILE_ROUTER_NODE].unexplained_in, 0);
+	ck_assert_str_eq(reconcile_verdict_name(RECONCILE_ROUTER_NODE,
+						f.res.cmp[RECONCILE_ROUTER_NODE].verdict), "consistent");
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(plesk_misses_other_services_requests_headers_and_the_default_site)
 {
 	struct fx f;
@@ -710,6 +783,8 @@ void add_reconcile_tests(Suite *s)
 	tcase_add_test(tc, the_router_figure_is_explained_by_frame_headers_and_neighbours);
 	tcase_add_test(tc, a_router_counting_on_the_wire_adds_38_bytes_a_packet);
 	tcase_add_test(tc, without_node_packets_l2_overhead_counts_the_containers_and_says_so);
+	tcase_add_test(tc, inexact_node_packets_make_l2_overhead_a_bound_that_says_so);
+	tcase_add_test(tc, a_saturated_node_packet_count_is_estimated_from_the_containers_when_larger);
 	tcase_add_test(tc, plesk_misses_other_services_requests_headers_and_the_default_site);
 	tcase_add_test(tc, without_web_logs_the_web_bucket_responses_are_not_claimed);
 	tcase_add_test(tc, the_chosen_intervals_are_those_at_least_half_inside);

@@ -141,6 +141,38 @@ START_TEST(absent_packets_stay_absent_and_are_not_written_as_zero)
 }
 END_TEST
 
+START_TEST(packets_exact_false_is_kept_and_a_statement_without_it_is_exact)
+{
+	struct statement st;
+	struct ctv_err err;
+	char *text;
+
+	parse_ok(HEAD "\"from\":0,\"to\":60,\"totals\":{\"in_bytes\":7,\"out_bytes\":8}}", &st);
+	ck_assert_int_eq(st.packets_inexact, 0);
+	statement_free(&st);
+	parse_ok(HEAD "\"from\":0,\"to\":60,\"packets_exact\":true,\"totals\":{\"in_bytes\":7,"
+		 "\"in_packets\":1,\"out_bytes\":8,\"out_packets\":1}}", &st);
+	ck_assert_int_eq(st.packets_inexact, 0);
+	text = statement_dump(&st, &err);
+	ck_assert_ptr_null(strstr(text, "packets_exact")); /* exact: not written */
+	free(text);
+	statement_free(&st);
+	parse_ok(HEAD "\"from\":0,\"to\":60,\"totals\":{\"in_bytes\":7,\"in_packets\":2147483647,"
+		 "\"out_bytes\":8,\"out_packets\":1},\"packets_exact\":false}", &st);
+	ck_assert_int_eq(st.packets_inexact, 1);
+	text = statement_dump(&st, &err);
+	ck_assert_ptr_nonnull(strstr(text, "},\"packets_exact\":false"));
+	statement_free(&st);
+	parse_ok(text, &st);
+	ck_assert_int_eq(st.packets_inexact, 1);
+	free(text);
+	statement_free(&st);
+	ck_assert_str_eq(refused(HEAD "\"from\":0,\"to\":60,\"packets_exact\":0,"
+				 "\"totals\":{\"in_bytes\":7,\"out_bytes\":8}}"),
+			 "statement.json: packets_exact: expected true or false");
+}
+END_TEST
+
 START_TEST(an_empty_interval_list_is_kept_as_present)
 {
 	struct statement st;
@@ -381,6 +413,7 @@ void add_statement_tests(Suite *s)
 	tcase_add_test(tc, a_written_statement_reads_back_the_same);
 	tcase_add_test(tc, a_long_statement_with_the_largest_counts_reads_back);
 	tcase_add_test(tc, absent_packets_stay_absent_and_are_not_written_as_zero);
+	tcase_add_test(tc, packets_exact_false_is_kept_and_a_statement_without_it_is_exact);
 	tcase_add_test(tc, an_empty_interval_list_is_kept_as_present);
 	tcase_add_test(tc, unknown_keys_are_ignored_so_writers_can_extend);
 	tcase_add_test(tc, errors_name_the_json_path_of_the_bad_value);

@@ -84,19 +84,29 @@ static int parse_line(char *line, const char *name, unsigned lineno,
 		ctv_err_set(err, "%s:%u: class '%.32s' is not a number from 0 to 15", name, lineno, f[0]);
 		return -1;
 	}
-	/* Host bits masked, as the Virtuozzo kernel does; a missing /prefix
-	 * refused: a typo must not become a /32 on a bill. */
+	/* Host bits masked, as the Virtuozzo kernel does. A missing /prefix
+	 * and a prefix above the maximum are refused where vzctl's loader
+	 * (vztactl.c, read_network_classes()) skips the line or caps the
+	 * prefix: a typo must not silently drop a network from a bill or
+	 * widen one; the message says what vzctl would have done. */
 	if (cidr_parse(f[1], strlen(f[1]), CIDR_PREFIX_REQUIRED | CIDR_HOST_BITS_MASK, &c, &cf) < 0) {
 		int alen = (int)strcspn(f[1], "/");
+		const char *pfx = f[1] + alen + 1;
+		int max = cidr_max_prefix(c.family);
 
 		if (cf & CIDR_E_NO_PREFIX)
-			ctv_err_set(err, "%s:%u: '%.64s' has no /prefix", name, lineno, f[1]);
+			ctv_err_set(err, "%s:%u: '%.64s' has no prefix length (vzctl would skip this line)",
+				    name, lineno, f[1]);
 		else if (cf & CIDR_E_ADDR)
 			ctv_err_set(err, "%s:%u: '%.*s' is not an IPv4 or IPv6 address", name, lineno,
 				    alen < 64 ? alen : 64, f[1]);
+		else if (*pfx && strspn(pfx, "0123456789") == strlen(pfx))
+			/* Only digits, so it is above the maximum. */
+			ctv_err_set(err, "%s:%u: prefix %.16s%s is above %d (vzctl would cap it to /%d)",
+				    name, lineno, pfx, strlen(pfx) > 16 ? "..." : "", max, max);
 		else
 			ctv_err_set(err, "%s:%u: prefix '/%.16s' is not a number from 0 to %d",
-				    name, lineno, f[1] + alen + 1, cidr_max_prefix(c.family));
+				    name, lineno, pfx, max);
 		return -1;
 	}
 	memset(net, 0, sizeof(*net));
@@ -114,7 +124,7 @@ int classes_parse(const char *text, size_t len, const char *name,
 	size_t cap = 0;
 	char line[LINE_MAX_LEN + 1];
 	struct linefile lf;
-	int have_v4 = 0, have_v6 = 0, r;
+	int have_v4 = 0, r;
 
 	out->nets = NULL;
 	out->n = 0;
@@ -146,16 +156,14 @@ int classes_parse(const char *text, size_t len, const char *name,
 			cap = ncap;
 		}
 		out->nets[out->n++] = net;
-		if (net.cls == 1 && net.prefix == 0) {
-			if (net.family == AF_INET)
-				have_v4 = 1;
-			else
-				have_v6 = 1;
-		}
+		if (net.prefix == 0 && net.family == AF_INET && net.cls == 1)
+			have_v4 = 1;
 	}
-	if (!have_v4 || !have_v6) {
-		ctv_err_set(err, "%s: class 1 must cover all addresses: add the line '1 %s'",
-			    name, !have_v4 ? "0.0.0.0/0" : "::/0");
+	/* IPv4 needs class 1 everywhere; '1 ::/0' is optional, as
+	 * Virtuozzo documents it (classes_notice()). */
+	if (!have_v4) {
+		ctv_err_set(err, "%s: class 1 must cover all addresses: add the line '1 0.0.0.0/0'",
+			    name);
 		goto fail;
 	}
 	return 0;
@@ -182,6 +190,19 @@ void classes_free(struct classes *c)
 	free(c->nets);
 	c->nets = NULL;
 	c->n = 0;
+}
+
+const char *classes_notice(const struct classes *c, const char *name, char *buf, size_t len)
+{
+	/* Any class for ::/0 covers IPv6. Without one, IPv6 peers in no
+	 * listed network have no class (the flattened ranges hold class 0
+	 * there), which a provider used to '1 ::/0' may not expect. */
+	for (size_t i = 0; i < c->n; i++)
+		if (c->nets[i].family == AF_INET6 && c->nets[i].prefix == 0)
+			return NULL;
+	snprintf(buf, len, "%s: no line for ::/0: IPv6 traffic outside the listed networks is "
+		 "class 0, not accounted (add '1 ::/0' to bill it as class 1)", name);
+	return buf;
 }
 
 static int lookup_u128(const struct classes *c, int family, u128 a)

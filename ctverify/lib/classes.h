@@ -7,12 +7,17 @@
  * '#' starts a comment (also after the fields), blank lines are ignored,
  * fields are separated by spaces or tabs, a CR before the newline is
  * ignored. A network with host bits set is masked (as the Virtuozzo
- * kernel does); a missing /prefix is an error (a typo must not silently
- * become a /32 on a bill).
+ * kernel does). Where vzctl's loader is lax we refuse, and the message
+ * says what vzctl would have done: a missing /prefix (vzctl skips the
+ * line; a typo must not silently drop or add a network on a bill) and a
+ * prefix above the family's maximum (vzctl caps it).
  *
  * Semantics: class 0 ("not accounted", the node's own networks) takes
  * precedence over everything; otherwise the longest prefix wins and the
- * later line wins a tie. Class 1 must be given for 0.0.0.0/0 and ::/0.
+ * later line wins a tie. Class 1 must be given for 0.0.0.0/0; ::/0 is
+ * optional, as in Virtuozzo's man page example: without it, IPv6 peers
+ * outside every listed network are class 0 (not accounted), and the
+ * loader has a notice for it (classes_notice()).
  */
 #ifndef CTV_CLASSES_H
 #define CTV_CLASSES_H
@@ -61,6 +66,15 @@ int classes_parse(const char *text, size_t len, const char *name,
 int classes_load(const char *path, struct classes *out, struct ctv_err *err);
 
 void classes_free(struct classes *c);
+
+#define CLASSES_NOTICE_MAX 320
+
+/* What loading c has to tell that is not an error, as one line naming
+ * the file (name) in buf (len bytes; CLASSES_NOTICE_MAX and a short name
+ * fit), or NULL when there is nothing: no line gives ::/0 a class, so
+ * IPv6 peers outside the listed networks are class 0, not accounted.
+ * The caller decides whether and where to show it. Returns buf or NULL. */
+const char *classes_notice(const struct classes *c, const char *name, char *buf, size_t len);
 
 /* The class of addr (4 or 16 bytes, network order) by the file's rules,
  * evaluated line by line: the reference the flattening is checked

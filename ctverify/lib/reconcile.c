@@ -572,6 +572,19 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 	return 0;
 }
 
+/* The container's packets of what leaves it towards the router:
+ * loopback, class-0 and neighbour buckets left out. */
+static void container_packets(const struct reconcile_input *in, uint64_t *pin, uint64_t *pout)
+{
+	*pin = *pout = 0;
+	for (size_t i = 0; i < in->nbuckets; i++) {
+		if (in->buckets[i].flags & (RECONCILE_LOCAL | RECONCILE_CLASS0 | RECONCILE_NEIGHBOR))
+			continue;
+		*pin += in->buckets[i].c.in_packets;
+		*pout += in->buckets[i].c.out_packets;
+	}
+}
+
 static int router_vs_node(const struct reconcile_input *in, struct reconcile_result *res)
 {
 	struct reconcile_cmp *c = &res->cmp[RECONCILE_ROUTER_NODE];
@@ -579,6 +592,10 @@ static int router_vs_node(const struct reconcile_input *in, struct reconcile_res
 	uint64_t pin = nc->a.in_packets, pout = nc->a.out_packets;
 	const char *src = "the node's packet counts";
 	unsigned per = in->router_l2 == RECONCILE_L2_WIRE ? ETH_HEADER + ETH_WIRE_EXTRA : ETH_HEADER;
+	/* Packets that wrap or saturate (Virtuozzo's 32-bit counters) are
+	 * an estimate: the cause becomes a bound, never a measurement. */
+	int estimate = in->node->totals.has_packets && in->node->packets_inexact;
+	char up_to[96] = "";
 
 	c->present = 1;
 	c->a.in_bytes = in->router_in;
@@ -589,19 +606,29 @@ static int router_vs_node(const struct reconcile_input *in, struct reconcile_res
 	if (!in->node->totals.has_packets) {
 		/* The node gave bytes only: the container's packets of what
 		 * leaves it are the next best evidence. */
-		pin = pout = 0;
-		for (size_t i = 0; i < in->nbuckets; i++) {
-			if (in->buckets[i].flags & (RECONCILE_LOCAL | RECONCILE_CLASS0 | RECONCILE_NEIGHBOR))
-				continue;
-			pin += in->buckets[i].c.in_packets;
-			pout += in->buckets[i].c.out_packets;
-		}
+		container_packets(in, &pin, &pout);
 		src = "the container's packet counts (the statement has no packets), "
 		      "loopback, class-0 and neighbour buckets left out";
+	} else if (estimate) {
+		uint64_t cin, cout;
+
+		/* A saturated count is short of the truth; the container's
+		 * own counters are exact for what crossed its edge. */
+		container_packets(in, &cin, &cout);
+		pin = cin > pin ? cin : pin;
+		pout = cout > pout ? cout : pout;
+		src = "an estimate: the statement's packets are not exact (packets_exact false; "
+		      "Virtuozzo's 32-bit counters saturate at 2^31-1): per direction the larger "
+		      "of the node's and the container's, loopback, class-0 and neighbour "
+		      "buckets left out";
 	}
+	if (estimate)
+		snprintf(up_to, sizeof(up_to), "up to %" PRIu64 " B in, %" PRIu64 " B out: ",
+			 pin * per, pout * per);
 	if (in->router_l2 != RECONCILE_L2_NONE && (pin || pout) &&
-	    !add_cause(res, "l2_overhead", RECONCILE_ROUTER_NODE, 1, 0, pin * per, pout * per,
-		       "%" PRIu64 " packets in, %" PRIu64 " out (%s) x %u B: %s", pin, pout, src, per,
+	    !add_cause(res, "l2_overhead", RECONCILE_ROUTER_NODE, 1, estimate, pin * per, pout * per,
+		       "%s%" PRIu64 " packets in, %" PRIu64 " out (%s) x %u B: %s", up_to, pin, pout,
+		       src, per,
 		       in->router_l2 == RECONCILE_L2_WIRE ?
 			       "the router counts on the wire: 14 B Ethernet header + 4 B FCS + 8 B "
 			       "preamble + 12 B inter-frame gap per packet; the node counts L3 bytes" :

@@ -234,6 +234,9 @@ char *statement_dump(const struct statement *st, struct ctv_err *err)
 	if (obj)
 		put_counts(obj, &st->totals, &failed);
 	put(root, "totals", obj, &failed);
+	/* Written only when false: a statement without it reads as exact. */
+	if (st->packets_inexact)
+		put(root, "packets_exact", json_false(), &failed);
 	if (st->has_classes) {
 		arr = json_array();
 		for (size_t i = 0; arr && i < st->nclasses; i++) {
@@ -692,6 +695,10 @@ static int read_root(struct reader *r, json_t *root, struct statement *st)
 		return fail(r, "totals", "missing (expected an object)");
 	if (get_object(r, v, "totals") < 0 || get_counts(r, v, "totals", &st->totals) < 0)
 		return -1;
+	v = json_object_get(root, "packets_exact");
+	if (v && !json_is_boolean(v))
+		return fail(r, "packets_exact", "expected true or false");
+	st->packets_inexact = v && json_is_false(v);
 	v = json_object_get(root, "classes");
 	if (v && read_classes(r, v, st) < 0)
 		return -1;

@@ -10,6 +10,10 @@
  * Packets may be absent (the reference database stores bytes only): that
  * is recorded as has_packets = 0, never as a count of 0. Keys this version
  * does not know are ignored, so writers may extend the format.
+ *
+ * "packets_exact": false (optional, after "totals") says the source's
+ * packet counters wrap or saturate (Virtuozzo's are 32-bit), so readers
+ * use packets only as estimates; a statement without the key is exact.
  */
 #ifndef CTV_STATEMENT_H
 #define CTV_STATEMENT_H
@@ -57,6 +61,7 @@ struct statement {
 	int64_t from; /* the window [from, to], epoch seconds */
 	int64_t to;
 	struct statement_counts totals;
+	int packets_inexact; /* 1: "packets_exact": false; 0 (key absent or true): exact */
 	int has_classes; /* 0: no "classes" key */
 	size_t nclasses;
 	struct statement_class classes[STATEMENT_CLASSES];

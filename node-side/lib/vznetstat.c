@@ -305,13 +305,135 @@ static size_t containers(const struct vznetstat *v, char *buf, size_t len)
 	return n;
 }
 
+int vznetstat_semantics_parse(const char *s, enum vznetstat_semantics *out)
+{
+	if (!strcmp(s, "exclusive"))
+		*out = VZNETSTAT_EXCLUSIVE;
+	else if (!strcmp(s, "overlapping"))
+		*out = VZNETSTAT_OVERLAPPING;
+	else
+		return -1;
+	return 0;
+}
+
+static int has_traffic(const struct statement_counts *c)
+{
+	return c->in_bytes || c->out_bytes || (c->has_packets && (c->in_packets || c->out_packets));
+}
+
+static int packets_at_limit(const struct statement_counts *c)
+{
+	return c->has_packets && (c->in_packets >= VZNETSTAT_PACKETS_LIMIT ||
+				  c->out_packets >= VZNETSTAT_PACKETS_LIMIT);
+}
+
+/* With overlapping classes every class is a subset of class 1: the first
+ * column (its index in COL_*) where c exceeds class 1's (c1, NULL when
+ * the container has no class-1 row), or -1. Saturation keeps the order
+ * (a capped subset is at most the capped whole), so packets count too. */
+static int exceeds(const struct statement_counts *c, const struct statement_counts *c1,
+		   int64_t *val, int64_t *of)
+{
+	static const struct statement_counts zero;
+	const struct statement_counts *w = c1 ? c1 : &zero;
+	const struct { int col; int64_t a, b; } cols[] = {
+		{ COL_IN_BYTES, c->in_bytes, w->in_bytes },
+		{ COL_OUT_BYTES, c->out_bytes, w->out_bytes },
+		{ COL_IN_PKTS, c->has_packets ? c->in_packets : 0, w->in_packets },
+		{ COL_OUT_PKTS, c->has_packets ? c->out_packets : 0, w->out_packets },
+	};
+
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (cols[i].a > cols[i].b) {
+			*val = cols[i].a;
+			*of = cols[i].b;
+			return cols[i].col;
+		}
+	return -1;
+}
+
+/* The totals of container ct's rows by sem into st; packets_inexact. */
+static int totals(const struct vznetstat *v, const char *name, const char *ct,
+		  enum vznetstat_semantics sem, struct statement *st, struct ctv_err *err)
+{
+	const struct vznetstat_row *c1 = NULL, *upper = NULL;
+	struct statement_counts *t = &st->totals;
+
+	for (size_t i = 0; i < v->nrows; i++) {
+		const struct vznetstat_row *r = &v->rows[i];
+
+		if (strcmp(r->ct, ct) != 0)
+			continue;
+		if (packets_at_limit(&r->c))
+			st->packets_inexact = 1;
+		if (r->cls == 1)
+			c1 = r;
+		else if (r->cls >= 2 && !upper && has_traffic(&r->c))
+			upper = r;
+	}
+	if (upper && sem == VZNETSTAT_UNSTATED) {
+		errno = EINVAL;
+		ctv_err_set(err, "%s:%d: container %s has traffic in class %d: say how the classes "
+			    "were counted. --semantics exclusive: each packet in one class (Virtuozzo "
+			    "before nftables, venet and the vznetstat module); totals are the sum of "
+			    "classes 1-15. --semantics overlapping: Virtuozzo 7 since 2021 (nftables), "
+			    "where class 1 (0.0.0.0/0) counts every packet and classes 2-15 count "
+			    "subsets of it again; totals are class 1's",
+			    name, upper->line, ct, upper->cls);
+		return -1;
+	}
+	if (sem == VZNETSTAT_OVERLAPPING) {
+		st->packets_inexact = 1;
+		for (size_t i = 0; i < v->nrows; i++) {
+			const struct vznetstat_row *r = &v->rows[i];
+			int64_t val, of;
+			int col;
+
+			if (strcmp(r->ct, ct) != 0 || r->cls < 2)
+				continue;
+			col = exceeds(&r->c, c1 ? &c1->c : NULL, &val, &of);
+			if (col < 0)
+				continue;
+			errno = EINVAL;
+			ctv_err_set(err, "%s:%d: container %s class %d %s %lld is more than class "
+				    "1's %lld%s: with overlapping classes every class is a subset of "
+				    "class 1; is this a listing with exclusive classes (--semantics "
+				    "exclusive)?", name, r->line, ct, r->cls, col_names[col], (long long)val,
+				    (long long)of, c1 ? "" : " (no class-1 row)");
+			return -1;
+		}
+		if (c1)
+			*t = c1->c;
+		t->has_packets = v->has_packets;
+		return 0;
+	}
+	for (size_t i = 0; i < v->nrows; i++) {
+		const struct vznetstat_row *r = &v->rows[i];
+
+		if (strcmp(r->ct, ct) != 0 || r->cls == 0)
+			continue;
+		if (__builtin_add_overflow(t->in_bytes, r->c.in_bytes, &t->in_bytes) ||
+		    __builtin_add_overflow(t->out_bytes, r->c.out_bytes, &t->out_bytes) ||
+		    __builtin_add_overflow(t->in_packets, r->c.in_packets, &t->in_packets) ||
+		    __builtin_add_overflow(t->out_packets, r->c.out_packets, &t->out_packets)) {
+			errno = EINVAL;
+			ctv_err_set(err, "%s:%d: the container's total overflows 64 bits", name, r->line);
+			return -1;
+		}
+	}
+	t->has_packets = v->has_packets;
+	return 0;
+}
+
 int vznetstat_statement(const struct vznetstat *v, const char *name, const char *ct,
-			int64_t from, int64_t to, struct statement *st, struct ctv_err *err)
+			enum vznetstat_semantics sem, int64_t from, int64_t to,
+			struct statement *st, struct ctv_err *err)
 {
 	char list[512];
 	size_t n = containers(v, list, sizeof(list));
 
 	statement_init(st, STATEMENT_VZNETSTAT);
+	errno = EINVAL;
 	if (n == 0) {
 		ctv_err_set(err, "%s: no container rows after the header", name);
 		return -1;
@@ -326,10 +448,8 @@ int vznetstat_statement(const struct vznetstat *v, const char *name, const char 
 	st->from = from;
 	st->to = to;
 	st->has_classes = 1;
-	st->totals.has_packets = v->has_packets;
 	for (size_t i = 0; i < v->nrows; i++) {
 		const struct vznetstat_row *r = &v->rows[i];
-		struct statement_counts *t = &st->totals;
 
 		if (strcmp(r->ct, ct) != 0)
 			continue;
@@ -337,20 +457,13 @@ int vznetstat_statement(const struct vznetstat *v, const char *name, const char 
 		st->classes[st->nclasses].id = r->cls;
 		st->classes[st->nclasses].c = r->c;
 		st->nclasses++;
-		if (r->cls == 0)
-			continue;
-		if (__builtin_add_overflow(t->in_bytes, r->c.in_bytes, &t->in_bytes) ||
-		    __builtin_add_overflow(t->out_bytes, r->c.out_bytes, &t->out_bytes) ||
-		    __builtin_add_overflow(t->in_packets, r->c.in_packets, &t->in_packets) ||
-		    __builtin_add_overflow(t->out_packets, r->c.out_packets, &t->out_packets)) {
-			ctv_err_set(err, "%s:%d: the container's total overflows 64 bits", name, r->line);
-			return -1;
-		}
 	}
 	if (st->nclasses == 0) {
 		ctv_err_set(err, "%s: container %s not found (the file has %s)", name, ct, list);
 		return -1;
 	}
+	if (totals(v, name, ct, sem, st, err) < 0)
+		return -1;
 	snprintf(st->ct, sizeof(st->ct), "%s", ct);
 	if (statement_check(st, err) < 0) {
 		ctv_err_prefix(err, "%s", name);

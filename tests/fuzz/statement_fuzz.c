@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (again.source != st.source || strcmp(again.ct, st.ct) != 0 ||
 	    again.from != st.from || again.to != st.to ||
-	    !same_counts(&again.totals, &st.totals) ||
+	    !same_counts(&again.totals, &st.totals) || again.packets_inexact != st.packets_inexact ||
 	    again.has_classes != st.has_classes || again.nclasses != st.nclasses ||
 	    again.has_intervals != st.has_intervals || again.nintervals != st.nintervals)
 		abort();
