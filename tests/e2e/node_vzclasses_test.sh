@@ -36,7 +36,7 @@ elem() {
 		select(.[0].prefix.addr == $a and .[0].prefix.len == $l) | .[1].jump.target' "$OUT/map4.json"
 }
 assert_eq "$(elem 10.10.16.0 24)" out4_c1 "the hole 10.10.16.0/24 is class 1 in the kernel's map"
-assert_eq "$(elem 10.10.10.0 24)" "" "the class-0 network 10.10.10.0/24 is a gap in the map"
+assert_empty "$(elem 10.10.10.0 24)" "the class-0 network 10.10.10.0/24 is a gap in the map"
 assert_eq "$(jq '[.nftables[] | select(.map) | .map.elem[]?] | length' "$OUT/map6.json")" 0 \
 	"the IPv6 map has no element: no IPv6 class"
 check "the tab-separated variant installs" ctnode setup --classes "$fx/vz_manpage_tabs"
@@ -58,7 +58,7 @@ check "the moved file keeps every line" bash -c \
 check "ctnode setup with the moved file" ctnode setup
 C2_4=198.19.1.1 C2B_4=198.19.200.1 HOLE_4=198.19.16.1 C0_4=198.19.10.1
 V6=2001:db8:99::1 # on remote, in no listed network
-lab_remote_addr $C2_4/32 $C2B_4/32 $HOLE_4/32 $C0_4/32 $V6/128
+must "class addresses on remote" lab_remote_addr $C2_4/32 $C2B_4/32 $HOLE_4/32 $C0_4/32 $V6/128
 
 snap() { ctnode stat -a -4 --format json >"$1.4" && ctnode stat -a -6 --format json >"$1.6"; }
 # get FILE FAM CT CLASS FIELD
