@@ -74,11 +74,7 @@ cat >"$CONF/networks_classes" <<'EOF'
 0 198.19.9.0/24
 0 2001:db8:209::/48
 EOF
-cat >"$CONF/containers" <<'EOF'
-101 veth veth101
-102 ip 198.18.20.102,2001:db8:20::102
-103 veth veth103
-EOF
+lab_containers_file "$CONF/containers"
 check "ctnode setup: bridged and routed containers, three classes, IPv4 and IPv6" ctnode setup
 lab_listing_check node
 # Some traffic, so that the counters have something to move.

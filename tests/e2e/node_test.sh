@@ -27,11 +27,7 @@ cat >"$CONF/networks_classes" <<'EOF'
 0 198.19.9.0/24		# the node's own: never accounted
 0 2001:db8:209::/48
 EOF
-cat >"$CONF/containers" <<'EOF'
-101 veth veth101
-102 ip 198.18.20.102,2001:db8:20::102
-103 veth veth103
-EOF
+lab_containers_file "$CONF/containers"
 C1_4=$LAB_REMOTE4  C2_4=198.19.1.1      C1H_4=198.19.7.1      C0_4=198.19.9.1
 C1_6=$LAB_REMOTE6  C2_6=2001:db8:201::1 C1H_6=2001:db8:207::1 C0_6=2001:db8:209::1
 must "class addresses on remote" lab_remote_addr $C2_4/32 $C1H_4/32 $C0_4/32 $C2_6/128 $C1H_6/128 $C0_6/128

@@ -33,11 +33,7 @@ cat >"$CONF/networks_classes" <<'EOF'
 0 198.19.9.0/24		# the node's own network: never accounted
 0 2001:db8:209::/48
 EOF
-cat >"$CONF/containers" <<'EOF'
-101 veth veth101
-102 ip 198.18.20.102,2001:db8:20::102
-103 veth veth103
-EOF
+lab_containers_file "$CONF/containers"
 C0_4=198.19.9.1
 must "a class-0 address on remote" lab_remote_addr $C0_4/32
 check "ctnode setup" ctnode setup
