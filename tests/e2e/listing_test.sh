@@ -87,6 +87,24 @@ case " $names " in
 *) fail "ctnode's counter names: $names" ;;
 esac
 
+# The upgrades are checked to the packet, so they wait until neighbour
+# discovery is quiet: an entry the pings left in DELAY sends a unicast
+# probe 5 s later (one packet each way, counted on both sides), while
+# REACHABLE and STALE entries send nothing without traffic.
+nd_quiet() {
+	local i r busy
+	for i in $(seq 1 100); do
+		busy=
+		for r in ct101 ct102 ct103 node; do
+			lab_exec "$r" ip -6 neigh show | grep -qE 'DELAY|PROBE|INCOMPLETE' && busy=$r
+		done
+		[ -z "$busy" ] && return 0
+		sleep 0.2
+	done
+	echo "neighbour discovery still busy in $busy after 20 s" >&2
+	return 1
+}
+
 # ---- upgrade of the node: the names of earlier versions --------------------
 # The table as an earlier ctnode left it: the same objects, counters named
 # "CT:CLASS:DIR:FAMILY", with counts. nft cannot read such names back from
@@ -116,6 +134,7 @@ must "load their rules" lab_exec node nft -j -f "$OUT/old-node.3.json"
 shape() { jq -c '[.nftables[] | select((.metainfo or .counter) | not) | del(.. | .handle?)] | map(tostring) | sort'; }
 same_shape() { [ "$(lab_exec node nft -j list table netdev ctnode | shape)" = "$(jq "$old_names" "$OUT/new-node.json" | shape)" ]; }
 check "the old-style table has the chains, maps, elements and rules of the new one, with the old names" same_shape
+must "neighbour discovery is quiet" nd_quiet
 old=$(lab_nft_json node | jq -r '[.nftables[] | select(.counter.table? == "ctnode") | .counter | "\(.name) \(.packets) \(.bytes)"] | sort | .[]')
 n_old=$(grep -c ':' <<<"$old")
 assert_ge "$n_old" 24 "old-style counters with counts loaded"
@@ -149,6 +168,7 @@ if lab_exec ct101 sh -c "$cg" sh nft list ruleset | lab_exec ct101 nft -c -f - >
 	fail "nft reads chain 'mark' back (the old state is not the field's)"
 else ok "the old listing is the one nft refuses"; fi
 ctr() { lab_nft_json ct101 | jq -r '[.nftables[] | select(.counter.table? == "ctverify") | .counter | "\(.name) \(.packets) \(.bytes)"] | sort | .[]'; }
+must "neighbour discovery is quiet" nd_quiet
 old=$(ctr)
 assert_ge "$(grep -c . <<<"$old")" 24 "old-style ctverify counters with counts loaded"
 check "rules install over the old names" nftctv rules install --backend nft -f "$RULES"
