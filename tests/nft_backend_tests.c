@@ -4,7 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libnftnl/set.h>
+
 #include "backend.h"
+#include "nft_int.h"
 #include "unit_tests.h"
 
 /* What the nft backend would build, from describe(): no root needed. */
@@ -43,7 +46,7 @@ START_TEST(a_thousand_port_services_are_one_rule_and_one_map_per_direction)
 	has(d, "map m0_out: 1000 elements");
 	has(d, "chain in: hook prerouting priority -150, 3 rules");
 	has(d, "chain out: hook postrouting priority 300, 3 rules");
-	ck_assert_ptr_null(strstr(d, "chain mark"));
+	ck_assert_ptr_null(strstr(d, "chain owner_mark"));
 	free(d);
 }
 END_TEST
@@ -74,7 +77,7 @@ START_TEST(owner_services_tag_connections_without_touching_other_mark_bits)
 {
 	char *d = describe("service web proto=tcp lport=80\nservice u user=33\nservice g group=44\n");
 
-	has(d, "chain mark: hook output priority -150, 2 rules");
+	has(d, "chain owner_mark: hook output priority -150, 2 rules");
 	/* Only while our bits are unset, and then only our bits change. */
 	has(d, "[ bitwise reg 1 = ( reg 1 & 0x00ff0000 ) ^ 0x00000000 ] [ cmp eq reg 1 0x00000000 ] [ meta load skuid => reg 1 ] [ cmp eq reg 1 0x00000021 ]");
 	has(d, "[ bitwise reg 1 = ( reg 1 & 0xff00ffff ) ^ 0x00010000 ] [ ct set mark with reg 1 ]");
@@ -103,6 +106,58 @@ START_TEST(loopback_comes_first_and_other_last_in_both_chains)
 }
 END_TEST
 
+/* What nft(8) 1.0.6 reads back unquoted (docs/DESIGN.md "Names nft can
+ * read back"): a letter first, then letters, digits, '_', '.', '-'; and a
+ * '_', which no nft keyword has. The two base chains "in" and "out" are
+ * nft tokens only inside ipsec expressions (checked with nft -c). */
+static int nft_name_ok(const char *n)
+{
+	if (!strcmp(n, "in") || !strcmp(n, "out"))
+		return 1;
+	if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z')) || !strchr(n, '_'))
+		return 0;
+	return strspn(n, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	       strlen(n);
+}
+
+START_TEST(every_name_of_every_rule_kind_is_one_nft_reads_back)
+{
+	const char *text = "service web proto=tcp lport=80,443\n"
+			   "service 9lives proto=udp rport=53\n"
+			   "service a.b-c_d proto=any lport=20000-30000\n"
+			   "service peers peer=198.19.7.0/24,2001:db8:77::/48\n"
+			   "service both proto=tcp lport=22 rport=1024-65535 peer=10.0.0.0/8,fd00::/8\n"
+			   "service nobody user=65534\n"
+			   "service grp group=0 proto=tcp rport=443\n"
+			   "service ping proto=icmp\n";
+	struct svcspec spec;
+	struct ctv_err err;
+	struct model m;
+	int owner = 0;
+
+	svcspec_init(&spec);
+	ck_assert_msg(svcspec_parse_buffer(&spec, "t.rules", text, strlen(text), &err) == 0, "%s",
+		      err.msg);
+	ck_assert_msg(nftb_model_build(&spec, 0, &m, &err) == 0, "%s", err.msg);
+	for (size_t i = 0; i < m.n_chains; i++) {
+		ck_assert_msg(nft_name_ok(m.chains[i].name), "chain %s", m.chains[i].name);
+		owner |= !strcmp(m.chains[i].name, "owner_mark");
+	}
+	ck_assert_msg(owner, "no owner_mark chain");
+	ck_assert_uint_gt(m.n_sets, 5);
+	for (size_t i = 0; i < m.n_sets; i++) {
+		const char *n = nftnl_set_get_str(m.sets[i], NFTNL_SET_NAME);
+
+		ck_assert_msg(nft_name_ok(n), "set %s", n);
+	}
+	ck_assert_uint_eq(m.counters.n, 2 * (spec.n + 2));
+	for (size_t i = 0; i < m.counters.n; i++)
+		ck_assert_msg(nft_name_ok(m.counters.v[i]), "counter %s", m.counters.v[i]);
+	nftb_model_free(&m);
+	svcspec_free(&spec);
+}
+END_TEST
+
 void add_nft_backend_tests(Suite *s)
 {
 	TCase *tc = tcase_create("nft_backend");
@@ -112,5 +167,6 @@ void add_nft_backend_tests(Suite *s)
 	tcase_add_test(tc, ports_too_many_for_a_hash_use_an_interval_map_per_protocol);
 	tcase_add_test(tc, owner_services_tag_connections_without_touching_other_mark_bits);
 	tcase_add_test(tc, loopback_comes_first_and_other_last_in_both_chains);
+	tcase_add_test(tc, every_name_of_every_rule_kind_is_one_nft_reads_back);
 	suite_add_tcase(s, tc);
 }

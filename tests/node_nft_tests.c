@@ -3,8 +3,68 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node_nft.h"
+#include <sys/socket.h>
+
+#include "node_int.h"
 #include "unit_tests.h"
+
+START_TEST(counter_names_start_with_a_letter_and_parse_back)
+{
+	const char *ids[] = { "101", "0", "ct-a", "a_c1_in4", "6f1c2a3b-1234-5678-9abc-def012345678",
+			      "x.y" };
+	char name[128], ct[CONTAINERS_ID_MAX + 1];
+	unsigned cls;
+	int dir, fam, legacy;
+
+	node_counter_name(name, sizeof(name), "101", 3, 0, AF_INET);
+	ck_assert_str_eq(name, "ct101_c3_in4");
+	node_counter_name(name, sizeof(name), "101", 15, 1, AF_INET6);
+	ck_assert_str_eq(name, "ct101_c15_out6");
+	for (size_t i = 0; i < sizeof(ids) / sizeof(*ids); i++)
+		for (int d = 0; d <= 1; d++) {
+			node_counter_name(name, sizeof(name), ids[i], 7, d, d ? AF_INET6 : AF_INET);
+			ck_assert_msg(node_parse_name(name, ct, &cls, &dir, &fam, &legacy) == 0, "%s", name);
+			ck_assert_str_eq(ct, ids[i]);
+			ck_assert_uint_eq(cls, 7);
+			ck_assert_int_eq(dir, d);
+			ck_assert_int_eq(fam, d ? AF_INET6 : AF_INET);
+			ck_assert_int_eq(legacy, 0);
+		}
+}
+END_TEST
+
+START_TEST(the_names_of_earlier_versions_parse_as_legacy)
+{
+	char ct[CONTAINERS_ID_MAX + 1];
+	unsigned cls;
+	int dir, fam, legacy;
+
+	ck_assert_int_eq(node_parse_name("101:1:in:4", ct, &cls, &dir, &fam, &legacy), 0);
+	ck_assert_str_eq(ct, "101");
+	ck_assert_uint_eq(cls, 1);
+	ck_assert_int_eq(dir, 0);
+	ck_assert_int_eq(fam, AF_INET);
+	ck_assert_int_eq(legacy, 1);
+	ck_assert_int_eq(node_parse_name("ct-b:15:out:6", ct, &cls, &dir, &fam, &legacy), 0);
+	ck_assert_str_eq(ct, "ct-b");
+	ck_assert_int_eq(legacy, 1);
+}
+END_TEST
+
+START_TEST(names_not_ours_are_refused)
+{
+	const char *bad[] = { "", "ct", "ct_c1_in4", "ct101_c0_in4", "ct101_c16_in4", "ct101_c01_in4",
+			      "ct101_c1_in5", "ct101_c1_up4", "ct101_c1_in", "ct101_in4", "x101_c1_in4",
+			      "ct101_c1x_in4", "ct1!_c1_in4", "101:0:in:4", "101:1:in:4:x", "101:1:sideways:4",
+			      "in_web" };
+	char ct[CONTAINERS_ID_MAX + 1];
+	unsigned cls;
+	int dir, fam, legacy;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		ck_assert_msg(node_parse_name(bad[i], ct, &cls, &dir, &fam, &legacy) < 0, "'%s'", bad[i]);
+}
+END_TEST
 
 START_TEST(container_ids_sort_numerically_then_by_name)
 {
@@ -51,6 +111,9 @@ void add_node_nft_tests(Suite *s)
 	TCase *tc = tcase_create("node_nft");
 
 	tcase_add_test(tc, container_ids_sort_numerically_then_by_name);
+	tcase_add_test(tc, counter_names_start_with_a_letter_and_parse_back);
+	tcase_add_test(tc, the_names_of_earlier_versions_parse_as_legacy);
+	tcase_add_test(tc, names_not_ours_are_refused);
 	tcase_add_test(tc, a_plan_describes_devices_ranges_and_counters);
 	suite_add_tcase(s, tc);
 }

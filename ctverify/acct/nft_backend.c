@@ -6,7 +6,7 @@
  *     counter in_<bucket>, out_<bucket>   named, created once, kept
  *     chain in   filter hook prerouting  priority -150  (after conntrack)
  *     chain out  filter hook postrouting priority 300   (late)
- *     chain mark filter hook output      priority -150  (only with owner services)
+ *     chain owner_mark filter hook output priority -150  (only with owner services)
  *     sets  m<step>_in / m<step>_out: interval maps key -> counter
  *           s<svc>_lport / _rport / _peer4 / _peer6: interval sets
  * An install is one netlink batch: our chains and sets are deleted and

@@ -65,7 +65,7 @@ struct model_chain {
 };
 
 struct model {
-	struct model_chain chains[3]; /* in, out, mark */
+	struct model_chain chains[3]; /* in, out, owner_mark */
 	size_t n_chains;
 	struct nftnl_set **sets;
 	size_t n_sets;

@@ -657,7 +657,7 @@ int nftb_model_build(const struct svcspec *spec, int with_ids, struct model *m,
 		return -1;
 	m->chains[0] = (struct model_chain){ .name = "in", .hook = NF_INET_PRE_ROUTING, .prio = NFTB_PRIO_IN };
 	m->chains[1] = (struct model_chain){ .name = "out", .hook = NF_INET_POST_ROUTING, .prio = NFTB_PRIO_OUT };
-	m->chains[2] = (struct model_chain){ .name = "mark", .hook = NF_INET_LOCAL_OUT, .prio = NFTB_PRIO_MARK };
+	m->chains[2] = (struct model_chain){ .name = "owner_mark", .hook = NF_INET_LOCAL_OUT, .prio = NFTB_PRIO_MARK };
 	m->n_chains = plan.n_owners ? 3 : 2;
 	for (int d = DIR_IN; d <= DIR_OUT; d++) {
 		char cname[SVC_NAME_MAX + 8];

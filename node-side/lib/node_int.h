@@ -57,8 +57,16 @@ struct raw_list {
  * absent, or -1 with err. */
 int node_dump_counters(struct nfnl *nl, struct raw_list *out, struct ctv_err *err);
 
-/* "101:3:in:4" -> ct (CONTAINERS_ID_MAX + 1 bytes), class, DIR_*, AF_*.
- * Returns 0, or -1 when the name is not one of ours. */
-int node_parse_name(const char *name, char *ct, unsigned *cls, int *dir, int *fam);
+/* A counter's name: "ct<CTID>_c<class>_<in|out><4|6>", e.g. "ct101_c3_in4"
+ * (fam AF_INET or AF_INET6). nft(8) reads it back unquoted: it starts with
+ * a letter, holds only letters, digits and "_.-", and no nft keyword has
+ * a '_' (docs/DESIGN.md "Names nft can read back"). */
+void node_counter_name(char *buf, size_t len, const char *ct, unsigned cls, int dir, int fam);
+
+/* A counter's name -> ct (CONTAINERS_ID_MAX + 1 bytes), class, DIR_*,
+ * AF_*; *legacy is 1 for the names of earlier versions ("101:3:in:4"),
+ * which nft(8) cannot read back and setup renames. Returns 0, or -1 when
+ * the name is not one of ours. */
+int node_parse_name(const char *name, char *ct, unsigned *cls, int *dir, int *fam, int *legacy);
 
 #endif

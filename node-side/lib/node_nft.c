@@ -91,6 +91,12 @@ struct nb {
 
 static void counter_name(char *buf, size_t len, const char *ct, unsigned cls, int dir, int f)
 {
+	node_counter_name(buf, len, ct, cls, dir, f == F4 ? AF_INET : AF_INET6);
+}
+
+/* The name earlier versions gave the same counter ("101:3:in:4"). */
+static void legacy_counter_name(char *buf, size_t len, const char *ct, unsigned cls, int dir, int f)
+{
 	snprintf(buf, len, "%s:%u:%s:%c", ct, cls, dir == DIR_IN ? "in" : "out", f == F4 ? '4' : '6');
 }
 
@@ -347,7 +353,9 @@ static void destroy_named(struct nb *bt, uint16_t type, const char *name)
 	}
 }
 
-static void add_counter(struct nb *bt, const char *name, int l2)
+/* A new counter; from, when given, is the old counter whose counts it
+ * takes over (NFTA_COUNTER_BYTES/PACKETS at creation). */
+static void add_counter(struct nb *bt, const char *name, int l2, const struct raw_counter *from)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
@@ -368,7 +376,13 @@ static void add_counter(struct nb *bt, const char *name, int l2)
 	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
 	nftnl_obj_set_data(o, NFTNL_OBJ_USERDATA, nftnl_udata_buf_data(ud), nftnl_udata_buf_len(ud));
-	nlh = MSG(bt, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL, "add counter %s", name);
+	if (from) {
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_BYTES, from->bytes);
+		nftnl_obj_set_u64(o, NFTNL_OBJ_CTR_PKTS, from->packets);
+	}
+	nlh = from ? MSG(bt, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL, "add counter %s (the counts of %s)",
+			 name, from->name)
+		   : MSG(bt, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL, "add counter %s", name);
 	if (nlh) {
 		nftnl_obj_nlmsg_build_payload(nlh, o);
 		nfnl_batch_done(&bt->b, nlh);
@@ -398,9 +412,10 @@ static int wanted_l2(const struct node_plan *p, const char *name)
 {
 	char ct[CONTAINERS_ID_MAX + 1];
 	unsigned cls;
-	int dir, fam;
+	int dir, fam, legacy;
 
-	if (node_parse_name(name, ct, &cls, &dir, &fam) < 0)
+	/* A name of earlier versions is never kept: its counts move. */
+	if (node_parse_name(name, ct, &cls, &dir, &fam, &legacy) < 0 || legacy)
 		return -1;
 	if (!(p->used[fam == AF_INET ? F4 : F6] & (1u << cls)))
 		return -1;
@@ -502,7 +517,10 @@ static void setup_teardown(struct nb *bt, const struct node_plan *p, const struc
 	}
 }
 
-/* The counters that do not exist yet (or whose link header changed). */
+/* The counters that do not exist yet (or whose link header changed). One
+ * that earlier versions named otherwise ("101:3:in:4") is created with
+ * the counts it had in the dump, in the batch that deletes it: only what
+ * it counted between the dump and the commit is lost. */
 static void setup_counters(struct nb *bt, const struct node_plan *p, const struct raw_list *have,
 			   int existed)
 {
@@ -514,12 +532,19 @@ static void setup_counters(struct nb *bt, const struct node_plan *p, const struc
 				if (!(p->used[f] & (1u << cls)))
 					continue;
 				for (int dir = DIR_IN; dir <= DIR_OUT; dir++) {
-					const struct raw_counter *h;
+					const struct raw_counter *h, *old = NULL;
+					char oname[128];
 
 					counter_name(name, sizeof(name), p->cts[i].ct->id, cls, dir, f);
 					h = existed ? find_raw(have, name) : NULL;
-					if (!h || h->l2 != p->cts[i].l2)
-						add_counter(bt, name, p->cts[i].l2);
+					if (h && h->l2 == p->cts[i].l2)
+						continue;
+					legacy_counter_name(oname, sizeof(oname), p->cts[i].ct->id, cls, dir, f);
+					if (!h && existed)
+						old = find_raw(have, oname);
+					if (old && old->l2 != p->cts[i].l2)
+						old = NULL; /* its bytes hold another link header */
+					add_counter(bt, name, p->cts[i].l2, old);
 				}
 			}
 }
@@ -643,23 +668,29 @@ int node_nft_setup(const struct node_plan *p, struct ctv_err *err)
 	struct nfnl nl;
 	struct raw_list have;
 	struct nb bt;
-	int r;
+	int r = -1;
 
 	if (nfnl_open(&nl, err) < 0)
 		return -1;
-	r = node_dump_counters(&nl, &have, err);
-	if (r < 0) {
-		nfnl_close(&nl);
-		return -1;
+	/* The batch is built from what the dump showed (which counters
+	 * exist, what old ones hold). If another setup changed the table in
+	 * between, the kernel refuses the whole batch (a counter created
+	 * with NLM_F_EXCL exists) and we look again. */
+	for (int attempt = 0; attempt < 3; attempt++) {
+		r = node_dump_counters(&nl, &have, err);
+		if (r < 0)
+			break;
+		if (have.n)
+			qsort(have.v, have.n, sizeof(*have.v), raw_cmp);
+		bt.nl = &nl;
+		nfnl_batch_init(&bt.b);
+		build_setup(&bt, p, &have, r == 0);
+		r = nfnl_batch_send(&nl, &bt.b, err);
+		nfnl_batch_free(&bt.b);
+		free(have.v);
+		if (r == 0 || (errno != EEXIST && errno != ENOENT))
+			break;
 	}
-	if (have.n)
-		qsort(have.v, have.n, sizeof(*have.v), raw_cmp);
-	bt.nl = &nl;
-	nfnl_batch_init(&bt.b);
-	build_setup(&bt, p, &have, r == 0);
-	r = nfnl_batch_send(&nl, &bt.b, err);
-	nfnl_batch_free(&bt.b);
-	free(have.v);
 	nfnl_close(&nl);
 	return r;
 }

@@ -9,8 +9,9 @@
  * number of lookups: peer address -> jump to the class's chain (a verdict
  * map over the flattened disjoint ranges), then container device or
  * address -> named counter. Counters are named
- * "<CTID>:<class>:<in|out>:<4|6>" so a reload keeps the counts of
- * unchanged keys.
+ * "ct<CTID>_c<class>_<in|out><4|6>" (a name nft reads back from its own
+ * listing) so a reload keeps the counts of unchanged keys; setup moves
+ * the counts of the names earlier versions used ("<CTID>:<class>:...").
  *
  * The egress hook sees the link-layer header (14 bytes on Ethernet); each
  * incoming counter records that length and reads subtract it per packet,

@@ -157,19 +157,85 @@ static int row_cmp(const void *x, const void *y)
 	return a->family < b->family ? -1 : a->family > b->family;
 }
 
-/* "101:3:in:4" -> ct, class, direction, family. */
-int node_parse_name(const char *name, char *ct, unsigned *cls, int *dir, int *fam)
+void node_counter_name(char *buf, size_t len, const char *ct, unsigned cls, int dir, int fam)
+{
+	snprintf(buf, len, "ct%s_c%u_%s%c", ct, cls, dir == DIR_IN ? "in" : "out",
+		 fam == AF_INET ? '4' : '6');
+}
+
+/* A class id of 1 to CLASSES_MAX - 1 in decimal, the whole of s[0..n). */
+static int parse_cls(const char *s, size_t n, unsigned *cls)
+{
+	unsigned v = 0;
+
+	if (n == 0 || n > 2 || (n == 2 && s[0] == '0'))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v == 0 || v >= CLASSES_MAX)
+		return -1;
+	*cls = v;
+	return 0;
+}
+
+/* "in4" "out6" -> direction, family. */
+static int parse_dirfam(const char *s, int *dir, int *fam)
+{
+	size_t n = strlen(s);
+
+	if (n < 3 || (s[n - 1] != '4' && s[n - 1] != '6'))
+		return -1;
+	if (n == 3 && !strncmp(s, "in", 2))
+		*dir = DIR_IN;
+	else if (n == 4 && !strncmp(s, "out", 3))
+		*dir = DIR_OUT;
+	else
+		return -1;
+	*fam = s[n - 1] == '4' ? AF_INET : AF_INET6;
+	return 0;
+}
+
+/* "ct101_c3_in4": the CTID may hold '_', so the two fields after it are
+ * found from the end. */
+static int parse_name(const char *name, char *ct, unsigned *cls, int *dir, int *fam)
+{
+	const char *df = strrchr(name, '_'), *c;
+	size_t idlen;
+
+	if (strncmp(name, "ct", 2) || !df || parse_dirfam(df + 1, dir, fam) < 0)
+		return -1;
+	for (c = df; c > name && c[-1] != '_'; c--)
+		;
+	if (c <= name + 3 || c[0] != 'c' || parse_cls(c + 1, (size_t)(df - c - 1), cls) < 0)
+		return -1;
+	idlen = (size_t)(c - 1 - (name + 2));
+	if (idlen == 0 || idlen > CONTAINERS_ID_MAX)
+		return -1;
+	memcpy(ct, name + 2, idlen);
+	ct[idlen] = '\0';
+	return containers_id_valid(ct) ? 0 : -1;
+}
+
+/* "101:3:in:4": the names of earlier versions, which nft(8) lists but
+ * cannot read back (the colons). Still read, so that a setup moves their
+ * counts to the new names and stat works until then. */
+static int parse_legacy_name(const char *name, char *ct, unsigned *cls, int *dir, int *fam)
 {
 	char buf[128], *p[4];
 	int n = 0;
 	char *s, *save = NULL;
 
+	if (strlen(name) >= sizeof(buf))
+		return -1;
 	snprintf(buf, sizeof(buf), "%s", name);
 	for (s = strtok_r(buf, ":", &save); s && n < 4; s = strtok_r(NULL, ":", &save))
 		p[n++] = s;
 	if (n != 4 || s || !containers_id_valid(p[0]) || strlen(p[0]) > CONTAINERS_ID_MAX)
 		return -1;
-	if (sscanf(p[1], "%u", cls) != 1 || *cls == 0 || *cls >= CLASSES_MAX)
+	if (parse_cls(p[1], strlen(p[1]), cls) < 0)
 		return -1;
 	if (!strcmp(p[2], "in"))
 		*dir = DIR_IN;
@@ -187,16 +253,33 @@ int node_parse_name(const char *name, char *ct, unsigned *cls, int *dir, int *fa
 	return 0;
 }
 
+int node_parse_name(const char *name, char *ct, unsigned *cls, int *dir, int *fam, int *legacy)
+{
+	*legacy = 0;
+	if (parse_name(name, ct, cls, dir, fam) == 0)
+		return 0;
+	*legacy = 1;
+	return parse_legacy_name(name, ct, cls, dir, fam);
+}
+
 /* One counter object, parsed: a half row (one direction). */
 struct half {
 	struct node_counter key;
-	int dir;
+	int dir, legacy;
 	uint64_t bytes, packets;
 };
 
+/* By key, then direction, the current name before a legacy one. */
 static int half_cmp(const void *x, const void *y)
 {
-	return row_cmp(&((const struct half *)x)->key, &((const struct half *)y)->key);
+	const struct half *a = x, *b = y;
+	int c = row_cmp(&a->key, &b->key);
+
+	if (c)
+		return c;
+	if (a->dir != b->dir)
+		return a->dir < b->dir ? -1 : 1;
+	return a->legacy - b->legacy;
 }
 
 int node_nft_read(struct node_counters *out, struct ctv_err *err)
@@ -236,7 +319,7 @@ int node_nft_read(struct node_counters *out, struct ctv_err *err)
 		unsigned cls;
 		int fam;
 
-		if (node_parse_name(raw.v[i].name, x->key.ct, &cls, &x->dir, &fam) < 0)
+		if (node_parse_name(raw.v[i].name, x->key.ct, &cls, &x->dir, &fam, &x->legacy) < 0)
 			continue; /* not one of ours */
 		x->key.cls = (uint8_t)cls;
 		x->key.family = (uint8_t)fam;
@@ -256,6 +339,10 @@ int node_nft_read(struct node_counters *out, struct ctv_err *err)
 	for (size_t i = 0; i < nh; i++) {
 		struct node_counter *row = out->n ? &out->v[out->n - 1] : NULL;
 
+		/* Both names of one counter (only if something else made
+		 * them): the current one, sorted first, counts. */
+		if (i && h[i].dir == h[i - 1].dir && !row_cmp(&h[i].key, &h[i - 1].key))
+			continue;
 		if (!row || row_cmp(row, &h[i].key)) {
 			row = &out->v[out->n++];
 			*row = h[i].key;

@@ -23,6 +23,7 @@ service bulk  proto=tcp rport=5001
 EOF
 SERVICES="local web bulk other"
 check "rules install" ctv rules install -f "$RULES"
+lab_listing_check ct101
 
 # The kernel's counters, read with nft itself: "SERVICE in_bytes in_packets
 # out_bytes out_packets" lines.
@@ -134,6 +135,7 @@ must "delete our table" lab_exec ct101 nft delete table inet ctverify
 wait_snapshots 2
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && ok "collect reinstalled the deleted table" ||
 	fail "the table was not reinstalled"
+lab_listing_check ct101
 gaps=$(sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM event WHERE kind = 'gap'")
 assert_eq "$gaps" 1 "the gap is recorded once"
 resets=$(sqlite3 "file:$DB?mode=ro" "SELECT count(DISTINCT s.key) FROM event e JOIN series s ON s.id = e.series WHERE e.kind = 'reset'")
@@ -171,6 +173,7 @@ wait_snapshots 0; sleep 2.5
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && fail "collect reinstalled removed rules" ||
 	ok "collect leaves removed rules removed"
 check "rules install again" ctv rules install -f "$RULES"
+lab_listing_check ct101
 wait_snapshots 1
 for round in 1 2; do
 	check "traffic after the new install, round $round" traffic

@@ -136,6 +136,47 @@ assert_within() {
 	assert_near "$1" "$2" "$slack" "$4"
 }
 
+# lab_listing_check ROLE: what an admin of ROLE's namespace would save and
+# load at boot loads back: 'nft list ruleset | nft -c -f -' (nftables.service
+# loads /etc/nftables.conf atomically, so one bad name loses the whole
+# firewall), and per family 'iptables-legacy-save | iptables-legacy-restore
+# --test' (ip6tables too) where a legacy table exists. One ok/FAIL each;
+# the tool's error is on stderr. Needs lab.sh; call it after every install
+# or setup of rules (ARCHITECTURE.md: everything we install can be listed
+# and re-read by the stock tools).
+lab_listing_check() {
+	[ $# -eq 1 ] || { fail "lab_listing_check: needs ROLE, got $# argument(s): $*"; return 1; }
+	local role=$1 t
+	if command -v nft >/dev/null; then
+		check "$role: nft list ruleset | nft -c -f - (a saved ruleset loads back)" _lab_listing_nft "$role"
+	else
+		e2e_skip_part "$role: no nft to re-read the listing with"
+	fi
+	for t in iptables ip6tables; do
+		lab_exec "$role" grep -q . "/proc/net/${t%tables}_tables_names" 2>/dev/null || continue
+		if command -v "$t-legacy-save" >/dev/null && command -v "$t-legacy-restore" >/dev/null; then
+			check "$role: $t-legacy-save | $t-legacy-restore --test" _lab_listing_ipt "$role" "$t"
+		else
+			e2e_skip_part "$role: no $t-legacy-save/-restore to re-read the legacy tables with"
+		fi
+	done
+}
+# The listing is taken first, so a failing list is a failure, not an empty
+# load. With cgroup v2 at /sys/fs/cgroup, as in a container ('ip netns
+# exec' mounts a /sys without it), nft prints a socket cgroupv2 match as
+# its path, else as an id it cannot read back.
+_lab_listing_nft() {
+	local l cg='mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null; exec "$@"'
+	l=$(lab_exec "$1" sh -c "$cg" sh nft list ruleset) || { echo "$1: nft list ruleset failed" >&2; return 1; }
+	lab_exec "$1" sh -c "$cg" sh nft -c -f - <<<"$l"
+}
+_lab_listing_ipt() {
+	local l
+	l=$(lab_exec "$1" "$2-legacy-save") || { echo "$1: $2-legacy-save failed" >&2; return 1; }
+	[ -n "$l" ] || { echo "$1: $2-legacy-save printed nothing" >&2; return 1; }
+	lab_exec "$1" "$2-legacy-restore" --test <<<"$l"
+}
+
 e2e_done() {
 	local n
 	n=$(e2e_fails)

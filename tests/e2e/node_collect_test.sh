@@ -29,13 +29,15 @@ EOF
 C2_4=198.19.1.1 C2_6=2001:db8:201::1
 must "class-2 addresses on remote" lab_remote_addr $C2_4/32 $C2_6/128
 check "ctnode setup" ctnode setup
+lab_listing_check node
 
 # The kernel's counters per container and class: "CT CLASS in_b in_p out_b
 # out_p", IPv4 and IPv6 summed, read with nft itself.
 kernel() {
 	lab_nft_json node | jq -r '
 		[.nftables[] | select(.counter and .counter.table == "ctnode") | .counter |
-		 (.name | split(":")) as $n | {ct: $n[0], cls: $n[1], dir: $n[2], bytes, packets}] |
+		 (.name | capture("^ct(?<ct>.+)_c(?<cls>[0-9]+)_(?<dir>in|out)[46]$")) as $n |
+		 {ct: $n.ct, cls: $n.cls, dir: $n.dir, bytes, packets}] |
 		group_by([.ct, .cls])[] |
 		[.[0].ct, .[0].cls,
 		 ([.[] | select(.dir == "in") | .bytes - 14 * .packets] | add // 0),

@@ -27,11 +27,7 @@ cat >"$CONF/networks_classes" <<'EOF'
 0 198.19.9.0/24		# the node's own: never accounted
 0 2001:db8:209::/48
 EOF
-cat >"$CONF/containers" <<'EOF'
-101 veth veth101
-102 ip 198.18.20.102,2001:db8:20::102
-103 veth veth103
-EOF
+lab_containers_file "$CONF/containers"
 C1_4=$LAB_REMOTE4  C2_4=198.19.1.1      C1H_4=198.19.7.1      C0_4=198.19.9.1
 C1_6=$LAB_REMOTE6  C2_6=2001:db8:201::1 C1H_6=2001:db8:207::1 C0_6=2001:db8:209::1
 must "class addresses on remote" lab_remote_addr $C2_4/32 $C1H_4/32 $C0_4/32 $C2_6/128 $C1H_6/128 $C0_6/128
@@ -72,6 +68,7 @@ check "nothing installed from a bad file" bash -c "! ip netns exec $(lab_ns node
 
 # ---- setup -----------------------------------------------------------------
 check "ctnode setup" ctnode setup
+lab_listing_check node
 check "the foreign tables are untouched by setup" foreign_same
 
 # stat -a -4|-6 as JSON -> FILE
@@ -235,6 +232,7 @@ printf '3 198.19.3.0/24\n3 2001:db8:203::/48\n' >>"$CONF/classes2"
 cp "$CONF/containers" "$CONF/containers2"
 echo "104 ip 198.18.20.104 dev veth104" >>"$CONF/containers2"
 check "setup again with another class and container" ctnode setup --classes "$CONF/classes2" --containers "$CONF/containers2"
+lab_listing_check node
 ctnode stat --format json >"$OUT/r1"
 kept=$(jq -n --slurpfile a "$OUT/r0" --slurpfile b "$OUT/r1" --argjson noise $NOISE '
 	[$a[0][] as $o | ($b[0][] | select(.ct == $o.ct and .class == $o.class)) as $n |
@@ -262,6 +260,7 @@ lab_exec node nft -j list table netdev ctnode | jq -c '[.nftables[] | select(.se
 check "a refused setup leaves the installed table as it was" cmp -s "$OUT/struct0" "$OUT/struct1"
 
 check "setup back to the first files" ctnode setup
+lab_listing_check node
 ctnode stat --format json >"$OUT/r2"
 assert_eq "$(jq '[.[] | select(.class == 3 or .ct == "104")] | length' "$OUT/r2")" 0 "removed class and container are gone"
 assert_ge "$(jq '[.[] | select(.ct == "101" and .class == 2) | .out_bytes] | add' "$OUT/r2")" \
@@ -270,6 +269,7 @@ assert_ge "$(jq '[.[] | select(.ct == "101" and .class == 2) | .out_bytes] | add
 # ---- more devices than one netdev chain takes (255): chains in chunks ----
 { cat "$CONF/containers"; for i in $(seq 1 300); do echo "$((5000 + i)) veth ctvx$i"; done; } >"$CONF/containers3"
 check "setup with 303 containers" ctnode setup --containers "$CONF/containers3"
+lab_listing_check node
 check "the base chains come in chunks" bash -c "ip netns exec $(lab_ns node) nft list chains netdev | grep -q 'chain from_ct_1 '"
 snap "$OUT/k0"
 check "ct101 sends with 303 containers" lab_tcp ct101 remote "$C2_4" $((port++)) 100000
@@ -277,6 +277,7 @@ snap "$OUT/k1"
 assert_ge "$(growth "$OUT/k1" "$OUT/k0" 4 101 2 out_bytes)" 100000 \
 	"counted with the devices spread over chunks"
 check "setup back to three containers" ctnode setup
+lab_listing_check node
 check "the extra chunk is gone" bash -c "! ip netns exec $(lab_ns node) nft list chains netdev | grep -q 'from_ct_1 '"
 
 # ---- a restarted container (its veth deleted and made again) is counted ----

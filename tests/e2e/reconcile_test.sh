@@ -33,14 +33,11 @@ cat >"$CONF/networks_classes" <<'EOF'
 0 198.19.9.0/24		# the node's own network: never accounted
 0 2001:db8:209::/48
 EOF
-cat >"$CONF/containers" <<'EOF'
-101 veth veth101
-102 ip 198.18.20.102,2001:db8:20::102
-103 veth veth103
-EOF
+lab_containers_file "$CONF/containers"
 C0_4=198.19.9.1
 must "a class-0 address on remote" lab_remote_addr $C0_4/32
 check "ctnode setup" ctnode setup
+lab_listing_check node
 
 RULES=$LAB_TMP/00-provider.rules
 cat >"$RULES" <<'EOF'
@@ -50,6 +47,7 @@ service bulk       proto=tcp rport=5001
 EOF
 check "ctverify rules install in ct101 (provider's + web-hosting)" \
 	ctv rules install -f "$RULES" -f "$top_srcdir/rules/web-hosting.rules"
+lab_listing_check ct101
 
 count() { sqlite3 "file:$1?mode=ro" "SELECT count(*) FROM interval" 2>/dev/null || echo 0; }
 wait_intervals() { # DB N: until DB has N more intervals
@@ -110,6 +108,7 @@ check "traffic while our rules are gone" lab_tcp ct101 remote "$LAB_REMOTE4" 600
 wait_intervals "$CDB" 1
 lab_exec ct101 nft list table inet ctverify >/dev/null 2>&1 && ok "collect reinstalled our rules" ||
 	fail "collect did not reinstall our rules"
+lab_listing_check ct101
 
 # A UDP burst into a full shaper inside ct101: our last hook counts every
 # datagram, the qdisc drops most (ENOBUFS: Udp.SndbufErrors), the node

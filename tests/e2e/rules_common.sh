@@ -76,11 +76,13 @@ delta() { sub "$(sum "$now" "$1" "${2:-}")" "$(sum "$base" "$1" "${2:-}")" "grow
 reinstall_keeps_counts() {
 	before=$(show)
 	check "reinstall the same rules" ctv rules install -f "$RULES"
+	lab_listing_check ct101
 	after=$(show)
 	assert_ge "$(val "$after" web in_bytes)" "$(val "$before" web in_bytes)" "reinstall keeps web in bytes"
 	assert_ge "$(val "$after" local out_bytes)" "$(val "$before" local out_bytes)" "reinstall keeps local out bytes"
 	{ echo "service ssh proto=tcp lport=22"; cat "$RULES"; } >"$LAB_TMP/more.rules"
 	check "install a changed spec" ctv rules install -f "$LAB_TMP/more.rules"
+	lab_listing_check ct101
 	after=$(show)
 	assert_ge "$(val "$after" web out_bytes)" "$(val "$before" web out_bytes)" "a changed spec keeps web out bytes"
 	assert_eq "$(jq -r '.[0].name + " " + .[1].name + " " + .[-1].name' <<<"$after")" "local ssh other" "buckets come in spec order"

@@ -102,6 +102,7 @@ assert_near "${qin#* }" 1263 10 "quick: received packets"
 assert_near "${qout% *}" 100965 1000 "quick: sent bytes = OUTPUT policies, IPv4 + IPv6"
 assert_near "${qout#* }" 4343 10 "quick: sent packets"
 check "install with --backend iptables" ctv rules install --backend iptables -f "$RULES"
+lab_listing_check ct101
 check "rules check right after install" ctv rules check
 lab_ipt_save ct101 | grep -q -- '-A PREROUTING -j CTV-IN' && ok "our jump is in mangle PREROUTING" || fail "no jump to CTV-IN"
 lab_ip6t_save ct101 | grep -q -- '-A POSTROUTING -j CTV-OUT' && ok "our IPv6 jump is in mangle POSTROUTING" || fail "no IPv6 jump to CTV-OUT"
@@ -119,6 +120,7 @@ lab_ipt_save ct101 | grep -q 'CTV-' && fail "a bad file installed chains" || ok 
 # auto: the container uses legacy iptables, so ours go there too.
 out=$(ctv rules install -f "$RULES"); rc=$?
 assert_eq "$rc" 0 "rules install (auto)"
+lab_listing_check ct101
 case $out in *"iptables backend"*) ok "auto picks iptables where legacy rules exist";; *) fail "auto said: $out";; esac
 check "rules check" ctv rules check
 
@@ -178,6 +180,7 @@ case $out in *received:*sent:*"legacy iptables"*) ok "quick prints received, sen
 
 reinstall_keeps_counts
 check "back to the test rules" ctv rules install -f "$RULES"
+lab_listing_check ct101
 check "rules check after the reinstalls" ctv rules check
 
 # Reinstalling while traffic flows loses nothing: counting rules that stay
@@ -190,6 +193,7 @@ flow=$!
 lab_own "$flow"
 sleep 0.2
 for i in 1 2 3 4 5; do ctv rules install -f "$RULES" >/dev/null || fail "reinstall $i under traffic"; done
+lab_listing_check ct101
 wait "$flow"  # its bytes are checked below against eth0, not by the listener
 lab_stop "$flow"
 now=$(show)
@@ -205,17 +209,20 @@ out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after a rule was deleted"
 case $out in *"IPv4: chain CTV-CI1: rule(s) 1 to 1 deleted"*) ok "it says which rule is missing";; *) fail "check said: $out";; esac
 check "reinstall repairs" ctv rules install -f "$RULES"
+lab_listing_check ct101
 check "rules check is clean again" ctv rules check
 must "delete our IPv6 jump" lab_exec ct101 ip6tables-legacy -t mangle -D PREROUTING -j CTV-IN
 out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after our jump was deleted"
 case $out in *"IPv6: the jump from mangle PREROUTING to CTV-IN is gone"*) ok "it says the jump is gone";; *) fail "check said: $out";; esac
 check "reinstall after a deleted jump" ctv rules install -f "$RULES"
+lab_listing_check ct101
 must "flush mangle" lab_exec ct101 iptables-legacy -t mangle -F
 out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after the mangle table was flushed"
 case $out in *"IPv4: the jump from mangle PREROUTING to CTV-IN is gone"*) ok "it says the jumps are gone";; *) fail "check said: $out";; esac
 check "reinstall after a flush" ctv rules install -f "$RULES"
+lab_listing_check ct101
 check "rules check after reinstall" ctv rules check
 
 # All or nothing across families: when the IPv6 commit fails after the
@@ -236,6 +243,7 @@ if printf '#include <errno.h>\nint ip6tc_commit(void *h);\nint ip6tc_commit(void
 	if [ "$v4before" = "$v4after" ]; then ok "IPv4 was put back exactly as it was"
 	else fail "IPv4 rules changed by a failed install:"; diff <(echo "$v4before") <(echo "$v4after") >&2 | head -20; fi
 	check "rules check after the failed install" ctv rules check
+	lab_listing_check ct101
 	assert_ge "$(val "$(show)" web in_bytes)" "$web_before" "the failed install kept the counters"
 
 	# A kernel without the owner match (made with a preloaded getsockopt
@@ -272,6 +280,7 @@ EOF
 			*) fail "install said: $out";; esac
 		all_after=$(saved_all | sed 's/\[[0-9]*:[0-9]*\]//g')
 		[ "$all_before" = "$all_after" ] && ok "nothing changed" || fail "a refused install changed rules"
+		lab_listing_check ct101
 	fi
 else
 	e2e_skip_part "no C compiler: the failure injections"

@@ -109,6 +109,7 @@ out=$(CTVERIFY_RULES_DIR="$LAB_TMP/rules.d" ctv rules install --dry-run)
 case $out in *"service aa-first"*"service zz-last"*) ok "the rules directory is read in lexical order";; *) fail "rules.d: $out";; esac
 
 check "rules install" ctv rules install -f "$RULES"
+lab_listing_check ct101
 check "rules check right after install" ctv rules check
 out=$(ctv rules show)
 case $out in service*local*web*nobody*other*total*) ok "the table lists every bucket and a total";; *) fail "rules show said: $out";; esac
@@ -196,11 +197,13 @@ reinstall_keeps_counts
 } >"$LAB_TMP/1000.rules"
 out=$(ctv rules install -f "$LAB_TMP/1000.rules"); rc=$?
 assert_eq "$rc" 0 "install 1,000 services"
+lab_listing_check ct101
 case $out in *"counters of 'web' removed"*"in $(val "$after" web in_bytes) bytes"*) ok "install names the counters it drops, with their values";; *) fail "install said: $out";; esac
 check "rules check with 1,000 services" ctv rules check
 n=$(lab_exec ct101 nft -j list map inet ctverify m2_in | jq '.nftables[] | select(.map) | .map.elem | length')
 assert_eq "$n" 16002 "all 16,002 ports of the big map are in the kernel"
 check "back to the test rules" ctv rules install -f "$RULES"
+lab_listing_check ct101
 check "rules check with the test rules" ctv rules check
 
 # rules check: a deleted rule, a flushed table, a flushed ruleset.
@@ -211,12 +214,14 @@ out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after a rule was deleted"
 case $out in *"chain in: rule "*" is missing"*) ok "it says which rule is missing";; *) fail "check said: $out";; esac
 check "reinstall repairs" ctv rules install -f "$RULES"
+lab_listing_check ct101
 check "rules check is clean again" ctv rules check
 must "flush our table" lab_exec ct101 nft flush table inet ctverify
 out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after the table was flushed"
 case $out in *"is empty (flushed)"*) ok "it says the chains were flushed";; *) fail "check said: $out";; esac
 check "reinstall after a flush" ctv rules install -f "$RULES"
+lab_listing_check ct101
 check "rules check after reinstall" ctv rules check
 
 # Remove leaves the foreign tables byte-identical.
@@ -241,9 +246,11 @@ for r in 1 2 3 4 5; do
 	wait "$pb" || fails=$((fails + 1))
 done
 assert_eq "$fails" 0 "concurrent installs all succeed"
+lab_listing_check ct103
 
 # A flushed ruleset (container restart) is reported as gone.
 check "install again" ctv rules install -f "$RULES"
+lab_listing_check ct101
 must "flush the ruleset" lab_exec ct101 nft flush ruleset
 out=$(ctv rules check); rc=$?
 assert_eq "$rc" 1 "rules check exits 1 after the ruleset was flushed"

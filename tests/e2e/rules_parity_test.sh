@@ -30,6 +30,7 @@ RULES="$LAB_TMP/parity.rules"
 
 check "install with nft" nftctv rules install --backend nft -f "$RULES"
 check "install with iptables alongside" iptctv rules install --backend iptables -f "$RULES"
+lab_listing_check ct101
 check "nft rules check" nftctv rules check
 check "iptables rules check" iptctv rules check
 

@@ -302,6 +302,12 @@ lab_link_stat() {
 	lab_exec "$1" ip -s -j link show dev "$2" | jq -r ".[0].stats64.$3.$4"
 }
 
+# lab_containers_file FILE: ctnode's containers file for the lab's three
+# containers: ct101 and ct103 bridged, ct102 routed.
+lab_containers_file() {
+	printf '%s\n' "101 veth veth101" "102 ip $LAB_CT102_4,$LAB_CT102_6" "103 veth veth103" >"$1"
+}
+
 # Independent rule counters.
 lab_nft_json() { lab_exec "$1" nft -j list ruleset; }
 lab_ipt_save() { lab_exec "$1" iptables-legacy-save -c; }
