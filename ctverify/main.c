@@ -27,7 +27,7 @@ static const struct cli_prog prog = {
 	.about = "Verify a container's traffic bill: per-service accounting rules in the\n"
 		 "kernel, minute history, reports, and reconciliation with the node's figures.",
 	.cmds = commands,
-	.footer = "See ctverify(1).",
+	.footer = "See ctverify(8).",
 };
 
 int main(int argc, char **argv)
