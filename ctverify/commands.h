@@ -13,6 +13,7 @@ int cmd_live(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 /* The store when no --db is given: $CTVERIFY_STATEDIR/ctverify.db. */
 const char *ctv_default_db(void);

@@ -19,6 +19,7 @@ static const struct cli_cmd commands[] = {
 	{ "live", "per-service rates, refreshed until interrupted", cmd_live },
 	{ "export", "the container-side statement (JSON) from the history", cmd_export },
 	{ "reconcile", "explain the node's figure against the container's, cause by cause", cmd_reconcile },
+	{ "metrics", "per-service counters in the Prometheus text format", cmd_metrics },
 	{ NULL, NULL, NULL },
 };
 

@@ -38,6 +38,11 @@ static const char *default_db(void)
 	return path;
 }
 
+const char *ctnode_default_db(void)
+{
+	return default_db();
+}
+
 static int64_t now_ms(void)
 {
 	struct timespec ts;

@@ -41,6 +41,7 @@ int main(void)
 	add_xtlock_tests(s);
 	add_nft_backend_tests(s);
 	add_nlack_tests(s);
+	add_promtext_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

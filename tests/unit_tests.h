@@ -29,5 +29,6 @@ void add_ipt_tree_tests(Suite *s);
 void add_ipt_entry_tests(Suite *s);
 void add_xtlock_tests(Suite *s);
 void add_nft_backend_tests(Suite *s);
+void add_promtext_tests(Suite *s);
 
 #endif
