@@ -4,16 +4,13 @@
  * (reconcile.c) makes of them. */
 #include "config.h"
 
-#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 
 #include "cidr.h"
 #include "classes.h"

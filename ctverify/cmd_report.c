@@ -2,14 +2,11 @@
  * history as tables, CSV, JSON, SVG, and as the container-side statement. */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -27,24 +24,10 @@ static void print_events(struct store *st, int64_t from_ms, int64_t to_ms, const
 	struct store_events ev;
 	struct ctv_err err;
 
-	if (store_events(st, from_ms, to_ms, key, &ev, &err) < 0)
-		return;
-	if (!ev.n) {
+	if (store_events(st, from_ms, to_ms, key, &ev, &err) == 0) {
+		render_events(stdout, &ev);
 		store_events_free(&ev);
-		return;
 	}
-	printf("\nEvents:\n");
-	for (size_t i = 0; i < ev.n; i++) {
-		char when[32], a[32], b[32];
-		const struct store_event *e = &ev.v[i];
-
-		timearg_format((time_t)(e->t_ms / 1000), when, sizeof(when));
-		timearg_format((time_t)(e->from_ms / 1000), a, sizeof(a));
-		timearg_format((time_t)(e->to_ms / 1000), b, sizeof(b));
-		printf("  %s  %-10s %s%s%s (window %s .. %s)\n", when, e->kind, e->key,
-		       e->key[0] ? ": " : "", e->detail, a, b);
-	}
-	store_events_free(&ev);
 }
 
 static void report_usage(FILE *out)
@@ -207,12 +190,8 @@ int cmd_export(int argc, char **argv)
 	w.have_to = !!(seen & CLI_SEEN_TO);
 	if (w.have_from && w.have_to && w.from_ms > w.to_ms)
 		return cli_usage_error(cmd, "--from must not be after --to");
-	if (!ct) {
-		if (gethostname(host, sizeof(host)) < 0 || !host[0])
-			snprintf(host, sizeof(host), "container");
-		host[sizeof(host) - 1] = '\0';
-		ct = host;
-	}
+	if (!ct)
+		ct = history_default_ct(host, sizeof(host));
 	if (strlen(ct) >= STATEMENT_CT_MAX)
 		return cli_usage_error(cmd, "--ct: too long");
 	st = cli_open_history(cmd, db ? db : snapshot_default_db());

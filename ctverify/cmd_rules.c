@@ -2,9 +2,8 @@
  * accounting rules in the container's firewall. */
 #include "config.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -297,10 +296,8 @@ int cmd_rules_show(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *bopt = NULL, *fmt = "table";
-	char saved[64];
 	const struct backend *b;
 	struct ctv_counters cs;
-	struct svcspec spec;
 	struct ctv_err err = { "" };
 	int c, rc;
 
@@ -326,21 +323,14 @@ int cmd_rules_show(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	svcspec_init(&spec);
-	if (rulechange_saved(saved, sizeof(saved), &spec) < 0)
-		saved[0] = '\0';
-	rc = choose(argv[0], bopt, saved, &b);
-	if (rc) {
-		svcspec_free(&spec);
-		return rc;
-	}
-	if (b->read(&cs, &err) < 0) {
+	if (buckets_read(bopt, &cs, &b, &err) < 0) {
+		if (!b) {
+			cli_error("%s: %s", argv[0], err.msg);
+			return bopt && strcmp(bopt, "auto") ? EXIT_USAGE : EXIT_PROBLEM;
+		}
 		cli_error("%s: %s backend: %s", argv[0], b->name, err.msg);
-		svcspec_free(&spec);
 		return EXIT_PROBLEM;
 	}
-	ctv_counters_order(&cs, &spec);
-	svcspec_free(&spec);
 	rc = 0;
 	if (!strcmp(fmt, "json")) {
 		if (buckets_print_json(stdout, &cs) < 0) {

@@ -3,17 +3,13 @@
  * store) or show them as rates. */
 #include "config.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <getopt.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "backend.h"
+#include "buckets.h"
 #include "cli.h"
 #include "collect.h"
 #include "commands.h"
@@ -212,14 +208,6 @@ static void live_usage(FILE *out)
 		"  -h, --help            show this help\n");
 }
 
-static char *rate(uint64_t bytes, double secs, char *buf, size_t len)
-{
-	render_human(secs > 0 ? (uint64_t)((double)bytes / secs) : 0, buf, len);
-	if (strlen(buf) + 2 < len)
-		strcat(buf, "/s");
-	return buf;
-}
-
 int cmd_live(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -275,36 +263,7 @@ int cmd_live(int argc, char **argv)
 		clock_gettime(CLOCK_BOOTTIME, &tnow);
 		secs = (double)(tnow.tv_sec - tprev.tv_sec) + (double)(tnow.tv_nsec - tprev.tv_nsec) / 1e9;
 		if (prev.c) {
-			char tbuf[32], ib[32], ob[32];
-			time_t wall = time(NULL);
-			struct tm tm;
-
-			localtime_r(&wall, &tm);
-			strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
-			if (tty)
-				printf("\033[H\033[2J%s  every %lu s (Ctrl-C to stop)\n\n%-24s %14s %14s\n",
-				       tbuf, interval, "service", "in", "out");
-			for (size_t i = 0; i < cur.n; i++) {
-				struct store_counts a, z, d;
-
-				z = (struct store_counts){ cur.c[i].in_bytes, cur.c[i].in_packets,
-							   cur.c[i].out_bytes, cur.c[i].out_packets };
-				a = z; /* a bucket not seen before shows 0 */
-				for (size_t j = 0; j < prev.n; j++)
-					if (!strcmp(prev.c[j].name, cur.c[i].name)) {
-						a = (struct store_counts){ prev.c[j].in_bytes, prev.c[j].in_packets,
-									   prev.c[j].out_bytes, prev.c[j].out_packets };
-						break;
-					}
-				store_delta(&a, &z, &d);
-				rate(d.in_bytes, secs, ib, sizeof(ib));
-				rate(d.out_bytes, secs, ob, sizeof(ob));
-				if (tty)
-					printf("%-24s %14s %14s\n", cur.c[i].name, ib, ob);
-				else
-					printf("%s %s in=%" PRIu64 " out=%" PRIu64 " in_rate=%s out_rate=%s\n",
-					       tbuf, cur.c[i].name, d.in_bytes, d.out_bytes, ib, ob);
-			}
+			buckets_print_rates(stdout, &prev, &cur, secs, tty ? interval : 0);
 			fflush(stdout);
 		}
 		ctv_counters_free(&prev);

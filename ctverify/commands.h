@@ -13,5 +13,6 @@ int cmd_live(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_reconcile(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif

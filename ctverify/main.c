@@ -19,6 +19,7 @@ static const struct cli_cmd commands[] = {
 	{ "live", "per-service rates, refreshed until interrupted", cmd_live },
 	{ "export", "the container-side statement (JSON) from the history", cmd_export },
 	{ "reconcile", "explain the node's figure against the container's, cause by cause", cmd_reconcile },
+	{ "metrics", "per-service counters in the Prometheus text format", cmd_metrics },
 	{ NULL, NULL, NULL },
 };
 
@@ -27,7 +28,7 @@ static const struct cli_prog prog = {
 	.about = "Verify a container's traffic bill: per-service accounting rules in the\n"
 		 "kernel, minute history, reports, and reconciliation with the node's figures.",
 	.cmds = commands,
-	.footer = "See ctverify(1).",
+	.footer = "See ctverify(8).",
 };
 
 int main(int argc, char **argv)

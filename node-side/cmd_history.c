@@ -3,14 +3,9 @@
  * store ctverify uses (series: CTID and class). */
 #include "config.h"
 
-#include <errno.h>
-#include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <getopt.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
 #include "collect.h"

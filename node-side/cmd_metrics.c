@@ -1,56 +1,64 @@
 /* ctnode metrics: the kernel counters in the Prometheus text exposition
- * format (for node_exporter's textfile collector or any scraper). */
+ * format (for node_exporter's textfile collector or any scraper), with the
+ * history store's last snapshot time and gap events. */
 #include "config.h"
 
-#include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
+#include <getopt.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "node_nft.h"
+#include "node_snapshot.h"
+#include "node_stat.h"
+#include "promtext.h"
 
-static void family(FILE *out, const struct node_counters *nc, const char *name,
-		   const char *help, int bytes)
+static void usage(void)
 {
-	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
-	for (size_t i = 0; i < nc->n; i++) {
-		const struct node_counter *k = &nc->v[i];
-		const char *fam = k->family == AF_INET ? "ipv4" : "ipv6";
-
-		/* Container ids are [A-Za-z0-9._-]: nothing to escape. */
-		fprintf(out, "%s{ct=\"%s\",class=\"%u\",direction=\"in\",family=\"%s\"} %" PRIu64 "\n",
-			name, k->ct, k->cls, fam, bytes ? k->in_bytes : k->in_packets);
-		fprintf(out, "%s{ct=\"%s\",class=\"%u\",direction=\"out\",family=\"%s\"} %" PRIu64 "\n",
-			name, k->ct, k->cls, fam, bytes ? k->out_bytes : k->out_packets);
-	}
+	printf("Usage: ctnode metrics [--db PATH] [--textfile DIR]\n\n"
+	       "Prints the node's per-container, per-class counters in the Prometheus\n"
+	       "text exposition format: ctnode_bytes_total and ctnode_packets_total with\n"
+	       "labels ct, class, direction (in = to the container) and family; and from\n"
+	       "the history store (when there is one) ctnode_last_snapshot_timestamp_seconds\n"
+	       "and ctnode_gap_events_total.\n\n"
+	       "  --db PATH        the store (default $CTNODE_STATEDIR/ctnode.db)\n"
+	       "  --textfile DIR   write DIR/ctnode.prom for node_exporter's textfile\n"
+	       "                   collector instead: DIR/ctnode.prom.tmp, fsync, rename\n"
+	       "  -h, --help       show this help\n");
 }
 
 int cmd_metrics(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "textfile", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL, *dir = NULL;
 	struct node_counters nc;
 	struct ctv_err err;
+	int c, rc;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("Usage: ctnode metrics\n\n"
-		       "Prints the node's per-container, per-class counters in the Prometheus\n"
-		       "text exposition format: ctnode_bytes_total and ctnode_packets_total with\n"
-		       "labels ct, class, direction (in = to the container) and family.\n"
-		       "For node_exporter's textfile collector:\n"
-		       "  ctnode metrics > DIR/ctnode.prom.$$ && mv DIR/ctnode.prom.$$ DIR/ctnode.prom\n");
-		return 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 't': dir = optarg; break;
+		case 'h': usage(); return 0;
+		default: return cli_usage_error(argv[0], "unknown option");
+		}
 	}
-	if (argc > 1)
-		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[1]);
+	if (optind < argc)
+		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (node_nft_read(&nc, &err) < 0) {
 		cli_report(&err);
 		return EXIT_PROBLEM;
 	}
-	family(stdout, &nc, "ctnode_bytes_total",
-	       "L3 bytes (IP header included) counted by the node's kernel per container, network class and direction.", 1);
-	family(stdout, &nc, "ctnode_packets_total",
-	       "Packets counted by the node's kernel per container, network class and direction.", 0);
+	rc = promtext_write(stdout, dir, "ctnode", db ? db : node_snapshot_default_db(), node_stat_print_metrics, &nc, &err);
 	node_counters_free(&nc);
+	if (rc < 0) {
+		cli_report(&err);
+		return EXIT_PROBLEM;
+	}
 	return 0;
 }

@@ -14,6 +14,8 @@ int cmd_node_collect(int argc, char **argv);
 int cmd_node_report(int argc, char **argv);
 int cmd_node_export(int argc, char **argv);
 
+/* The store when no --db is given: $CTNODE_STATEDIR/ctnode.db. */
+
 /* The configuration directory: $CTNODE_CONFDIR, else SYSCONFDIR/ctverify. */
 const char *ctnode_confdir(void);
 

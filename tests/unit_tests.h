@@ -55,5 +55,6 @@ void add_node_snapshot_tests(Suite *s);
 void add_node_stat_tests(Suite *s);
 void add_history_tests(Suite *s);
 void add_collect_tests(Suite *s);
+void add_promtext_tests(Suite *s);
 
 #endif

@@ -1,11 +1,18 @@
 /* buckets.c - the live buckets for people and programs (buckets.h). */
 #include "config.h"
 
+#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "buckets.h"
+#include "render.h"
+#include "store.h"
+#include "promtext.h"
+#include "rulechange.h"
+#include "svcspec.h"
 
 const char *buckets_human(uint64_t bytes, char *buf, size_t size)
 {
@@ -77,4 +84,89 @@ int buckets_print_json(FILE *fp, const struct ctv_counters *c)
 	fputc('\n', fp);
 	json_decref(a);
 	return 0;
+}
+
+int buckets_read(const char *bopt, struct ctv_counters *c, const struct backend **used,
+		 struct ctv_err *err)
+{
+	struct svcspec spec;
+	char saved[64];
+
+	svcspec_init(&spec);
+	if (rulechange_saved(saved, sizeof(saved), &spec) < 0)
+		saved[0] = '\0';
+	*used = backend_choose(bopt, saved[0] ? saved : NULL, err);
+	if (!*used || (*used)->read(c, err) < 0) {
+		svcspec_free(&spec);
+		return -1;
+	}
+	ctv_counters_order(c, &spec);
+	svcspec_free(&spec);
+	return 0;
+}
+
+static void metrics_family(FILE *fp, const struct ctv_counters *c, const char *name,
+			   const char *help, int bytes)
+{
+	promtext_family(fp, name, "counter", help);
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ctv_counter *k = &c->c[i];
+
+		/* Service names are [A-Za-z0-9_.-]: nothing to escape. */
+		fprintf(fp, "%s{service=\"%s\",direction=\"in\"} %" PRIu64 "\n", name, k->name,
+			bytes ? k->in_bytes : k->in_packets);
+		fprintf(fp, "%s{service=\"%s\",direction=\"out\"} %" PRIu64 "\n", name, k->name,
+			bytes ? k->out_bytes : k->out_packets);
+	}
+}
+
+void buckets_print_metrics(FILE *fp, const void *c)
+{
+	metrics_family(fp, c, "ctverify_bytes_total",
+		       "IP bytes (header included) counted by the container's rules per service and direction.", 1);
+	metrics_family(fp, c, "ctverify_packets_total",
+		       "Packets counted by the container's rules per service and direction.", 0);
+}
+
+static char *rate(uint64_t bytes, double secs, char *buf, size_t len)
+{
+	render_human(secs > 0 ? (uint64_t)((double)bytes / secs) : 0, buf, len);
+	if (strlen(buf) + 2 < len)
+		strcat(buf, "/s");
+	return buf;
+}
+
+void buckets_print_rates(FILE *fp, const struct ctv_counters *prev, const struct ctv_counters *cur,
+			 double secs, unsigned long every)
+{
+	char tbuf[32], ib[32], ob[32];
+	time_t wall = time(NULL);
+	struct tm tm;
+
+	localtime_r(&wall, &tm);
+	strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+	if (every)
+		fprintf(fp, "\033[H\033[2J%s  every %lu s (Ctrl-C to stop)\n\n%-24s %14s %14s\n",
+			tbuf, every, "service", "in", "out");
+	for (size_t i = 0; i < cur->n; i++) {
+		struct store_counts a, z, d;
+
+		z = (struct store_counts){ cur->c[i].in_bytes, cur->c[i].in_packets,
+					   cur->c[i].out_bytes, cur->c[i].out_packets };
+		a = z; /* a bucket not seen before shows 0 */
+		for (size_t j = 0; j < prev->n; j++)
+			if (!strcmp(prev->c[j].name, cur->c[i].name)) {
+				a = (struct store_counts){ prev->c[j].in_bytes, prev->c[j].in_packets,
+							   prev->c[j].out_bytes, prev->c[j].out_packets };
+				break;
+			}
+		store_delta(&a, &z, &d);
+		rate(d.in_bytes, secs, ib, sizeof(ib));
+		rate(d.out_bytes, secs, ob, sizeof(ob));
+		if (every)
+			fprintf(fp, "%-24s %14s %14s\n", cur->c[i].name, ib, ob);
+		else
+			fprintf(fp, "%s %s in=%" PRIu64 " out=%" PRIu64 " in_rate=%s out_rate=%s\n",
+				tbuf, cur->c[i].name, d.in_bytes, d.out_bytes, ib, ob);
+	}
 }

@@ -19,4 +19,26 @@ void buckets_print_table(FILE *fp, const struct ctv_counters *c);
 /* Returns 0, or -1 when memory ran out or writing failed. */
 int buckets_print_json(FILE *fp, const struct ctv_counters *c);
 
+/* The live counters of the rules we installed, in the saved spec's order
+ * (local, the services, other), read through the backend bopt names (NULL
+ * or "auto": the one the saved state names, see backend_choose()). *used
+ * is the backend read from. Returns 0; -1 with err when no such backend
+ * is there (*used NULL) or its read failed (*used set). */
+int buckets_read(const char *bopt, struct ctv_counters *c, const struct backend **used,
+		 struct ctv_err *err);
+
+/* The counters in the Prometheus text exposition format: the families
+ * ctverify_bytes_total and ctverify_packets_total, labels service and
+ * direction (in = received by the container). c is a struct ctv_counters
+ * (the signature of a promtext body). */
+void buckets_print_metrics(FILE *fp, const void *c);
+
+/* The rates between two readings secs apart, per bucket of cur (a bucket
+ * prev lacks shows 0; a counter that went back counts from zero). For a
+ * terminal (every > 0: the update interval in seconds) the screen is
+ * cleared and a table drawn; otherwise one line per bucket: "HH:MM:SS NAME
+ * in=BYTES out=BYTES in_rate=R out_rate=R". */
+void buckets_print_rates(FILE *fp, const struct ctv_counters *prev, const struct ctv_counters *cur,
+			 double secs, unsigned long every);
+
 #endif

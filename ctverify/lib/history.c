@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "history.h"
 
@@ -100,4 +102,12 @@ int history_statement(struct store *st, const char *key, int classes,
 	sm->from = w->have_from ? f : sm->nintervals ? sm->intervals[0].start : 0;
 	sm->to = w->have_to ? t : sm->nintervals ? sm->intervals[sm->nintervals - 1].end : sm->from;
 	return 0;
+}
+
+const char *history_default_ct(char *buf, size_t size)
+{
+	if (gethostname(buf, size) < 0 || !buf[0])
+		snprintf(buf, size, "container");
+	buf[size - 1] = '\0';
+	return buf;
 }

@@ -9,6 +9,7 @@
 #ifndef CTV_HISTORY_H
 #define CTV_HISTORY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -29,5 +30,9 @@ struct history_window {
  * Returns 0, or -1 with err set (errno ENOMEM when memory ran out). */
 int history_statement(struct store *st, const char *key, int classes,
 		      const struct history_window *w, struct statement *sm, struct ctv_err *err);
+
+/* The statement's default ct for a container's own export: the host
+ * name, or "container" when there is none. Returns buf. */
+const char *history_default_ct(char *buf, size_t size);
 
 #endif

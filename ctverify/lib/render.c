@@ -4,8 +4,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "render.h"
+#include "timearg.h"
 
 int render_format_parse(const char *s, enum render_format *f)
 {
@@ -514,4 +516,21 @@ int render_rows(FILE *out, const struct store_rows *rows, const struct render_op
 		return -1;
 	}
 	return 0;
+}
+
+void render_events(FILE *fp, const struct store_events *ev)
+{
+	if (!ev->n)
+		return;
+	fprintf(fp, "\nEvents:\n");
+	for (size_t i = 0; i < ev->n; i++) {
+		char when[32], a[32], b[32];
+		const struct store_event *e = &ev->v[i];
+
+		timearg_format((time_t)(e->t_ms / 1000), when, sizeof(when));
+		timearg_format((time_t)(e->from_ms / 1000), a, sizeof(a));
+		timearg_format((time_t)(e->to_ms / 1000), b, sizeof(b));
+		fprintf(fp, "  %s  %-10s %s%s%s (window %s .. %s)\n", when, e->kind, e->key,
+			e->key[0] ? ": " : "", e->detail, a, b);
+	}
 }

@@ -41,4 +41,8 @@ int render_rows(FILE *out, const struct store_rows *rows, const struct render_op
  * Returns buf. */
 char *render_human(uint64_t v, char *buf, size_t len);
 
+/* The events for people reading a table ("Events:" and one line each:
+ * when, kind, series, detail, window); nothing when there are none. */
+void render_events(FILE *fp, const struct store_events *ev);
+
 #endif

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "node_stat.h"
+#include "promtext.h"
 
 static const char *human(uint64_t v, int round, char *buf, size_t len)
 {
@@ -111,4 +112,28 @@ void node_stat_print(FILE *fp, const struct node_stat_row *rows, size_t n,
 	}
 	if (json)
 		fputs("\n]\n", fp);
+}
+
+static void metrics_family(FILE *fp, const struct node_counters *nc, const char *name,
+			   const char *help, int bytes)
+{
+	promtext_family(fp, name, "counter", help);
+	for (size_t i = 0; i < nc->n; i++) {
+		const struct node_counter *k = &nc->v[i];
+		const char *fam = k->family == AF_INET ? "ipv4" : "ipv6";
+
+		/* Container ids are [A-Za-z0-9._-]: nothing to escape. */
+		fprintf(fp, "%s{ct=\"%s\",class=\"%u\",direction=\"in\",family=\"%s\"} %" PRIu64 "\n",
+			name, k->ct, k->cls, fam, bytes ? k->in_bytes : k->in_packets);
+		fprintf(fp, "%s{ct=\"%s\",class=\"%u\",direction=\"out\",family=\"%s\"} %" PRIu64 "\n",
+			name, k->ct, k->cls, fam, bytes ? k->out_bytes : k->out_packets);
+	}
+}
+
+void node_stat_print_metrics(FILE *fp, const void *nc)
+{
+	metrics_family(fp, nc, "ctnode_bytes_total",
+		       "L3 bytes (IP header included) counted by the node's kernel per container, network class and direction.", 1);
+	metrics_family(fp, nc, "ctnode_packets_total",
+		       "Packets counted by the node's kernel per container, network class and direction.", 0);
 }

@@ -39,4 +39,10 @@ long node_stat_rows(const struct node_counters *nc, const struct node_stat_filte
 void node_stat_print(FILE *fp, const struct node_stat_row *rows, size_t n,
 		     const struct node_stat_filter *f, int round, int json);
 
+/* The counters in the Prometheus text exposition format: the families
+ * ctnode_bytes_total and ctnode_packets_total, labels ct, class, direction
+ * (in = to the container) and family. nc is a struct node_counters (the
+ * signature of a promtext body). */
+void node_stat_print_metrics(FILE *fp, const void *nc);
+
 #endif
