@@ -4,8 +4,13 @@
 # runs in network namespaces made for this run and removed at the end.
 set -eu
 cd "$(dirname "$0")"
-scripts/deps.sh
-dir=$(scripts/build.sh build)
+# CTV_DEMO_BUILDDIR: an existing build to use as it is (tests/e2e/demo_test.sh).
+if [ -n "${CTV_DEMO_BUILDDIR:-}" ]; then
+	dir=$CTV_DEMO_BUILDDIR
+else
+	scripts/deps.sh
+	dir=$(scripts/build.sh build)
+fi
 export top_srcdir=$PWD top_builddir=$dir
 NETPIPE=$dir/tests/lab/netpipe
 CTVERIFY=$dir/ctverify/ctverify

@@ -157,5 +157,9 @@ alive=0
 for k in $p $kids; do kill -0 "$k" 2>/dev/null && alive=$((alive + 1)); done
 assert_eq "$alive" 0 "lab_stop ends the job and its children"
 case " $LAB_PIDS " in *" $p "*) fail "lab_stop left $p on the list";; *) ok "lab_stop forgets the stopped job";; esac
+sleep 0.1 & p=$!
+wait "$p"
+r=$( (set -e; lab_stop "$p"; echo survived) 2>&1)
+assert_eq "$r" survived "lab_stop of a helper that already ended is fine under set -e (the demo)"
 
 e2e_done

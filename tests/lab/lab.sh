@@ -223,13 +223,14 @@ lab_stop() {
 	for p in "$@"; do
 		[ -n "$p" ] || continue
 		pids=$(lab_tree "$p")
-		kill $pids 2>/dev/null
+		# Safe under set -e (the demo): a helper that already ended is fine.
+		kill $pids 2>/dev/null || true
 		for i in $(seq 1 40); do
 			kill -0 $pids 2>/dev/null || break
 			sleep 0.05
 		done
-		kill -9 $pids 2>/dev/null
-		wait "$p" 2>/dev/null
+		kill -9 $pids 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
 		LAB_PIDS=$(echo " $LAB_PIDS " | sed "s/ $p / /g")
 	done
 	return 0
