@@ -5,7 +5,9 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libnftnl-dev libmnl-dev libiptc-dev libxtables-dev libsqlite3-dev libjansson-dev check
 iproute2 nftables iptables iperf3 jq sqlite3 tzdata util-linux iputils-ping
-valgrind"
+valgrind
+man-db bash-completion systemd prometheus
+debhelper dpkg-dev lintian git"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
