@@ -39,7 +39,9 @@ expect_ok() {
 	else fail "$what: $r (wanted ok)"; fi
 }
 
-# ---- lab_listing_check, with a namespace faked by a stub lab_exec ---------
+# ---- lab_listing_check's verdicts, without root: lab_exec answers as nft would ----
+# (a test double for the helper's self-test only; every e2e test that installs
+# rules runs the real check against the real nft).
 # LISTING_OK=1: nft reads the listing back; else it refuses it as nft 1.0.6
 # refused chain "mark". No legacy tables (their names file is empty).
 listing_with() {
