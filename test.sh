@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test: unit tests, the
 # network-namespace e2e tests (root), and the same again under ASan+UBSan.
-# Usage: ./test.sh [--quick]   (--quick: skip the sanitizer and distcheck runs)
+# Usage: ./test.sh [--quick]   (--quick: skip the sanitizer, distcheck and package runs)
 set -eu
 cd "$(dirname "$0")"
 scripts/deps.sh
@@ -38,6 +38,19 @@ if [ "$quick" != --quick ]; then
 	else
 		tail -40 build/distcheck.out
 		echo "distcheck: 0 passed, 1 failed"
+		status=1
+	fi
+	echo "packages..."
+	rc=0
+	bash tests/pkg/deb_test.sh >build/deb_test.out 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
+		echo "packages: 1 passed, 0 failed"
+	elif [ "$rc" = 77 ]; then
+		tail -1 build/deb_test.out
+		echo "packages: 0 passed, 0 failed, 1 skipped"
+	else
+		tail -40 build/deb_test.out
+		echo "packages: 0 passed, 1 failed"
 		status=1
 	fi
 fi

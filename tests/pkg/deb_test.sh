@@ -8,7 +8,8 @@
 # load, the units pass systemd-analyze verify and none is enabled or
 # started, then remove and purge leave nothing of ours.
 #   tests/pkg/deb_test.sh [DEBDIR]   DEBDIR: use .debs built already
-# Needs root, dpkg-dev, debhelper, and overlayfs. Not part of "make check"
+# Needs root, dpkg-dev, debhelper, and overlayfs. ./test.sh runs it after
+# distcheck; not part of "make check"
 # (a package build takes minutes); run it by hand or from CI.
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top_srcdir/tests/e2e/common.sh"
