@@ -84,6 +84,7 @@ int main(void)
 	add_history_tests(s);
 	add_collect_tests(s);
 	add_promtext_tests(s);
+	add_quick_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
