@@ -57,5 +57,8 @@ void add_history_tests(Suite *s);
 void add_collect_tests(Suite *s);
 void add_promtext_tests(Suite *s);
 void add_quick_tests(Suite *s);
+void add_plesk_tests(Suite *s);
+void add_plesk_input_tests(Suite *s);
+void add_reconcile_plesk_tests(Suite *s);
 
 #endif
