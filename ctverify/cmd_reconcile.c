@@ -350,6 +350,11 @@ int cmd_reconcile(int argc, char **argv)
 	if (rc)
 		goto out;
 	rc = EXIT_USAGE;
+	if (o.plesk_file &&
+	    plesk_input_read(o.plesk_file, o.have_from, in.from, in.to, &pi, &err) < 0) {
+		cli_error("%s: %s", cmd, err.msg);
+		goto out;
+	}
 	in.has_plesk = o.has_plesk;
 	in.plesk_bytes = o.plesk;
 	in.has_router = o.has_router;
@@ -371,8 +376,7 @@ int cmd_reconcile(int argc, char **argv)
 	if (rulestate_load(backend, sizeof(backend), &spec, &err) == 0)
 		k.spec = &spec;
 	reconcile_input_flag(g.buckets, g.nbuckets, &k);
-	if (o.plesk_file && plesk_input_load(o.plesk_file, o.have_from, in.from, in.to, st, &k, &pi,
-					     &err) < 0) {
+	if (o.plesk_file && plesk_input_gather(st, &k, &pi, &err) < 0) {
 		cli_error("%s: %s", cmd, err.msg);
 		goto out;
 	}

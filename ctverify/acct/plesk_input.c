@@ -115,14 +115,10 @@ static int map_buckets(struct plesk_input *pi, const struct reconcile_knowledge 
 	return 0;
 }
 
-int plesk_input_load(const char *file, int bounded, int64_t from, int64_t to, struct store *st,
-		     const struct reconcile_knowledge *k, struct plesk_input *pi,
-		     struct ctv_err *err)
+int plesk_input_read(const char *file, int bounded, int64_t from, int64_t to,
+		     struct plesk_input *pi, struct ctv_err *err)
 {
-	struct reconcile_input tmp;
-
 	memset(pi, 0, sizeof(*pi));
-	memset(&tmp, 0, sizeof(tmp));
 	pi->p.file = file;
 	pi->p.bounded = bounded;
 	if (plesk_read_file(file, &pi->rows, err) < 0)
@@ -131,9 +127,18 @@ int plesk_input_load(const char *file, int bounded, int64_t from, int64_t to, st
 		ctv_err_prefix(err, "%s", file);
 		return -1;
 	}
+	return 0;
+}
+
+int plesk_input_gather(struct store *st, const struct reconcile_knowledge *k,
+		       struct plesk_input *pi, struct ctv_err *err)
+{
+	struct reconcile_input tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
 	if (reconcile_input_gather(st, &tmp, pi->p.sum.from * 1000, pi->p.sum.to * 1000, &pi->g,
 				   err) < 0) {
-		ctv_err_prefix(err, "%s: the rows' days %s to %s", file, pi->p.sum.first,
+		ctv_err_prefix(err, "%s: the rows' days %s to %s", pi->p.file, pi->p.sum.first,
 			       pi->p.sum.last);
 		return -1;
 	}

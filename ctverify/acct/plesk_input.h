@@ -39,12 +39,15 @@ struct plesk_input {
  * 25,587 (smtp); 4190 carries no Plesk column"). s NULL carries none. */
 unsigned plesk_input_kinds(const struct svc *s, int *submission, char *ports, size_t len);
 
-/* Reads file, sums its rows (bounded: only days wholly inside [from,
- * to]), gathers the buckets over the rows' days from st and flags them
- * with k. Returns 0, or -1 with err ("FILE:LINE: ..." for a bad file). */
-int plesk_input_load(const char *file, int bounded, int64_t from, int64_t to, struct store *st,
-		     const struct reconcile_knowledge *k, struct plesk_input *pi,
-		     struct ctv_err *err);
+/* Reads file and sums its rows (bounded: only days wholly inside [from,
+ * to]). Returns 0, or -1 with err ("FILE:LINE: ..." for a bad file). */
+int plesk_input_read(const char *file, int bounded, int64_t from, int64_t to,
+		     struct plesk_input *pi, struct ctv_err *err);
+
+/* Gathers the buckets over the rows' days from st, flags them with k and
+ * maps them to columns. Returns 0, or -1 with err (no interval there). */
+int plesk_input_gather(struct store *st, const struct reconcile_knowledge *k,
+		       struct plesk_input *pi, struct ctv_err *err);
 
 void plesk_input_free(struct plesk_input *pi);
 

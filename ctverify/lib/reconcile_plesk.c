@@ -52,6 +52,7 @@ struct group {
 	unsigned mask;
 	uint64_t ct_in, ct_out, pk_in, pk_out, pkt_in, pkt_out, sub_in;
 	char services[RECONCILE_WHY_MAX];
+	char subs[RECONCILE_NAME_MAX * 2]; /* the submission services' names */
 };
 
 static void group_sum(const struct reconcile_plesk *p, unsigned mask, struct group *g)
@@ -74,8 +75,12 @@ static void group_sum(const struct reconcile_plesk *p, unsigned mask, struct gro
 		g->ct_out += b->b.c.out_bytes;
 		g->pkt_in += b->b.c.in_packets;
 		g->pkt_out += b->b.c.out_packets;
-		if (b->submission)
+		if (b->submission) {
+			size_t n = strlen(g->subs);
+
 			g->sub_in += b->b.c.in_bytes;
+			snprintf(g->subs + n, sizeof(g->subs) - n, "%s'%s'", n ? ", " : "", b->b.name);
+		}
 		used += (size_t)snprintf(g->services + used,
 					 used < sizeof(g->services) ? sizeof(g->services) - used : 0,
 					 "%s'%s' (%s)", used ? ", " : "", b->b.name, b->ports);
@@ -116,8 +121,9 @@ static int group_causes(struct reconcile_result *res, const struct group *g)
 	if (!take || !(g->mask & (1u << PLESK_SMTP)))
 		return 0;
 	snprintf(d, sizeof(d), "%s: %" PRIu64 " B received on the submission ports (465, 587) by "
-		 "%s: messages users submit enter here and leave again on port 25, so the container "
-		 "counts each twice and Plesk's smtp_out once", name, g->sub_in, g->services);
+		 "%s, %" PRIu64 " B of it beyond the headers: messages users submit enter here and "
+		 "leave again on port 25, so the container counts each twice and Plesk's smtp_out "
+		 "once", name, g->sub_in, g->subs, take);
 	return reconcile_cause_add(res, "mail_submission", RECONCILE_CONTAINER_PLESK, 1, 0, take, 0,
 				   d) ? 0 : -1;
 }
