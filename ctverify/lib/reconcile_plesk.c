@@ -180,7 +180,14 @@ int reconcile_plesk_explain(const struct reconcile_input *in, struct reconcile_r
 	return 0;
 }
 
-static void window_text(const struct reconcile_plesk *p, struct strbuf *t)
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* The window in words; sep goes between the rows' days and the
+ * container's intervals ("; " or a newline and indent). */
+static void window_text(const struct reconcile_plesk *p, struct strbuf *t, const char *sep)
 {
 	char a[32], b[32];
 	time_t f = (time_t)(p->from_ms / 1000), e = (time_t)(p->to_ms / 1000);
@@ -190,13 +197,16 @@ static void window_text(const struct reconcile_plesk *p, struct strbuf *t)
 	localtime_r(&e, &te);
 	strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", &tf);
 	strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &te);
-	strbuf_printf(t, "the Plesk rows' days, %s to %s in local time (%zu rows, %zu domains)%s; "
-		      "the container's %zu intervals %s to %s", p->sum.first, p->sum.last,
-		      p->sum.rows, p->sum.domains, p->bounded ? ", intersected with --from/--to" : "",
-		      p->intervals, a, b);
+	strbuf_printf(t, "the Plesk rows' days, %s to %s in local time (%zu %s, %zu %s)%s",
+		      p->sum.first, p->sum.last, p->sum.rows, plural(p->sum.rows, "row", "rows"),
+		      p->sum.domains, plural(p->sum.domains, "domain", "domains"),
+		      p->bounded ? ", intersected with --from/--to" : "");
 	if (p->sum.left_out)
-		strbuf_printf(t, "; %zu rows left out: their day is not wholly inside --from/--to",
-			      p->sum.left_out);
+		strbuf_printf(t, "; %zu %s left out: %s day is not wholly inside --from/--to",
+			      p->sum.left_out, plural(p->sum.left_out, "row", "rows"),
+			      plural(p->sum.left_out, "its", "their"));
+	strbuf_printf(t, "%sthe container's %zu %s %s to %s", sep, p->intervals,
+		      plural(p->intervals, "interval", "intervals"), a, b);
 }
 
 void reconcile_plesk_table(FILE *fp, const struct reconcile_plesk *p)
@@ -206,7 +216,7 @@ void reconcile_plesk_table(FILE *fp, const struct reconcile_plesk *p)
 	char h[4][32];
 
 	strbuf_init(&t, RECONCILE_DETAIL_MAX);
-	window_text(p, &t);
+	window_text(p, &t, "\n          ");
 	fprintf(fp, "  window: %s\n\n", t.s ? t.s : "");
 	strbuf_free(&t);
 	reconcile_plesk_groups(p, masks);
@@ -235,7 +245,7 @@ void reconcile_plesk_json(json_t *o, const struct reconcile_plesk *p)
 	struct strbuf t;
 
 	strbuf_init(&t, RECONCILE_DETAIL_MAX);
-	window_text(p, &t);
+	window_text(p, &t, "; ");
 	json_object_set_new(o, "file", json_string(p->file));
 	json_object_set_new(w, "first_day", json_string(p->sum.first));
 	json_object_set_new(w, "last_day", json_string(p->sum.last));
