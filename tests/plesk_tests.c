@@ -2,7 +2,9 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plesk.h"
 #include "unit_tests.h"
@@ -203,6 +205,30 @@ START_TEST(a_plain_number_is_the_panel_figure_and_anything_else_a_file)
 }
 END_TEST
 
+START_TEST(a_file_is_read_whole_and_a_missing_one_is_named)
+{
+	char path[] = "/tmp/plesk_tests.XXXXXX";
+	struct plesk_rows rows;
+	struct ctv_err err;
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(HEADER "3\t2026-12-01\t1\t2\t3\t4\t5\t6\t7\t8\n", f);
+	fclose(f);
+	ck_assert_int_eq(plesk_read_file(path, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 1);
+	ck_assert_uint_eq(rows.r[0].dom_id, 3);
+	plesk_rows_free(&rows);
+	unlink(path);
+	ck_assert_int_eq(plesk_read_file(path, &rows, &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, path));
+	ck_assert_ptr_null(rows.r);
+}
+END_TEST
+
 void add_plesk_tests(Suite *s)
 {
 	TCase *tc = tcase_create("plesk");
@@ -218,5 +244,6 @@ void add_plesk_tests(Suite *s)
 	tcase_add_test(tc, the_sum_covers_the_rows_local_days);
 	tcase_add_test(tc, a_dst_day_has_its_own_length);
 	tcase_add_test(tc, a_plain_number_is_the_panel_figure_and_anything_else_a_file);
+	tcase_add_test(tc, a_file_is_read_whole_and_a_missing_one_is_named);
 	suite_add_tcase(s, tc);
 }
