@@ -11,8 +11,9 @@
 # is never "unlogged"; SSH is. With and without the header line; the
 # container's per-column bytes equal the nft counters (nft -j); bad files
 # are exit 2 naming FILE:LINE; --plesk BYTES is still the HTTP figure.
+# The traffic is counted once by the nft backend, once by legacy iptables.
 . "$(dirname "$0")/common.sh"
-e2e_require_root nft
+e2e_require_root nft iptables-legacy-save ip6tables-legacy-save
 . "$top_srcdir/tests/lab/lab.sh"
 
 export TZ=UTC
@@ -40,24 +41,28 @@ RULES
 check "ctverify rules install in ct101" ctv rules install -f "$RULES"
 lab_listing_check ct101
 
-# The node's statement has whole seconds: its window must hold the
-# container's interval with a second to spare on each side.
-check "node baseline snapshot" ctnode snapshot
-sleep 1.1
-check "container baseline snapshot" ctv snapshot
-DAY=$(date +%F)
-check "web: 20000 B of requests, 500000 B of pages" lab_tcp remote ct101 "$LAB_CT101_4" 80 20000 500000
-check "SMTP: 300000 B of mail delivered" lab_tcp remote ct101 "$LAB_CT101_4" 25 300000 1000
-check "IMAP: 200000 B of mail fetched" lab_tcp remote ct101 "$LAB_CT101_4" 143 2000 200000
-check "submission: 40000 B submitted on 587" lab_tcp remote ct101 "$LAB_CT101_4" 587 40000 500
-check "FTP: 30000 B up, 60000 B down" lab_tcp remote ct101 "$LAB_CT101_4" 21 30000 60000
-check "SSH: 50000 B each way" lab_tcp remote ct101 "$LAB_CT101_4" 22 50000 50000
-check "container snapshot" ctv snapshot
-sleep 1.1
-check "node snapshot" ctnode snapshot
-[ "$(date +%F)" = "$DAY" ] || e2e_skip_part "the day changed during the traffic: the rows' day no longer holds it all"
-ctnode export --ct 101 >"$OUT/statement.json" 2>"$OUT/export.err"
-assert_eq "$?" 0 "ctnode export --ct 101"
+# traffic: snapshots around known payloads to each service, then the
+# node's statement. The node's statement has whole seconds: its window
+# must hold the container's interval with a second to spare on each side.
+traffic() {
+	check "node baseline snapshot" ctnode snapshot
+	sleep 1.1
+	check "container baseline snapshot" ctv snapshot
+	DAY=$(date +%F)
+	check "web: 20000 B of requests, 500000 B of pages" lab_tcp remote ct101 "$LAB_CT101_4" 80 20000 500000
+	check "SMTP: 300000 B of mail delivered" lab_tcp remote ct101 "$LAB_CT101_4" 25 300000 1000
+	check "IMAP: 200000 B of mail fetched" lab_tcp remote ct101 "$LAB_CT101_4" 143 2000 200000
+	check "submission: 40000 B submitted on 587" lab_tcp remote ct101 "$LAB_CT101_4" 587 40000 500
+	check "FTP: 30000 B up, 60000 B down" lab_tcp remote ct101 "$LAB_CT101_4" 21 30000 60000
+	check "SSH: 50000 B each way" lab_tcp remote ct101 "$LAB_CT101_4" 22 50000 50000
+	check "container snapshot" ctv snapshot
+	sleep 1.1
+	check "node snapshot" ctnode snapshot
+	[ "$(date +%F)" = "$DAY" ] || e2e_skip_part "the day changed during the traffic: the rows' day no longer holds it all"
+	ctnode export --ct 101 >"$OUT/statement.json" 2>"$OUT/export.err"
+	assert_eq "$?" 0 "ctnode export --ct 101"
+}
+traffic
 NFTJ=$(lab_nft_json ct101);
 
 rec() { # ARGS...: reconcile as JSON into $OUT/rec.json, exit code in REC_RC
@@ -108,13 +113,17 @@ assert_eq "$(( $(col ftp container_in_bytes) + $(col ftp container_out_bytes) ))
 assert_eq "$(( $(col smtp container_in_bytes) + $(col smtp container_out_bytes) ))" \
 	"$(( $(nftsum mail) + $(nftsum submission) ))" "smtp+pop3_imap: = the mail and submission counters (nft -j)"
 # What each group counted beyond the payloads is its TCP/IP headers.
-for g in http ftp smtp+pop3_imap; do
-	case $g in http) pay=520000 ;; ftp) pay=90000 ;; *) pay=543500 ;; esac
-	c=$(col "${g%%+*}" container_in_bytes); d=$(col "${g%%+*}" container_out_bytes)
-	need_int "$g container bytes" "$c" "$d" || continue
-	assert_near "$(pcause log_overhead "$g: ")" "$((c + d - pay))" 200 \
-		"$g: log_overhead = the container's bytes less the payloads netpipe counted"
-done
+overheads() { # WHAT
+	local g pay c d
+	for g in http ftp smtp+pop3_imap; do
+		case $g in http) pay=520000 ;; ftp) pay=90000 ;; *) pay=543500 ;; esac
+		c=$(col "${g%%+*}" container_in_bytes); d=$(col "${g%%+*}" container_out_bytes)
+		need_int "$1: $g container bytes" "$c" "$d" || continue
+		assert_near "$(pcause log_overhead "$g: ")" "$((c + d - pay))" 200 \
+			"$1: $g: log_overhead = the container's bytes less the payloads netpipe counted"
+	done
+}
+overheads nft
 # (The header model is 52 B a packet; SYNs carry 8 B more options, which
 # is all a mail_submission may take here.)
 assert_le "$(pcause mail_submission "")" 100 "Plesk counted the submitted mail: no mail_submission beyond SYN options"
@@ -141,6 +150,33 @@ assert_eq "$(jq -r .plesk.verdict "$OUT/rec.json")" consistent "plesk verdict co
 out=$(ctv reconcile --node "$OUT/statement.json" --plesk "$OUT/plesk-noheader.tsv")
 printf '%s\n' "$out"
 case $out in *"window: the Plesk rows' days, $DAY to $DAY in local time"*"smtp+pop3_imap"*"'mail' (lport 25,143: smtp, pop3_imap)"*log_overhead*mail_submission*) ok "the table names the window, each column group and its causes";; *) fail "table: $out";; esac
+
+# The same traffic counted by the legacy iptables backend, into fresh
+# stores: the Plesk comparison reads the store, whichever backend filled
+# it. Ground truth: iptables-legacy-save -c's counters of our rules.
+check "rules remove (nft)" ctv rules remove
+export CTVERIFY_STATEDIR=$LAB_TMP/ct101-ipt CTNODE_STATEDIR=$LAB_TMP/node-ipt
+check "ctverify rules install --backend iptables in ct101" ctv rules install --backend iptables -f "$RULES"
+lab_listing_check ct101
+traffic
+SAVEC=$({ lab_ipt_save ct101; lab_ip6t_save ct101; })
+iptsum() { # SERVICE: bytes of our counting rules for it, both directions and families
+	awk -v c="ctverify:$1" '
+		$2 == "-A" && $3 ~ /^CTV-C[IO][0-9]+$/ && index($0, "--comment " c " ") + index($0, "--comment \"" c "\"") {
+			split(substr($1, 2, length($1) - 2), pb, ":"); t += pb[2]; n++ }
+		END { if (n) print t; else print "no counting rule" }' <<<"$SAVEC"
+}
+rec --plesk "$OUT/plesk-header.tsv"
+assert_eq "$REC_RC" 0 "iptables backend: exit 0"
+assert_eq "$(( $(col http container_in_bytes) + $(col http container_out_bytes) ))" "$(iptsum web)" \
+	"iptables backend: http = the web rules' counters (iptables-legacy-save -c)"
+assert_eq "$(( $(col smtp container_in_bytes) + $(col smtp container_out_bytes) ))" \
+	"$(( $(iptsum mail) + $(iptsum submission) ))" "iptables backend: smtp+pop3_imap = the mail and submission rules' counters"
+overheads iptables
+assert_eq "$(jq '[.causes[] | select(.versus == "container-plesk" and .cause == "weblog_unlogged" and
+	(.detail | test("'"'"'(mail|submission|web|ftp)'"'"'")))] | length' "$OUT/rec.json")" 0 \
+	"iptables backend: counted web, mail and FTP are never called unlogged"
+assert_eq "$(jq -r .plesk.verdict "$OUT/rec.json")" consistent "iptables backend: plesk verdict consistent"
 
 # A plain number stays the panel's HTTP figure.
 rec --plesk 520000
