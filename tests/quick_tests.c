@@ -144,6 +144,21 @@ START_TEST(one_source_is_printed_without_a_label)
 }
 END_TEST
 
+START_TEST(a_backend_that_failed_beside_one_shown_is_named)
+{
+	struct quick_source a = src("nft", 0, 0, 0);
+	char *text;
+	int rc;
+
+	a.failed = 1;
+	snprintf(a.error, sizeof(a.error), "netlink: Operation not permitted");
+	text = printed(a, src("iptables", 1, 39056474, 7000), -1, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(text, "not read:  nftables: netlink: Operation not permitted\n"));
+	free(text);
+}
+END_TEST
+
 START_TEST(an_unknown_backend_name_is_refused)
 {
 	struct quick_view v;
@@ -167,6 +182,7 @@ void add_quick_tests(Suite *s)
 	tcase_add_test(tc, no_counters_anywhere_shows_nothing_and_says_so);
 	tcase_add_test(tc, two_sources_are_printed_each_under_its_label);
 	tcase_add_test(tc, one_source_is_printed_without_a_label);
+	tcase_add_test(tc, a_backend_that_failed_beside_one_shown_is_named);
 	tcase_add_test(tc, an_unknown_backend_name_is_refused);
 	suite_add_tcase(s, tc);
 }

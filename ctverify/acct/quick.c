@@ -122,6 +122,9 @@ int quick_print(FILE *fp, const struct quick_view *v, double uptime)
 	for (size_t i = 0; i < v->n; i++)
 		if (v->src[i].shown)
 			print_source(fp, &v->src[i], v->nshown > 1);
+	for (size_t i = 0; i < v->n; i++)
+		if (v->src[i].failed)
+			fprintf(fp, "not read:  %s: %s\n", v->src[i].label, v->src[i].error);
 	if (v->nshown > 1)
 		fprintf(fp, "\nBoth firewalls count: a packet crossing both hooks is counted by each,\n"
 			    "so each figure stands on its own; do not add them.\n");

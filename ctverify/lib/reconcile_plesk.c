@@ -42,9 +42,9 @@ static void group_name(unsigned mask, char *buf, size_t len)
 
 	buf[0] = '\0';
 	for (int k = 0; k < PLESK_NKINDS; k++)
-		if (mask & (1u << k))
-			used += (size_t)snprintf(buf + used, used < len ? len - used : 0, "%s%s",
-						 used ? "+" : "", plesk_kind_name((enum plesk_kind)k));
+		if ((mask & (1u << k)) && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "+" : "",
+						 plesk_kind_name((enum plesk_kind)k));
 }
 
 /* What a group of columns and its services counted. */
@@ -81,12 +81,10 @@ static void group_sum(const struct reconcile_plesk *p, unsigned mask, struct gro
 			g->sub_in += b->b.c.in_bytes;
 			snprintf(g->subs + n, sizeof(g->subs) - n, "%s'%s'", n ? ", " : "", b->b.name);
 		}
-		used += (size_t)snprintf(g->services + used,
-					 used < sizeof(g->services) ? sizeof(g->services) - used : 0,
-					 "%s'%s' (%s)", used ? ", " : "", b->b.name, b->ports);
+		if (used < sizeof(g->services)) /* a long list is cut at the buffer */
+			used += (size_t)snprintf(g->services + used, sizeof(g->services) - used,
+						 "%s'%s' (%s)", used ? ", " : "", b->b.name, b->ports);
 	}
-	if (used >= sizeof(g->services))
-		g->services[sizeof(g->services) - 1] = '\0';
 }
 
 static uint64_t min64(uint64_t a, uint64_t b)
