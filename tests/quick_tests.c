@@ -24,6 +24,16 @@ static struct quick_source src(const char *backend, int found, uint64_t in_bytes
 	return s;
 }
 
+/* A backend whose reading failed with error. */
+static struct quick_source failed(const char *backend, int found, const char *error)
+{
+	struct quick_source s = src(backend, found, found * 5000, found * 6000);
+
+	s.failed = 1;
+	snprintf(s.error, sizeof(s.error), "%s", error);
+	return s;
+}
+
 /* Chooses between nft (a) and iptables (b); asserts which are shown. */
 static void choose2(struct quick_source a, struct quick_source b, int show_a, int show_b)
 {
@@ -87,22 +97,17 @@ END_TEST
 
 START_TEST(a_failed_backend_is_never_shown)
 {
-	struct quick_source a = src("nft", 1, 5000, 6000);
-
-	a.failed = 1;
-	choose2(a, src("iptables", 1, 1, 1), 0, 1);
+	choose2(failed("nft", 1, "lost"), src("iptables", 1, 1, 1), 0, 1);
 }
 END_TEST
 
 START_TEST(no_counters_anywhere_shows_nothing_and_says_so)
 {
-	struct quick_source b = src("iptables", 0, 0, 0);
 	char *text;
 	int rc;
 
-	b.failed = 1;
-	snprintf(b.error, sizeof(b.error), "cannot open the filter table");
-	text = printed(src("nft", 0, 0, 0), b, -1, &rc);
+	text = printed(src("nft", 0, 0, 0), failed("iptables", 0, "cannot open the filter table"),
+		       -1, &rc);
 	ck_assert_int_eq(rc, 1);
 	ck_assert_ptr_nonnull(strstr(text, "nftables: what was read.\n"));
 	ck_assert_ptr_nonnull(strstr(text, "legacy iptables: cannot open the filter table.\n"));
@@ -146,13 +151,11 @@ END_TEST
 
 START_TEST(a_backend_that_failed_beside_one_shown_is_named)
 {
-	struct quick_source a = src("nft", 0, 0, 0);
 	char *text;
 	int rc;
 
-	a.failed = 1;
-	snprintf(a.error, sizeof(a.error), "netlink: Operation not permitted");
-	text = printed(a, src("iptables", 1, 39056474, 7000), -1, &rc);
+	text = printed(failed("nft", 0, "netlink: Operation not permitted"),
+		       src("iptables", 1, 39056474, 7000), -1, &rc);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_ptr_nonnull(strstr(text, "not read:  nftables: netlink: Operation not permitted\n"));
 	free(text);
