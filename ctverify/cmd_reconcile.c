@@ -14,6 +14,7 @@
 
 #include "cidr.h"
 #include "classes.h"
+#include "plesk_input.h"
 #include "cli.h"
 #include "commands.h"
 #include "reconcile.h"
@@ -35,7 +36,7 @@
 enum fmt { FMT_TABLE, FMT_JSON };
 
 struct opts {
-	const char *db, *node, *classes;
+	const char *db, *node, *classes, *plesk_file;
 	const char *weblogs[MAX_WEBLOGS];
 	size_t nweblogs;
 	struct svc_cidr neighbors[MAX_NEIGHBORS];
@@ -55,7 +56,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: ctverify reconcile [--db PATH] --node STATEMENT [--from T --to T]\n"
-		"                          [--weblog FILE]... [--plesk BYTES] [--router IN:OUT]\n"
+		"                          [--weblog FILE]... [--plesk FILE|BYTES] [--router IN:OUT]\n"
 		"                          [--classes FILE] [--neighbors CIDR,...]\n"
 		"                          [--tolerance BYTES|PERCENT%%] [--format table|json]\n\n"
 		"Compares the node's figure for this container (a statement from 'ctnode\n"
@@ -64,16 +65,18 @@ static void usage(FILE *out)
 		"difference as named causes, each with bytes per direction and the\n"
 		"evidence used: loopback, class_excluded, window_skew, counter_reset,\n"
 		"pre_container_drop, container_qdisc_drop; with --router also l2_overhead\n"
-		"and neighbor; with --weblog/--plesk weblog_unlogged. Bounds are marked\n"
-		"'up to' and explain only what is left in their direction. What remains\n"
-		"is unexplained; the verdict is consistent (within the tolerance),\n"
-		"node_higher or container_higher. Exit 0 consistent, 1 not, 2 bad input.\n\n"
+		"and neighbor; with --weblog/--plesk weblog_unlogged (a Plesk file also\n"
+		"log_overhead and mail_submission). Bounds are marked 'up to' and explain\n"
+		"only what is left in their direction. What remains is unexplained; the\n"
+		"verdict is consistent (within the tolerance), node_higher or\n"
+		"container_higher. Exit 0 consistent, 1 not, 2 bad input.\n\n"
 		"  --db PATH          the store (default $CTVERIFY_STATEDIR/ctverify.db)\n"
 		"  --node FILE        the node's statement (JSON; - for standard input)\n"
 		"  --from T, --to T   the window (default: the statement's)\n"
 		"  --weblog FILE      an access log in Common/Combined Log Format (repeatable);\n"
 		"                     response sizes in the window are summed\n"
-		"  --plesk BYTES      the control panel's traffic figure for the window\n"
+		"  --plesk FILE       Plesk's DomainsTraffic rows (mysql -B), column by column,\n"
+		"                     over the rows' days; a plain number: the panel's HTTP figure\n"
 		"  --router IN:OUT    the router's bytes towards / from the container; append\n"
 		"                     :wire if it counts on the wire (FCS, preamble, gap),\n"
 		"                     :l3 if it counts IP bytes (default: frames, +14 B/packet)\n"
@@ -233,10 +236,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->weblogs[o->nweblogs++] = optarg;
 			break;
 		case 'p':
-			if (parse_u64(optarg, &o->plesk) < 0)
-				return cli_usage_error(cmd, "--plesk: expected a number of bytes, got '%s'",
-						       optarg);
-			o->has_plesk = 1;
+			o->has_plesk = plesk_is_number(optarg, &o->plesk);
+			o->plesk_file = o->has_plesk ? NULL : optarg;
 			break;
 		case 'r':
 			if ((rc = parse_router(cmd, optarg, o)) != 0)
@@ -330,6 +331,7 @@ int cmd_reconcile(int argc, char **argv)
 	struct reconcile_knowledge k;
 	struct classes cls = { NULL, 0 };
 	struct svcspec spec;
+	struct plesk_input pi;
 	struct store *st = NULL;
 	int rc;
 	int64_t nf_ms, nt_ms;
@@ -343,10 +345,16 @@ int cmd_reconcile(int argc, char **argv)
 	statement_init(&node, STATEMENT_CTNODE);
 	svcspec_init(&spec);
 	memset(&in, 0, sizeof(in));
+	memset(&pi, 0, sizeof(pi));
 	rc = read_inputs(cmd, &o, &node, &in, &nf_ms, &nt_ms, &cls);
 	if (rc)
 		goto out;
 	rc = EXIT_USAGE;
+	if (o.plesk_file &&
+	    plesk_input_read(o.plesk_file, o.have_from, in.from, in.to, &pi, &err) < 0) {
+		cli_error("%s: %s", cmd, err.msg);
+		goto out;
+	}
 	in.has_plesk = o.has_plesk;
 	in.plesk_bytes = o.plesk;
 	in.has_router = o.has_router;
@@ -368,6 +376,13 @@ int cmd_reconcile(int argc, char **argv)
 	if (rulestate_load(backend, sizeof(backend), &spec, &err) == 0)
 		k.spec = &spec;
 	reconcile_input_flag(g.buckets, g.nbuckets, &k);
+	if (o.plesk_file && plesk_input_gather(st, &k, &pi, &err) < 0) {
+		cli_error("%s: %s", cmd, err.msg);
+		goto out;
+	}
+	in.plesk = o.plesk_file ? &pi.p : NULL;
+	in.has_plesk |= in.plesk != NULL;
+	in.plesk_bytes = in.plesk ? pi.p.sum.total : in.plesk_bytes;
 	if (reconcile_run(&in, &res, &err) < 0) {
 		cli_error("%s: %s", cmd, err.msg);
 		rc = EXIT_PROBLEM;
@@ -388,6 +403,7 @@ out:
 		store_close(st);
 	reconcile_result_free(&res);
 	reconcile_gathered_free(&g);
+	plesk_input_free(&pi);
 	classes_free(&cls);
 	svcspec_free(&spec);
 	statement_free(&node);

@@ -84,6 +84,10 @@ int main(void)
 	add_history_tests(s);
 	add_collect_tests(s);
 	add_promtext_tests(s);
+	add_quick_tests(s);
+	add_plesk_tests(s);
+	add_plesk_input_tests(s);
+	add_reconcile_plesk_tests(s);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -56,5 +56,9 @@ void add_node_stat_tests(Suite *s);
 void add_history_tests(Suite *s);
 void add_collect_tests(Suite *s);
 void add_promtext_tests(Suite *s);
+void add_quick_tests(Suite *s);
+void add_plesk_tests(Suite *s);
+void add_plesk_input_tests(Suite *s);
+void add_reconcile_plesk_tests(Suite *s);
 
 #endif

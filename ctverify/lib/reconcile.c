@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include "reconcile.h"
+#include "reconcile_int.h"
+#include "reconcile_plesk.h"
 
 #define ETH_HEADER 14
 #define ETH_WIRE_EXTRA (4 + 8 + 12) /* FCS, preamble + start delimiter, inter-frame gap */
@@ -653,6 +655,8 @@ static int container_vs_plesk(const struct reconcile_input *in, struct reconcile
 	uint64_t web_out = 0, web_in = 0;
 	char webs[RECONCILE_WHY_MAX] = "";
 
+	if (in->plesk) /* --plesk FILE: column by column */
+		return reconcile_plesk_explain(in, res);
 	c->present = 1;
 	c->a.out_bytes = nc->b.in_bytes + nc->b.out_bytes;
 	c->b.out_bytes = in->has_plesk ? in->plesk_bytes : in->weblog_bytes;
@@ -726,4 +730,19 @@ nomem:
 	errno = ENOMEM;
 fail:
 	return -1;
+}
+
+/* ---- lent to reconcile_plesk.c (reconcile_int.h) ---------------------------- */
+
+struct reconcile_cause *reconcile_cause_add(struct reconcile_result *res, const char *id,
+					    enum reconcile_versus vs, int in_a, int bound,
+					    uint64_t in, uint64_t out, const char *detail)
+{
+	return add_cause(res, id, vs, in_a, bound, in, out, "%s", detail);
+}
+
+void reconcile_settle(const struct reconcile_input *in, struct reconcile_result *res,
+		      enum reconcile_versus vs)
+{
+	settle(in, res, vs);
 }

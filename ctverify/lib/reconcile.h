@@ -25,6 +25,8 @@
 #include "err.h"
 #include "statement.h"
 
+struct reconcile_plesk;
+
 #define RECONCILE_NAME_MAX 64
 #define RECONCILE_WHY_MAX 192
 #define RECONCILE_DETAIL_MAX 512
@@ -96,6 +98,9 @@ struct reconcile_input {
 
 	int has_plesk;
 	uint64_t plesk_bytes;
+	/* --plesk FILE: the rows and the container over their days
+	 * (reconcile_plesk.h); NULL for --plesk BYTES. */
+	const struct reconcile_plesk *plesk;
 	int has_weblog;
 	uint64_t weblog_bytes, weblog_requests;
 	char weblog_files[RECONCILE_WHY_MAX];

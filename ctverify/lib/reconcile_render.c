@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "reconcile_plesk.h"
 #include "reconcile_render.h"
 #include "render.h"
 
@@ -161,10 +162,13 @@ void reconcile_render_table(FILE *fp, const struct statement *node,
 
 		fprintf(fp, "\nContainer vs %s (one total: in + out)\n\n",
 		       in->has_plesk ? "Plesk" : "web logs");
+		if (in->plesk)
+			reconcile_plesk_table(fp, in->plesk);
 		fprintf(fp, "  %-22s %12s\n", "", "total");
 		total_row(fp, "container", (int64_t)p->a.out_bytes, 0, "all buckets, in + out");
 		if (in->has_plesk)
-			total_row(fp, "plesk", (int64_t)in->plesk_bytes, 0, "--plesk");
+			total_row(fp, "plesk", (int64_t)in->plesk_bytes, 0,
+				  in->plesk ? "--plesk FILE, all columns" : "--plesk");
 		if (in->has_weblog) {
 			/* A long list of files is cut at the note's size. */
 			if (snprintf(note, sizeof(note), "%" PRIu64 " requests in %s",
@@ -275,6 +279,8 @@ int reconcile_render_json(FILE *fp, const struct statement *node, const struct r
 
 		json_object_set_new(o, "figure", json_string(in->has_plesk ? "plesk" : "weblog"));
 		json_object_set_new(o, "bytes", json_integer((json_int_t)p->b.out_bytes));
+		if (in->plesk)
+			reconcile_plesk_json(o, in->plesk);
 		if (in->has_weblog) {
 			json_object_set_new(o, "weblog_bytes", json_integer((json_int_t)in->weblog_bytes));
 			json_object_set_new(o, "weblog_requests",

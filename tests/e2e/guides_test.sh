@@ -8,7 +8,8 @@
 #   <!-- file: PATH -->   the fenced block after it is written to PATH
 #   <!-- test: STEP -->   the test does STEP here (see run_step below):
 #                         what a guide leaves to the reader (enable a unit,
-#                         wait for traffic, receive the provider's file).
+#                         wait for traffic, receive the provider's file,
+#                         Plesk's rows).
 # Paths are mapped into the run's own directory: /etc/ctverify, the shipped
 # /usr/share/ctverify/rules, /var/lib/prometheus/node-exporter and
 # /var/log/apache2/access.log; commands run in a shared work directory with
@@ -125,6 +126,12 @@ run_step() {
 		lab_exec node "$CTNODE" export --ct 101 --from "@$T0" >"$WORK/statement.json" ||
 			fail "ctnode export for the guides' statement"
 		cp "$CONF/networks_classes" "$WORK/networks_classes"
+		;;
+	plesk-rows) # what the Plesk server's "plesk db" gives: today's rows for the guide's traffic
+		{
+			printf 'dom_id\tdate\thttp_in\thttp_out\tftp_in\tftp_out\tsmtp_in\tsmtp_out\tpop3_imap_in\tpop3_imap_out\n'
+			printf '1\t%s\t400\t1500000\t0\t0\t200000\t2000\t0\t0\n' "$(date +%F)"
+		} >"$WORK/plesk-traffic.tsv"
 		;;
 	*) fail "unknown test step '$1'" ;;
 	esac
