@@ -197,7 +197,7 @@ int cmd_export(int argc, char **argv)
 	st = cli_open_history(cmd, db ? db : snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	rc = cli_export_history(cmd, st, STATEMENT_CTVERIFY, ct, key, 0, &w);
+	rc = cli_export_history(cmd, st, STATEMENT_CTVERIFY, ct, key, NULL, &w);
 	store_close(st);
 	return rc;
 }

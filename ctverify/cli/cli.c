@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "classes.h"
 #include "cli.h"
 #include "history.h"
 #include "timearg.h"
@@ -124,8 +126,30 @@ int cli_render_history(struct store *st, const struct store_query *q,
 	return 0;
 }
 
+/* The node's classes as the statement's "networks": a file that is not
+ * there or does not load leaves them out, with a word. */
+static int export_networks(const char *cmd, const char *path, struct statement *sm)
+{
+	struct ctv_err err = { "" };
+	struct classes cls = { NULL, 0 };
+	int rc = 0;
+
+	if (access(path, F_OK) < 0) {
+		cli_error("%s: warning: %s: %s; the statement carries no networks", cmd, path,
+			  strerror(errno));
+		return 0;
+	}
+	if (classes_load(path, &cls, &err) < 0)
+		cli_error("%s: warning: %s; the statement carries no networks", cmd, err.msg);
+	else if ((rc = history_networks(sm, &cls, &err)) < 0)
+		cli_report(&err);
+	classes_free(&cls);
+	return rc;
+}
+
 int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
-		       const char *ct, const char *key, int classes, const struct history_window *w)
+		       const char *ct, const char *key, const char *classes,
+		       const struct history_window *w)
 {
 	struct ctv_err err = { "" };
 	struct statement sm;
@@ -133,7 +157,11 @@ int cli_export_history(const char *cmd, struct store *st, enum statement_source 
 
 	statement_init(&sm, source);
 	snprintf(sm.ct, sizeof(sm.ct), "%s", ct);
-	if (history_statement(st, key, classes, w, &sm, &err) < 0) {
+	if (classes && export_networks(cmd, classes, &sm) < 0) {
+		statement_free(&sm);
+		return EXIT_PROBLEM;
+	}
+	if (history_statement(st, key, classes != NULL, w, &sm, &err) < 0) {
 		if (errno == ENOMEM)
 			cli_error("%s: out of memory", cmd);
 		else
