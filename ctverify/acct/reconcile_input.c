@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "reconcile_align.h"
 #include "reconcile_input.h"
 
 void reconcile_gathered_free(struct reconcile_gathered *g)
@@ -26,6 +27,8 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 			int64_t nt_ms, struct reconcile_gathered *g, struct ctv_err *err)
 {
 	struct store_intervals all = { NULL, 0 };
+	struct reconcile_window w;
+	int64_t wf, wt;
 
 	/* A second before and two after, in whole seconds. */
 	if (store_intervals(st, (nf_ms / 1000 - 1) * 1000, (nt_ms / 1000 + 2) * 1000, NULL, -1,
@@ -47,6 +50,18 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 	store_intervals_free(&all);
 	in->spans = g->spans;
 	in->nspans = g->nspans;
+	/* Whole intervals on both sides, edge to edge, when they match;
+	 * else the container's intervals at least half inside the node's. */
+	if (in->node)
+		reconcile_window_ms(in->node, in->from, in->to, &wf, &wt);
+	if (in->node && reconcile_align(in->node, wf, wt, g->spans, g->nspans, &w)) {
+		in->aligned = 1;
+		in->node_lo = w.node_lo;
+		in->node_hi = w.node_hi;
+		in->span_lo = w.span_lo;
+		in->span_hi = w.span_hi;
+		return 0;
+	}
 	reconcile_choose(g->spans, g->nspans, nf_ms, nt_ms, &in->span_lo, &in->span_hi);
 	if (in->span_lo == in->span_hi) {
 		ctv_err_set(err, "the store has no interval matching the node's window "

@@ -57,11 +57,11 @@ int reconcile_node_figure(const struct statement *st, int64_t from, int64_t to,
 		c->out_packets = st->totals.has_packets ? (uint64_t)st->totals.out_packets : 0;
 		/* The intervals say what the node really covered. */
 		if (st->has_intervals && st->nintervals) {
-			*from_ms = st->intervals[0].start * 1000;
-			*to_ms = st->intervals[st->nintervals - 1].end * 1000;
+			*from_ms = st->intervals[0].start_ms;
+			*to_ms = st->intervals[st->nintervals - 1].end_ms;
 		} else {
-			*from_ms = st->from * 1000;
-			*to_ms = st->to * 1000;
+			*from_ms = st->from_ms;
+			*to_ms = st->to_ms;
 		}
 		return 0;
 	}
@@ -76,8 +76,8 @@ int reconcile_node_figure(const struct statement *st, int64_t from, int64_t to,
 		if (iv->start < from || iv->end > to)
 			continue;
 		if (f < 0)
-			f = iv->start;
-		t = iv->end;
+			f = iv->start_ms;
+		t = iv->end_ms;
 		c->in_bytes += (uint64_t)iv->c.in_bytes;
 		c->out_bytes += (uint64_t)iv->c.out_bytes;
 		if (!iv->c.has_packets)
@@ -91,9 +91,38 @@ int reconcile_node_figure(const struct statement *st, int64_t from, int64_t to,
 	}
 	if (!*has_packets)
 		c->in_packets = c->out_packets = 0;
-	*from_ms = f * 1000;
-	*to_ms = t * 1000;
+	*from_ms = f;
+	*to_ms = t;
 	return 0;
+}
+
+/* The node's figure over its aligned intervals [node_lo, node_hi). */
+static void node_aligned(const struct reconcile_input *in, struct reconcile_cmp *c,
+			 int *has_packets)
+{
+	const struct statement *st = in->node;
+
+	if (!st->has_intervals || !st->nintervals) {
+		struct ctv_err e;
+
+		reconcile_node_figure(st, st->from, st->to, &c->a, has_packets, &c->a_from_ms,
+				      &c->a_to_ms, &e);
+		return;
+	}
+	*has_packets = 1;
+	c->a_from_ms = st->intervals[in->node_lo].start_ms;
+	c->a_to_ms = st->intervals[in->node_hi - 1].end_ms;
+	for (size_t i = in->node_lo; i < in->node_hi; i++) {
+		const struct statement_interval *iv = &st->intervals[i];
+
+		c->a.in_bytes += (uint64_t)iv->c.in_bytes;
+		c->a.out_bytes += (uint64_t)iv->c.out_bytes;
+		*has_packets = *has_packets && iv->c.has_packets;
+		c->a.in_packets += iv->c.has_packets ? (uint64_t)iv->c.in_packets : 0;
+		c->a.out_packets += iv->c.has_packets ? (uint64_t)iv->c.out_packets : 0;
+	}
+	if (!*has_packets)
+		c->a.in_packets = c->a.out_packets = 0;
 }
 
 int reconcile_cidr_within(int family, const uint8_t *addr, unsigned prefix, int net_family,
@@ -124,6 +153,8 @@ const char *reconcile_verdict_name(enum reconcile_versus vs, enum reconcile_verd
 		{ "container_higher", "plesk_higher" },
 	};
 
+	if (v == RECONCILE_INCONCLUSIVE)
+		return "inconclusive";
 	if (v == RECONCILE_CONSISTENT || vs >= RECONCILE_NCMP)
 		return "consistent";
 	return names[vs][v == RECONCILE_A_HIGHER ? 0 : 1];
@@ -229,7 +260,7 @@ static void node_part(const struct reconcile_input *in, const struct reconcile_c
 	if (st->has_intervals && st->nintervals) {
 		for (size_t i = 0; i < st->nintervals; i++) {
 			const struct statement_interval *iv = &st->intervals[i];
-			int64_t s = iv->start * 1000, e = iv->end * 1000;
+			int64_t s = iv->start_ms, e = iv->end_ms;
 			int64_t a = s > f ? s : f, b = e < t ? e : t;
 
 			*bin += scale((uint64_t)iv->c.in_bytes, b - a, e - s);
@@ -373,6 +404,49 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 	return 0;
 }
 
+/* What would make an inconclusive check conclusive, for the bound that
+ * was needed most. */
+static void advise(const struct reconcile_input *in, struct reconcile_result *res,
+		   enum reconcile_versus vs)
+{
+	struct reconcile_cmp *c = &res->cmp[vs];
+	const struct reconcile_cause *worst = NULL;
+	uint64_t most = 0, tol = 0, fig = 0;
+	int64_t len = c->a_to_ms - c->a_from_ms;
+	const char *what;
+	char longer[96] = "";
+
+	for (size_t i = 0; i < res->ncauses; i++) {
+		const struct reconcile_cause *x = &res->causes[i];
+		uint64_t need = x->in_bytes > x->out_bytes ? x->in_bytes : x->out_bytes;
+
+		if (x->vs == vs && x->bound && need > most) {
+			most = need;
+			worst = x;
+		}
+	}
+	if (!worst)
+		return;
+	tol = worst->in_bytes > worst->out_bytes ? c->tol_in : c->tol_out;
+	fig = worst->in_bytes > worst->out_bytes ? c->a.in_bytes : c->a.out_bytes;
+	/* The tolerance grows with the figure, the edges' bound does not. */
+	if (in->tol_ppm && fig && len > 0)
+		snprintf(longer, sizeof(longer), ", or a window longer than %.0f s",
+			 (double)len / 1000.0 * (double)most / ((double)fig * in->tol_ppm / 1e6) + 1);
+	if (!strcmp(worst->cause, "window_skew"))
+		what = "compare whole intervals present on both sides: keep 'ctnode collect' and "
+		       "'ctverify collect' running over the window with the same --interval";
+	else if (!strcmp(worst->cause, "counter_reset"))
+		what = "choose a window the container observed throughout ('ctverify collect' "
+		       "running, no reinstall or table loss inside it)";
+	else
+		what = "choose a window without these drops or estimates";
+	snprintf(c->advice, sizeof(c->advice),
+		 "the difference is within the tolerance (%" PRIu64 " B) only thanks to '%s', "
+		 "an \"up to\" bound of which %" PRIu64 " B were needed: %s%s",
+		 tol, worst->cause, most, what, longer);
+}
+
 static void tolerance(const struct reconcile_input *in, struct reconcile_cmp *c)
 {
 	uint64_t mi = c->a.in_bytes > c->b.in_bytes ? c->a.in_bytes : c->b.in_bytes;
@@ -388,7 +462,8 @@ static void tolerance(const struct reconcile_input *in, struct reconcile_cmp *c)
 	over_i = ui - (int64_t)(c->tol_in > INT64_MAX / 2 ? INT64_MAX / 2 : c->tol_in);
 	over_o = uo - (int64_t)(c->tol_out > INT64_MAX / 2 ? INT64_MAX / 2 : c->tol_out);
 	if (over_i <= 0 && over_o <= 0)
-		c->verdict = RECONCILE_CONSISTENT;
+		c->verdict = c->bounded_in > c->tol_in || c->bounded_out > c->tol_out ?
+				     RECONCILE_INCONCLUSIVE : RECONCILE_CONSISTENT;
 	else if (over_i >= over_o)
 		c->verdict = c->unexplained_in > 0 ? RECONCILE_A_HIGHER : RECONCILE_B_HIGHER;
 	else
@@ -489,7 +564,19 @@ static void settle(const struct reconcile_input *in, struct reconcile_result *re
 		settle_bounds(res, vs, 0, &c->unexplained_in);
 		settle_bounds(res, vs, 1, &c->unexplained_out);
 	}
+	for (size_t i = 0; i < res->ncauses; i++) {
+		const struct reconcile_cause *x = &res->causes[i];
+
+		if (x->vs != vs || !x->bound)
+			continue;
+		c->uncertain_in = capped(c->uncertain_in + capped(x->bound_in));
+		c->uncertain_out = capped(c->uncertain_out + capped(x->bound_out));
+		c->bounded_in += x->in_bytes;
+		c->bounded_out += x->out_bytes;
+	}
 	tolerance(in, c);
+	if (c->verdict == RECONCILE_INCONCLUSIVE)
+		advise(in, res, vs);
 }
 
 static int buckets_cause(const struct reconcile_input *in, struct reconcile_result *res,
@@ -518,8 +605,10 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 	struct reconcile_cmp *c = &res->cmp[RECONCILE_NODE_CONTAINER];
 	int has_packets;
 
-	if (reconcile_node_figure(in->node, in->from, in->to, &c->a, &has_packets, &c->a_from_ms,
-				  &c->a_to_ms, err) < 0)
+	if (in->aligned)
+		node_aligned(in, c, &has_packets);
+	else if (reconcile_node_figure(in->node, in->from, in->to, &c->a, &has_packets,
+				       &c->a_from_ms, &c->a_to_ms, err) < 0)
 		return -1;
 	c->present = 1;
 	for (size_t i = 0; i < in->nbuckets; i++) {

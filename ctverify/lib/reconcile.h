@@ -77,6 +77,11 @@ struct reconcile_input {
 	 * (reconcile_choose()). */
 	const struct reconcile_span *spans;
 	size_t nspans, span_lo, span_hi;
+	/* aligned (reconcile_align()): the node's figure is its intervals
+	 * [node_lo, node_hi) (all of it without intervals), matched with
+	 * [span_lo, span_hi) edge to edge */
+	int aligned;
+	size_t node_lo, node_hi;
 	const struct reconcile_bucket *buckets;
 	size_t nbuckets;
 	const struct reconcile_gap *gaps;
@@ -114,6 +119,7 @@ enum reconcile_verdict {
 	RECONCILE_CONSISTENT,
 	RECONCILE_A_HIGHER, /* the first figure of the comparison is higher */
 	RECONCILE_B_HIGHER,
+	RECONCILE_INCONCLUSIVE, /* within tolerance only thanks to "up to" bounds wider than it */
 };
 
 enum reconcile_versus {
@@ -139,7 +145,10 @@ struct reconcile_cmp {
 	struct reconcile_counts a, b;
 	int64_t unexplained_in, unexplained_out; /* a - b - causes */
 	uint64_t tol_in, tol_out;
+	uint64_t uncertain_in, uncertain_out; /* the bounds' total size: the uncertainty */
+	uint64_t bounded_in, bounded_out;     /* what bounds were needed to explain */
 	enum reconcile_verdict verdict;
+	char advice[RECONCILE_DETAIL_MAX];    /* inconclusive: which bound, what would help */
 };
 
 struct reconcile_result {
@@ -176,7 +185,7 @@ int reconcile_run(const struct reconcile_input *in, struct reconcile_result *res
 void reconcile_result_free(struct reconcile_result *res);
 
 /* "consistent", "node_higher", "container_higher", "router_higher",
- * "plesk_higher" for a comparison's verdict. */
+ * "plesk_higher", "inconclusive" for a comparison's verdict. */
 const char *reconcile_verdict_name(enum reconcile_versus vs, enum reconcile_verdict v);
 
 #endif

@@ -140,6 +140,15 @@ void reconcile_render_table(FILE *fp, const struct statement *node,
 	render_human(c->tol_out, t2, sizeof(t2));
 	snprintf(tol, sizeof(tol), "tolerance %s in, %s out", t1, t2);
 	row(fp, "unexplained", c->unexplained_in, c->unexplained_out, 1, tol);
+	row(fp, "uncertainty", (int64_t)c->uncertain_in, (int64_t)c->uncertain_out, 0,
+	    "the 'up to' bounds' total");
+	fprintf(fp, "  window: %s\n", in->aligned ? "whole intervals present on both sides, edge to "
+		"edge" : "the node's intervals and the container's at least half inside them "
+		"(the edges did not match)");
+	if (c->advice[0]) {
+		fprintf(fp, "  inconclusive: ");
+		print_wrapped(fp, c->advice, 4, 100);
+	}
 
 	if (res->cmp[RECONCILE_ROUTER_NODE].present) {
 		const struct reconcile_cmp *r = &res->cmp[RECONCILE_ROUTER_NODE];
@@ -205,6 +214,10 @@ static json_t *unexplained_json(const struct reconcile_cmp *c)
 	json_object_set_new(o, "out_bytes", json_integer(c->unexplained_out));
 	json_object_set_new(o, "tolerance_in_bytes", json_integer((json_int_t)c->tol_in));
 	json_object_set_new(o, "tolerance_out_bytes", json_integer((json_int_t)c->tol_out));
+	json_object_set_new(o, "uncertainty_in_bytes", json_integer((json_int_t)c->uncertain_in));
+	json_object_set_new(o, "uncertainty_out_bytes", json_integer((json_int_t)c->uncertain_out));
+	if (c->advice[0])
+		json_object_set_new(o, "inconclusive", json_string(c->advice));
 	return o;
 }
 
@@ -260,6 +273,17 @@ int reconcile_render_json(FILE *fp, const struct statement *node, const struct r
 	}
 	json_object_set_new(root, "causes", causes);
 	json_object_set_new(root, "unexplained", unexplained_json(c));
+	n = json_object();
+	json_object_set_new(n, "in_bytes", json_integer((json_int_t)c->uncertain_in));
+	json_object_set_new(n, "out_bytes", json_integer((json_int_t)c->uncertain_out));
+	json_object_set_new(root, "uncertainty", n);
+	n = json_object();
+	json_object_set_new(n, "aligned", json_boolean(in->aligned));
+	json_object_set_new(n, "node_from_ms", json_integer(c->a_from_ms));
+	json_object_set_new(n, "node_to_ms", json_integer(c->a_to_ms));
+	json_object_set_new(n, "container_from_ms", json_integer(c->b_from_ms));
+	json_object_set_new(n, "container_to_ms", json_integer(c->b_to_ms));
+	json_object_set_new(root, "window", n);
 	if (res->cmp[RECONCILE_ROUTER_NODE].present) {
 		const struct reconcile_cmp *r = &res->cmp[RECONCILE_ROUTER_NODE];
 		json_t *o = counts_json(&r->a, 0);
