@@ -325,7 +325,7 @@ int cmd_reconcile(int argc, char **argv)
 	struct opts o;
 	struct statement node;
 	struct reconcile_input in;
-	struct reconcile_result res = { { { 0 } }, NULL, 0, 0 };
+	struct reconcile_result res = { 0 };
 	struct reconcile_gathered g = { NULL, 0, NULL, 0, NULL, 0 };
 	struct reconcile_knowledge k;
 	struct classes cls = { NULL, 0 };

@@ -71,6 +71,30 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 	return 0;
 }
 
+/* The class buckets ("class:N", the mirror of the node's classes) over
+ * exactly [cf, ct]. */
+static int gather_classes(struct store *st, struct reconcile_input *in, int64_t cf, int64_t ct,
+			  struct ctv_err *err)
+{
+	struct store_rows rows = { NULL, 0 };
+
+	if (store_class_sums(st, cf, ct, &rows, err) < 0)
+		return -1;
+	for (size_t r = 0; r < rows.n; r++) {
+		int cls = store_series_is_class(rows.v[r].key);
+
+		if (cls < 0 || cls >= STATEMENT_CLASSES)
+			continue;
+		in->class_seen |= 1u << cls;
+		in->class_c[cls].in_bytes += rows.v[r].c.in_bytes;
+		in->class_c[cls].in_packets += rows.v[r].c.in_packets;
+		in->class_c[cls].out_bytes += rows.v[r].c.out_bytes;
+		in->class_c[cls].out_packets += rows.v[r].c.out_packets;
+	}
+	store_rows_free(&rows);
+	return 0;
+}
+
 /* The buckets: each key's sums over exactly [cf, ct]. */
 static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t cf, int64_t ct,
 			  struct reconcile_gathered *g, struct ctv_err *err)
@@ -97,7 +121,7 @@ static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t 
 	store_rows_free(&rows);
 	in->buckets = g->buckets;
 	in->nbuckets = g->nbuckets;
-	return 0;
+	return gather_classes(st, in, cf, ct, err);
 }
 
 /* Unobserved windows: events recorded up to one hour after. */

@@ -599,6 +599,90 @@ static int buckets_cause(const struct reconcile_input *in, struct reconcile_resu
 	return 0;
 }
 
+/* One class's verdict: within the tolerance; beyond it but within what
+ * the whole comparison's bounds leave uncertain, inconclusive. */
+static void class_verdict(const struct reconcile_input *in, const struct reconcile_cmp *nc,
+			  struct reconcile_class *k)
+{
+	uint64_t mi = k->node.in_bytes > k->container.in_bytes ? k->node.in_bytes :
+								 k->container.in_bytes;
+	uint64_t mo = k->node.out_bytes > k->container.out_bytes ? k->node.out_bytes :
+								   k->container.out_bytes;
+	uint64_t ai = (uint64_t)(k->diff_in < 0 ? -k->diff_in : k->diff_in);
+	uint64_t ao = (uint64_t)(k->diff_out < 0 ? -k->diff_out : k->diff_out);
+	int64_t big;
+
+	k->tol_in = (uint64_t)((long double)mi * in->tol_ppm / 1e6L);
+	k->tol_out = (uint64_t)((long double)mo * in->tol_ppm / 1e6L);
+	k->tol_in = k->tol_in > in->tol_bytes ? k->tol_in : in->tol_bytes;
+	k->tol_out = k->tol_out > in->tol_bytes ? k->tol_out : in->tol_bytes;
+	if (ai <= k->tol_in && ao <= k->tol_out) {
+		k->verdict = RECONCILE_CONSISTENT;
+		return;
+	}
+	if (ai <= k->tol_in + nc->uncertain_in && ao <= k->tol_out + nc->uncertain_out) {
+		k->verdict = RECONCILE_INCONCLUSIVE;
+		return;
+	}
+	big = (int64_t)ai - (int64_t)capped(k->tol_in) >= (int64_t)ao - (int64_t)capped(k->tol_out) ?
+		      k->diff_in : k->diff_out;
+	k->verdict = big > 0 ? RECONCILE_A_HIGHER : RECONCILE_B_HIGHER;
+}
+
+/* Class by class, when the statement has classes for this window and the
+ * container mirrors them: each class of either side, in class order. */
+static void by_class(const struct reconcile_input *in, struct reconcile_result *res)
+{
+	const struct statement *st = in->node;
+	const struct reconcile_cmp *nc = &res->cmp[RECONCILE_NODE_CONTAINER];
+
+	if (!in->class_seen) {
+		res->by_class = RECONCILE_CLASSES_NOT_MIRRORED;
+		return;
+	}
+	if (!st->has_classes) {
+		res->by_class = RECONCILE_CLASSES_NODE_WITHOUT;
+		return;
+	}
+	/* The statement's classes are totals over its whole window. */
+	if (nc->a.in_bytes != (uint64_t)st->totals.in_bytes ||
+	    nc->a.out_bytes != (uint64_t)st->totals.out_bytes) {
+		res->by_class = RECONCILE_CLASSES_NARROWER;
+		return;
+	}
+	res->by_class = RECONCILE_CLASSES_COMPARED;
+	for (int cls = 0; cls < STATEMENT_CLASSES; cls++) {
+		struct reconcile_class *k = &res->classes[res->nclasses];
+
+		memset(k, 0, sizeof(*k));
+		k->cls = cls;
+		for (size_t i = 0; i < st->nclasses; i++) {
+			const struct statement_class *sc = &st->classes[i];
+
+			if (sc->id != cls)
+				continue;
+			k->node_has = 1;
+			k->node.in_bytes = (uint64_t)sc->c.in_bytes;
+			k->node.out_bytes = (uint64_t)sc->c.out_bytes;
+			k->node.in_packets = sc->c.has_packets ? (uint64_t)sc->c.in_packets : 0;
+			k->node.out_packets = sc->c.has_packets ? (uint64_t)sc->c.out_packets : 0;
+		}
+		k->container_has = !!(in->class_seen & (1u << cls));
+		if (!k->node_has && !k->container_has)
+			continue;
+		k->container = in->class_c[cls];
+		k->diff_in = diff(k->node.in_bytes, k->container.in_bytes);
+		k->diff_out = diff(k->node.out_bytes, k->container.out_bytes);
+		/* Class 0 is measured as class_excluded; the node bills none. */
+		k->not_billed = cls == 0 && (!k->node_has || (!k->node.in_bytes && !k->node.out_bytes));
+		if (k->not_billed)
+			k->verdict = RECONCILE_CONSISTENT;
+		else
+			class_verdict(in, nc, k);
+		res->nclasses++;
+	}
+}
+
 static int node_vs_container(const struct reconcile_input *in, struct reconcile_result *res,
 			     struct ctv_err *err)
 {
@@ -625,10 +709,25 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 		c->b_to_ms = c->a_to_ms;
 	}
 	if (buckets_cause(in, res, RECONCILE_LOCAL, "loopback", RECONCILE_NODE_CONTAINER, 0, 0,
-			  "traffic on lo never leaves the container, the node never sees it") < 0 ||
-	    buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_NODE_CONTAINER, 0,
-			  0, "class 0 is not accounted by the node") < 0)
+			  "traffic on lo never leaves the container, the node never sees it") < 0)
 		return -1;
+	/* With the classes mirrored, class 0 is measured by its own bucket;
+	 * else by the services whose peers all lie in class 0. */
+	if (in->class_seen & 1u) {
+		const struct reconcile_counts *z = &in->class_c[0];
+
+		if ((z->in_bytes || z->out_bytes) &&
+		    !add_cause(res, "class_excluded", RECONCILE_NODE_CONTAINER, 0, 0, z->in_bytes,
+			       z->out_bytes, "store bucket 'class:0' (the container's mirror of the "
+			       "node's class 0): %" PRIu64 " B in, %" PRIu64 " B out (%" PRIu64 " + %"
+			       PRIu64 " packets); class 0 is not accounted by the node", z->in_bytes,
+			       z->out_bytes, z->in_packets, z->out_packets))
+			return -1;
+	} else if (buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded",
+				 RECONCILE_NODE_CONTAINER, 0, 0,
+				 "class 0 is not accounted by the node") < 0) {
+		return -1;
+	}
 	if (in->has_drops && in->tx_dropped &&
 	    !add_cause(res, "container_qdisc_drop", RECONCILE_NODE_CONTAINER, 0, 1, 0,
 		       in->tx_dropped * in->mtu,
@@ -658,6 +757,7 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 	if (counter_reset(in, res, c) < 0 || window_skew(in, res, c) < 0)
 		return -1;
 	settle(in, res, RECONCILE_NODE_CONTAINER);
+	by_class(in, res);
 	return 0;
 }
 

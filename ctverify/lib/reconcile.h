@@ -87,6 +87,12 @@ struct reconcile_input {
 	const struct reconcile_gap *gaps;
 	size_t ngaps;
 
+	/* The container's mirror of the node's classes (store series
+	 * "class:N") over the same intervals: class_seen has bit N for each
+	 * class bucket recorded there, 0 when the classes were not mirrored. */
+	unsigned class_seen;
+	struct reconcile_counts class_c[STATEMENT_CLASSES];
+
 	/* The container's interfaces' drop counters over the chosen
 	 * intervals (packets) and the largest MTU. */
 	int has_drops;
@@ -151,7 +157,31 @@ struct reconcile_cmp {
 	char advice[RECONCILE_DETAIL_MAX];    /* inconclusive: which bound, what would help */
 };
 
+/* One class compared on its own: the node's statement class against the
+ * container's class bucket. */
+struct reconcile_class {
+	int cls;
+	int node_has, container_has; /* which side counts it */
+	struct reconcile_counts node, container;
+	int64_t diff_in, diff_out;   /* node - container */
+	uint64_t tol_in, tol_out;
+	int not_billed;              /* class 0: the node does not bill it (verdict "not_billed") */
+	enum reconcile_verdict verdict;
+};
+
+/* Whether the node-container comparison went class by class, and if not
+ * why (RECONCILE_CLASSES_*). */
+enum reconcile_by_class {
+	RECONCILE_CLASSES_COMPARED,
+	RECONCILE_CLASSES_NOT_MIRRORED,  /* the container has no class buckets */
+	RECONCILE_CLASSES_NODE_WITHOUT,  /* the statement has no classes */
+	RECONCILE_CLASSES_NARROWER,      /* the statement's classes cover its whole window only */
+};
+
 struct reconcile_result {
+	enum reconcile_by_class by_class;
+	struct reconcile_class classes[STATEMENT_CLASSES];
+	size_t nclasses;
 	struct reconcile_cmp cmp[RECONCILE_NCMP];
 	struct reconcile_cause *causes;
 	size_t ncauses, cap;
