@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "classes.h"
@@ -106,13 +107,39 @@ struct store *cli_open_history(const char *cmd, const char *db)
 	return st;
 }
 
-int cli_render_history(struct store *st, const struct store_query *q,
+#define HOUR_MS 3600000LL
+
+/* Reports read hour rows: an edge inside an hour is clipped to the hours
+ * that hold it (the start down, the end up), with one line on stderr, so
+ * a window inside one hour still answers. Open edges stay open. */
+static void clip_to_hours(struct store_query *q)
+{
+	int64_t f = q->from_ms, t = q->to_ms;
+	char a[32], b[32];
+
+	if (f > (int64_t)INT32_MIN * 1000 && f % HOUR_MS)
+		f -= (f % HOUR_MS + HOUR_MS) % HOUR_MS;
+	if (t < (int64_t)INT32_MAX * 1000 && t % HOUR_MS)
+		t += HOUR_MS - (t % HOUR_MS + HOUR_MS) % HOUR_MS;
+	if (f == q->from_ms && t == q->to_ms)
+		return;
+	cli_error("note: history is reported by the hour: --from/--to clipped to the stored hours, "
+		  "%s to %s", timearg_format((time_t)(f / 1000), a, sizeof(a)),
+		  t < (int64_t)INT32_MAX * 1000 ? timearg_format((time_t)(t / 1000), b, sizeof(b)) :
+						  "the end");
+	q->from_ms = f;
+	q->to_ms = t;
+}
+
+int cli_render_history(struct store *st, const struct store_query *query,
 		       const struct render_opts *ro)
 {
 	struct ctv_err err = { "" };
 	struct store_rows rows;
+	struct store_query clipped = *query, *q = &clipped;
 	int rc;
 
+	clip_to_hours(q);
 	if (store_report(st, q, &rows, &err) < 0) {
 		cli_report(&err);
 		return EXIT_PROBLEM;

@@ -518,19 +518,77 @@ int render_rows(FILE *out, const struct store_rows *rows, const struct render_op
 	return 0;
 }
 
+/* Whether reset r was caused by gap g: recorded with or after it, its
+ * window meeting the gap's. */
+static int reset_of_gap(const struct store_event *r, const struct store_event *g)
+{
+	return !strcmp(r->kind, "reset") && !strcmp(g->kind, "gap") && r->t_ms >= g->t_ms &&
+	       r->from_ms <= g->to_ms && r->to_ms >= g->from_ms;
+}
+
+/* Two resets of one reading: the same time and window. */
+static int same_reset(const struct store_event *a, const struct store_event *b)
+{
+	return !strcmp(a->kind, "reset") && !strcmp(b->kind, "reset") && a->t_ms == b->t_ms &&
+	       a->from_ms == b->from_ms && a->to_ms == b->to_ms;
+}
+
+/* The services of the resets folded into event i's line (marking them
+ * done), as "web, mail and 3 more" into buf. Returns how many. */
+static size_t fold_resets(const struct store_events *ev, size_t i, unsigned char *done,
+			  char *buf, size_t len)
+{
+	const struct store_event *e = &ev->v[i];
+	size_t n = 0, used = 0;
+
+	buf[0] = '\0';
+	for (size_t j = i; j < ev->n; j++) {
+		const struct store_event *r = &ev->v[j];
+
+		if (done[j] || !(j == i ? !strcmp(e->kind, "reset") :
+				 reset_of_gap(r, e) || same_reset(r, e)))
+			continue;
+		done[j] = 1;
+		if (n++ < 8 && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 r->key);
+	}
+	if (n > 8 && used < len)
+		snprintf(buf + used, len - used, " and %zu more", n - 8);
+	return n;
+}
+
 void render_events(FILE *fp, const struct store_events *ev)
 {
+	unsigned char *done;
+
 	if (!ev->n)
 		return;
+	done = calloc(ev->n, 1);
 	fprintf(fp, "\nEvents:\n");
 	for (size_t i = 0; i < ev->n; i++) {
-		char when[32], a[32], b[32];
+		char when[32], a[32], b[32], keys[256] = "";
 		const struct store_event *e = &ev->v[i];
+		size_t n = 0;
 
+		if (done && done[i])
+			continue;
+		/* The resets one gap caused are one line with it; the resets
+		 * of one reading one line between them. */
+		if (done && (!strcmp(e->kind, "gap") || !strcmp(e->kind, "reset")))
+			n = fold_resets(ev, i, done, keys, sizeof(keys));
 		timearg_format((time_t)(e->t_ms / 1000), when, sizeof(when));
 		timearg_format((time_t)(e->from_ms / 1000), a, sizeof(a));
 		timearg_format((time_t)(e->to_ms / 1000), b, sizeof(b));
-		fprintf(fp, "  %s  %-10s %s%s%s (window %s .. %s)\n", when, e->kind, e->key,
-			e->key[0] ? ": " : "", e->detail, a, b);
+		if (n > 1 && !strcmp(e->kind, "reset"))
+			fprintf(fp, "  %s  %-10s %zu series (%s): counters went back, counted from zero "
+				"(window %s .. %s)\n", when, e->kind, n, keys, a, b);
+		else if (n && !strcmp(e->kind, "gap"))
+			fprintf(fp, "  %s  %-10s %s; reset %zu series (%s) (window %s .. %s)\n", when,
+				e->kind, e->detail, n, keys, a, b);
+		else
+			fprintf(fp, "  %s  %-10s %s%s%s (window %s .. %s)\n", when, e->kind, e->key,
+				e->key[0] ? ": " : "", e->detail, a, b);
 	}
+	free(done);
 }
