@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "cidr.h"
 #include "linefile.h"
 #include "statement.h"
 #include "strbuf.h"
@@ -38,6 +39,10 @@ void statement_free(struct statement *st)
 {
 	free(st->intervals);
 	st->intervals = NULL;
+	free(st->networks);
+	st->networks = NULL;
+	st->n_networks = 0;
+	st->has_networks = 0;
 	st->nintervals = 0;
 	st->intervals_cap = 0;
 }
@@ -423,6 +428,53 @@ static int read_classes(struct reader *r, json_t *arr, struct statement *st)
 	return 0;
 }
 
+/* "networks": [{"class": N, "cidr": "ADDR/PREFIX"}, ...], the node's
+ * networks_classes in file order. */
+static int read_networks(struct reader *r, json_t *arr, struct statement *st)
+{
+	char path[64];
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(arr))
+		return fail(r, "networks", "expected an array");
+	if (json_array_size(arr) > STATEMENT_NETWORKS_MAX)
+		return fail(r, "networks", "%zu entries, more than %d", json_array_size(arr),
+			    STATEMENT_NETWORKS_MAX);
+	st->networks = calloc(json_array_size(arr) + 1, sizeof(*st->networks));
+	if (!st->networks) {
+		errno = ENOMEM;
+		return fail(r, "networks", "out of memory");
+	}
+	json_array_foreach(arr, i, v) {
+		struct statement_network *n = &st->networks[i];
+		json_t *c;
+		struct cidr net;
+		int64_t id;
+
+		snprintf(path, sizeof(path), "networks[%zu]", i);
+		if (get_object(r, v, path) < 0 || get_uint(r, v, path, "class", 1, &id) < 0)
+			return -1;
+		if (id >= STATEMENT_CLASSES) {
+			snprintf(path, sizeof(path), "networks[%zu].class", i);
+			return fail(r, path, "expected a class id from 0 to 15");
+		}
+		snprintf(path, sizeof(path), "networks[%zu].cidr", i);
+		c = json_object_get(v, "cidr");
+		if (!c || !json_is_string(c))
+			return fail(r, path, "%s (expected \"ADDR/PREFIX\")", c ? "not a string" : "missing");
+		if (cidr_parse(json_string_value(c), json_string_length(c),
+			       CIDR_PREFIX_REQUIRED | CIDR_TEXT_LIMIT, &net, NULL) < 0)
+			return fail(r, path, "'%.60s' is not a network ADDR/PREFIX",
+				    json_string_value(c));
+		n->class = (int)id;
+		memcpy(n->cidr, json_string_value(c), json_string_length(c) + 1);
+		st->n_networks = i + 1;
+	}
+	st->has_networks = 1;
+	return 0;
+}
+
 /* One element of "intervals": its types and values, not yet its place
  * (from and to may come later in the document). */
 static int read_interval(struct reader *r, size_t i, json_t *v, struct statement *st)
@@ -701,6 +753,9 @@ static int read_root(struct reader *r, json_t *root, struct statement *st)
 	st->packets_inexact = v && json_is_false(v);
 	v = json_object_get(root, "classes");
 	if (v && read_classes(r, v, st) < 0)
+		return -1;
+	v = json_object_get(root, "networks");
+	if (v && read_networks(r, v, st) < 0)
 		return -1;
 	return 0;
 ct_bad:

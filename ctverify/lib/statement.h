@@ -49,6 +49,17 @@ struct statement_class {
 	struct statement_counts c;
 };
 
+/* One line of the node's networks_classes, as the statement's "networks"
+ * carries it: the class and the network as text (ADDR/PREFIX, checked to
+ * parse as one; host bits kept as written, masked where it is used). */
+#define STATEMENT_CIDR_MAX 54
+#define STATEMENT_NETWORKS_MAX 65536
+
+struct statement_network {
+	int class; /* 0-15 */
+	char cidr[STATEMENT_CIDR_MAX];
+};
+
 struct statement_interval {
 	int64_t start; /* [start, end), epoch seconds */
 	int64_t end;
@@ -65,6 +76,9 @@ struct statement {
 	int has_classes; /* 0: no "classes" key */
 	size_t nclasses;
 	struct statement_class classes[STATEMENT_CLASSES];
+	int has_networks; /* 0: no "networks" key */
+	size_t n_networks;
+	struct statement_network *networks; /* malloc'd, in file order */
 	int has_intervals; /* 0: no "intervals" key */
 	size_t nintervals;
 	struct statement_interval *intervals; /* malloc'd, ordered, disjoint */
@@ -74,7 +88,8 @@ struct statement {
 /* An empty statement (no classes, no intervals, packets absent). */
 void statement_init(struct statement *st, enum statement_source source);
 
-/* Frees the intervals; st may be reused after statement_init(). */
+/* Frees the intervals and networks; st may be reused after
+ * statement_init(). */
 void statement_free(struct statement *st);
 
 /* "ctnode" etc.; statement_source_parse() returns 0, or -1 if unknown. */
