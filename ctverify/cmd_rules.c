@@ -120,15 +120,7 @@ static int install(const char *cmd, const struct backend *b, const char *saved,
 		cli_error("%s: %s", cmd, err.msg);
 		return EXIT_PROBLEM;
 	}
-	printf("installed %zu service(s) with the %s backend\n", spec->n, b->name);
-	for (size_t i = 0; i < removed.n; i++) {
-		const struct ctv_counter *x = &removed.c[i];
-
-		printf("counters of '%s' removed (it is no longer in the spec): "
-		       "in %llu bytes %llu packets, out %llu bytes %llu packets\n", x->name,
-		       (unsigned long long)x->in_bytes, (unsigned long long)x->in_packets,
-		       (unsigned long long)x->out_bytes, (unsigned long long)x->out_packets);
-	}
+	buckets_print_installed(stdout, b->name, spec, &removed);
 	ctv_counters_free(&removed);
 	return 0;
 }

@@ -212,3 +212,22 @@ void buckets_print_rates(FILE *fp, const struct ctv_counters *prev, const struct
 				tbuf, cur->c[i].name, d.in_bytes, d.out_bytes, ib, ob);
 	}
 }
+
+void buckets_print_installed(FILE *fp, const char *backend, const struct svcspec *spec,
+			     const struct ctv_counters *removed)
+{
+	int ids[CLASSES_MAX], n = svcspec_class_ids(spec, ids);
+
+	fprintf(fp, "installed %zu service(s) with the %s backend\n", spec->n, backend);
+	if (n > 0)
+		fprintf(fp, "mirrored the node's classes: %d class bucket(s), %zu network(s)\n", n,
+			spec->classes.n);
+	for (size_t i = 0; i < removed->n; i++) {
+		const struct ctv_counter *x = &removed->c[i];
+
+		fprintf(fp, "counters of '%s' removed (it is no longer in the spec): "
+			"in %llu bytes %llu packets, out %llu bytes %llu packets\n", x->name,
+			(unsigned long long)x->in_bytes, (unsigned long long)x->in_packets,
+			(unsigned long long)x->out_bytes, (unsigned long long)x->out_packets);
+	}
+}
