@@ -327,8 +327,11 @@ int rulestate_load_classes(const char *path, const struct ctv_warn *warn, struct
 	else
 		rc = classes_parse(buf, len, path, &c, err);
 	free(buf);
-	if (rc < 0)
+	if (rc < 0) {
+		if (errno != ENOMEM)
+			errno = EINVAL; /* bad input, named in err */
 		return -1;
+	}
 	if (classes_notice(&c, path, note, sizeof(note)))
 		ctv_warn(warn, "%s", note);
 	classes_free(&spec->classes);
