@@ -281,6 +281,39 @@ START_TEST(class_ids_are_0_to_15_and_appear_once)
 }
 END_TEST
 
+START_TEST(networks_are_read_in_file_order_and_bad_ones_are_named_by_their_path)
+{
+	const char *tot = HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,\"out_bytes\":2},\"networks\":[";
+	char text[512];
+	struct statement st;
+
+	snprintf(text, sizeof(text), "%s{\"class\":0,\"cidr\":\"198.18.60.0/24\"},"
+		 "{\"class\":1,\"cidr\":\"0.0.0.0/0\"},{\"class\":2,\"cidr\":\"2001:db8:2::/48\"}]}", tot);
+	parse_ok(text, &st);
+	ck_assert_int_eq(st.has_networks, 1);
+	ck_assert_uint_eq(st.n_networks, 3);
+	ck_assert_int_eq(st.networks[0].class, 0);
+	ck_assert_str_eq(st.networks[0].cidr, "198.18.60.0/24");
+	ck_assert_int_eq(st.networks[2].class, 2);
+	ck_assert_str_eq(st.networks[2].cidr, "2001:db8:2::/48");
+	statement_free(&st);
+	ck_assert_ptr_null(st.networks);
+	parse_ok(HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,\"out_bytes\":2}}", &st);
+	ck_assert_int_eq(st.has_networks, 0);
+	statement_free(&st);
+	snprintf(text, sizeof(text), "%s{\"class\":1,\"cidr\":\"0.0.0.0/0\"},{\"class\":16,\"cidr\":\"10.0.0.0/8\"}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[1].class: expected a class id from 0 to 15");
+	snprintf(text, sizeof(text), "%s{\"class\":2,\"cidr\":\"198.19.0.0\"}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[0].cidr: '198.19.0.0' is not a network ADDR/PREFIX");
+	snprintf(text, sizeof(text), "%s{\"class\":2,\"cidr\":7}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[0].cidr: not a string (expected \"ADDR/PREFIX\")");
+	snprintf(text, sizeof(text), "%s{\"class\":2}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[0].cidr: missing (expected \"ADDR/PREFIX\")");
+	ck_assert_str_eq(refused(HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,\"out_bytes\":2},\"networks\":{}}"),
+			 "statement.json: networks: expected an array");
+}
+END_TEST
+
 START_TEST(the_header_fields_are_checked)
 {
 	ck_assert_str_eq(refused("{\"source\":\"pva\"}"),
@@ -502,6 +535,7 @@ void add_statement_tests(Suite *s)
 	tcase_add_test(tc, the_window_must_not_run_backwards);
 	tcase_add_test(tc, intervals_must_be_ordered_disjoint_and_inside_the_window);
 	tcase_add_test(tc, class_ids_are_0_to_15_and_appear_once);
+	tcase_add_test(tc, networks_are_read_in_file_order_and_bad_ones_are_named_by_their_path);
 	tcase_add_test(tc, the_header_fields_are_checked);
 	tcase_add_test(tc, broken_json_is_refused_with_line_and_column);
 	tcase_add_test(tc, intervals_may_come_anywhere_and_are_checked_after_the_window_is_known);

@@ -67,7 +67,7 @@ static int table(FILE *out, const struct store_rows *rows, const struct render_o
 {
 	const char *head[COLS] = { "period", o->key_name, o->sub_name, "in", "out", "in pkts",
 				   "out pkts" };
-	int show[COLS] = { 1, 1, o->sub_name != NULL, 1, 1, o->packets, o->packets };
+	int show[COLS] = { 1, o->key_name != NULL, o->sub_name != NULL, 1, 1, o->packets, o->packets };
 	int right[COLS] = { 0, 0, 1, 1, 1, 1, 1 };
 	size_t w[COLS];
 	size_t n = rows->n + 1;
@@ -166,15 +166,18 @@ static int csv(FILE *out, const struct store_rows *rows, const struct render_opt
 {
 	char buf[64];
 
-	fprintf(out, "period,%s%s%s,in_bytes,in_packets,out_bytes,out_packets\n", o->key_name,
-		o->sub_name ? "," : "", o->sub_name ? o->sub_name : "");
+	fprintf(out, "period%s%s%s%s,in_bytes,in_packets,out_bytes,out_packets\n",
+		o->key_name ? "," : "", o->key_name ? o->key_name : "", o->sub_name ? "," : "",
+		o->sub_name ? o->sub_name : "");
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct store_row *r = &rows->v[i];
 
 		label(r, o->by, buf, sizeof(buf));
 		csv_field(out, buf);
-		fputc(',', out);
-		csv_field(out, r->key);
+		if (o->key_name) {
+			fputc(',', out);
+			csv_field(out, r->key);
+		}
 		if (o->sub_name) {
 			sub_text(r, buf, sizeof(buf));
 			fprintf(out, ",%s", buf);
@@ -212,8 +215,10 @@ static int json(FILE *out, const struct store_rows *rows, const struct render_op
 		label(r, o->by, buf, sizeof(buf));
 		fprintf(out, "%s\n  {\"period\": ", i ? "," : "");
 		json_str(out, buf);
-		fprintf(out, ", \"%s\": ", o->key_name);
-		json_str(out, r->key);
+		if (o->key_name) {
+			fprintf(out, ", \"%s\": ", o->key_name);
+			json_str(out, r->key);
+		}
 		if (o->sub_name && r->sub >= 0)
 			fprintf(out, ", \"%s\": %d", o->sub_name, r->sub);
 		fprintf(out, ", \"in_bytes\": %" PRIu64 ", \"in_packets\": %" PRIu64
@@ -337,7 +342,9 @@ static int svg_gather(struct svg_chart *ch, const struct store_rows *rows,
 			se->key = r->key;
 			se->sub = r->sub;
 			if (o->sub_name && r->sub >= 0)
-				snprintf(se->name, sizeof(se->name), "%s %s %d", r->key, o->sub_name, r->sub);
+				snprintf(se->name, sizeof(se->name), "%s%s%s %d",
+					 o->key_name ? r->key : "", o->key_name ? " " : "",
+					 o->sub_name, r->sub);
 			else
 				snprintf(se->name, sizeof(se->name), "%s", r->key);
 			ch->nser++;
@@ -378,7 +385,7 @@ static void svg_head(FILE *out, const struct svg_chart *ch, const struct render_
 	xml_text(out, o->title ? o->title : "Traffic");
 	fprintf(out, "</text>\n<text x=\"%d\" y=\"42\" fill=\"#555555\">bytes per %s, "
 		"stacked by %s; left bar in (received), right bar out (sent)</text>\n",
-		LEFT, period_by_name(o->by), o->key_name);
+		LEFT, period_by_name(o->by), o->key_name ? o->key_name : o->sub_name);
 	for (int t = 0; t <= 4; t++) {
 		int y = TOP + PLOT_H - PLOT_H * t / 4;
 
@@ -454,7 +461,7 @@ static void svg_legend(FILE *out, const struct svg_chart *ch, const struct rende
 	int lx = LEFT + ch->plot_w + 16;
 
 	fprintf(out, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s (in / out)</text>\n", lx,
-		TOP + 8, o->key_name);
+		TOP + 8, o->key_name ? o->key_name : o->sub_name);
 	for (size_t j = 0; j < ch->nser; j++) {
 		size_t k = ch->nser - 1 - j;
 		int y = TOP + 20 + (int)j * 34;

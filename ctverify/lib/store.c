@@ -992,6 +992,9 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 		time_t t = (time_t)sqlite3_column_int64(s, 0);
 		const char *key = (const char *)sqlite3_column_text(s, 2);
 		int sub = q->by_sub ? sqlite3_column_int(s, 3) : -1;
+
+		if (q->classes && !q->key)
+			sub = store_series_is_class(key);
 		struct store_counts c;
 		size_t i;
 

@@ -189,7 +189,8 @@ struct store_query {
 	const char *key; /* only this series key, or NULL for all */
 	int by_sub;      /* one row per sub-key instead of their sum */
 	int classes;     /* with key NULL: 0 every series but the class
-			  * series (the default), 1 only the class series */
+			  * series (the default), 1 only the class series,
+			  * each row's sub then being its class N */
 };
 
 /* Initialises q: everything, by month, subs summed. */
