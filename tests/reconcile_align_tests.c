@@ -81,18 +81,40 @@ START_TEST(the_window_is_the_largest_of_whole_intervals_present_on_both_sides)
 }
 END_TEST
 
-START_TEST(boundaries_half_an_interval_apart_do_not_match)
+START_TEST(boundaries_a_tenth_of_an_interval_apart_do_not_match)
 {
 	struct statement st;
 	struct reconcile_span sp[8];
 	struct reconcile_window w;
 
 	node_of(&st, 4, 0);
-	spans_of(sp, 5, 999000, 2000); /* every container edge 1 s off */
+	spans_of(sp, 5, 999800, 2000); /* every container edge 200 ms off */
 	w.aligned = 7;
 	ck_assert_int_eq(reconcile_align(&st, st.from_ms, st.to_ms, sp, 5, &w), 0);
 	ck_assert_int_eq(w.aligned, 0);
+	spans_of(sp, 5, 999801, 2000); /* 199 ms: a match */
+	ck_assert_int_eq(reconcile_align(&st, st.from_ms, st.to_ms, sp, 5, &w), 1);
 	ck_assert_int_eq(reconcile_align(&st, st.from_ms, st.to_ms, sp, 0, &w), 0);
+	statement_free(&st);
+}
+END_TEST
+
+START_TEST(a_collectors_first_partial_interval_is_not_matched_with_a_whole_one)
+{
+	struct statement st;
+	struct reconcile_span sp[8];
+	struct reconcile_window w;
+
+	node_of(&st, 6, 0);
+	/* The container's collector started at 1002.5 s: [1002.5, 1004), then
+	 * whole intervals on the node's boundaries. */
+	sp[0].start_ms = 1002500;
+	sp[0].end_ms = 1004000;
+	spans_of(sp + 1, 3, 1004000, 2000);
+	ck_assert_int_eq(reconcile_align(&st, st.from_ms, st.to_ms, sp, 4, &w), 1);
+	ck_assert_uint_eq(w.node_lo, 2);
+	ck_assert_uint_eq(w.span_lo, 1);
+	ck_assert_int_eq(w.cont_from_ms, w.node_from_ms);
 	statement_free(&st);
 }
 END_TEST
@@ -132,7 +154,8 @@ void add_reconcile_align_tests(Suite *s)
 
 	tcase_add_test(tc, intervals_a_few_milliseconds_apart_are_matched_edge_to_edge);
 	tcase_add_test(tc, the_window_is_the_largest_of_whole_intervals_present_on_both_sides);
-	tcase_add_test(tc, boundaries_half_an_interval_apart_do_not_match);
+	tcase_add_test(tc, boundaries_a_tenth_of_an_interval_apart_do_not_match);
+	tcase_add_test(tc, a_collectors_first_partial_interval_is_not_matched_with_a_whole_one);
 	tcase_add_test(tc, a_statement_without_intervals_is_one_interval_and_without_ms_its_seconds);
 	suite_add_tcase(s, tc);
 }

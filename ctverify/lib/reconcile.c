@@ -620,7 +620,9 @@ static void class_verdict(const struct reconcile_input *in, const struct reconci
 		k->verdict = RECONCILE_CONSISTENT;
 		return;
 	}
-	if (ai <= k->tol_in + nc->uncertain_in && ao <= k->tol_out + nc->uncertain_out) {
+	/* What the node counted outside the window is in its classes too. */
+	if (ai <= k->tol_in + nc->uncertain_in + ((uint64_t)in->node->totals.in_bytes - nc->a.in_bytes) &&
+	    ao <= k->tol_out + nc->uncertain_out + ((uint64_t)in->node->totals.out_bytes - nc->a.out_bytes)) {
 		k->verdict = RECONCILE_INCONCLUSIVE;
 		return;
 	}
@@ -644,9 +646,11 @@ static void by_class(const struct reconcile_input *in, struct reconcile_result *
 		res->by_class = RECONCILE_CLASSES_NODE_WITHOUT;
 		return;
 	}
-	/* The statement's classes are totals over its whole window. */
-	if (nc->a.in_bytes != (uint64_t)st->totals.in_bytes ||
-	    nc->a.out_bytes != (uint64_t)st->totals.out_bytes) {
+	/* The statement's classes are totals over its whole window: they
+	 * stand for a narrower one only when what the node counted outside
+	 * it is within the tolerance (idle edges). */
+	if ((uint64_t)st->totals.in_bytes - nc->a.in_bytes > nc->tol_in ||
+	    (uint64_t)st->totals.out_bytes - nc->a.out_bytes > nc->tol_out) {
 		res->by_class = RECONCILE_CLASSES_NARROWER;
 		return;
 	}

@@ -52,7 +52,9 @@ static size_t nearest(const struct reconcile_span *spans, size_t n, int64_t t, i
 }
 
 /* Whether node boundary t of an interval of length nlen matches span j's
- * start (or end): closer than half the shorter of the two. */
+ * start (or end): closer than a tenth of the shorter of the two (both
+ * snapshot on the same wall-clock boundaries; a collector's first,
+ * partial interval does not match a whole one). */
 static int matches(const struct reconcile_span *sp, int64_t t, int64_t nlen, int ends)
 {
 	int64_t len = sp->end_ms - sp->start_ms, d = (ends ? sp->end_ms : sp->start_ms) - t;
@@ -61,7 +63,7 @@ static int matches(const struct reconcile_span *sp, int64_t t, int64_t nlen, int
 		len = nlen;
 	if (d < 0)
 		d = -d;
-	return len > 0 && 2 * d < len;
+	return len > 0 && 10 * d < len;
 }
 
 int reconcile_align(const struct statement *st, int64_t from_ms, int64_t to_ms,

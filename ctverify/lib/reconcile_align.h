@@ -3,8 +3,8 @@
  *
  * Both collectors snapshot on interval boundaries of the wall clock, a few
  * milliseconds apart. A node boundary and a container boundary match when
- * they are closer than half the shorter of the two intervals they open
- * (or close). The window starts at the earliest matching start and ends
+ * they are closer than a tenth of the shorter of the two intervals they
+ * open (or close). The window starts at the earliest matching start and ends
  * at the latest matching end inside [from_ms, to_ms] (the node's side
  * wholly inside; the container's may stick out by those milliseconds),
  * so window_skew is only what is really left at each edge.

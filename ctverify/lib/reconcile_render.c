@@ -137,8 +137,8 @@ static void classes_table(FILE *fp, const struct reconcile_result *res)
 	const char *note = reconcile_render_classes_note(res);
 
 	if (note) {
-		fprintf(fp, "\n  classes: ");
-		print_wrapped(fp, note, 4, 100);
+		fprintf(fp, "\n  classes:\n");
+		print_wrapped(fp, note, 6, 100);
 		return;
 	}
 	fprintf(fp, "\n  class by class (node vs the container's class buckets)\n");
@@ -193,8 +193,8 @@ void reconcile_render_table(FILE *fp, const struct statement *node,
 		"edge" : "the node's intervals and the container's at least half inside them "
 		"(the edges did not match)");
 	if (c->advice[0]) {
-		fprintf(fp, "  inconclusive: ");
-		print_wrapped(fp, c->advice, 4, 100);
+		fprintf(fp, "  inconclusive:\n");
+		print_wrapped(fp, c->advice, 6, 100);
 	}
 	classes_table(fp, res);
 
