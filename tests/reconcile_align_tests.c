@@ -115,6 +115,13 @@ START_TEST(a_collectors_first_partial_interval_is_not_matched_with_a_whole_one)
 	ck_assert_uint_eq(w.node_lo, 2);
 	ck_assert_uint_eq(w.span_lo, 1);
 	ck_assert_int_eq(w.cont_from_ms, w.node_from_ms);
+	/* What the node billed before the common window is told, so the
+	 * caller never verifies a bill by leaving part of it out. */
+	uint64_t oi, oo;
+
+	ck_assert_int_eq(reconcile_align_outside(&st, &w, &oi, &oo), 1);
+	ck_assert_uint_eq(oi, 200); /* two node intervals of 100 B in */
+	ck_assert_uint_eq(oo, 0);
 	statement_free(&st);
 }
 END_TEST

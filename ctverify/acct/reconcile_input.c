@@ -22,6 +22,20 @@ void reconcile_gathered_free(struct reconcile_gathered *g)
 
 /* ---- reading the store ---------------------------------------------------- */
 
+/* Whether the node billed more than the tolerance outside the aligned
+ * window (then the whole statement is compared, its edges bounded). */
+static int outside_matters(const struct reconcile_input *in, const struct reconcile_window *w)
+{
+	uint64_t oi, oo;
+	long double ti = (long double)in->node->totals.in_bytes * in->tol_ppm / 1e6L;
+	long double to = (long double)in->node->totals.out_bytes * in->tol_ppm / 1e6L;
+
+	if (!reconcile_align_outside(in->node, w, &oi, &oo))
+		return 0;
+	return (oi > in->tol_bytes && (long double)oi > ti) ||
+	       (oo > in->tol_bytes && (long double)oo > to);
+}
+
 /* The container's intervals around the node's window, and the chosen ones. */
 static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf_ms,
 			int64_t nt_ms, struct reconcile_gathered *g, struct ctv_err *err)
@@ -54,7 +68,8 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 	 * else the container's intervals at least half inside the node's. */
 	if (in->node)
 		reconcile_window_ms(in->node, in->from, in->to, &wf, &wt);
-	if (in->node && reconcile_align(in->node, wf, wt, g->spans, g->nspans, &w)) {
+	if (in->node && reconcile_align(in->node, wf, wt, g->spans, g->nspans, &w) &&
+	    !outside_matters(in, &w)) {
 		in->aligned = 1;
 		in->node_lo = w.node_lo;
 		in->node_hi = w.node_hi;

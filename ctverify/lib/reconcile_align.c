@@ -6,6 +6,8 @@
 
 #include "reconcile_align.h"
 
+#define MATCH_SLACK_MS 100
+
 void reconcile_window_ms(const struct statement *st, int64_t from, int64_t to, int64_t *from_ms,
 			 int64_t *to_ms)
 {
@@ -52,9 +54,9 @@ static size_t nearest(const struct reconcile_span *spans, size_t n, int64_t t, i
 }
 
 /* Whether node boundary t of an interval of length nlen matches span j's
- * start (or end): closer than a tenth of the shorter of the two (both
- * snapshot on the same wall-clock boundaries; a collector's first,
- * partial interval does not match a whole one). */
+ * start (or end): closer than a tenth of the shorter of the two or 100 ms
+ * (both snapshot on the same wall-clock boundaries; a collector's first,
+ * partial interval does not match a whole one), and than half of it. */
 static int matches(const struct reconcile_span *sp, int64_t t, int64_t nlen, int ends)
 {
 	int64_t len = sp->end_ms - sp->start_ms, d = (ends ? sp->end_ms : sp->start_ms) - t;
@@ -63,7 +65,24 @@ static int matches(const struct reconcile_span *sp, int64_t t, int64_t nlen, int
 		len = nlen;
 	if (d < 0)
 		d = -d;
-	return len > 0 && 10 * d < len;
+	/* A tenth of the interval, or scheduling latency (100 ms) for a
+	 * short last interval, but never half of it. */
+	return len > 0 && 2 * d < len && (10 * d < len || d <= MATCH_SLACK_MS);
+}
+
+int reconcile_align_outside(const struct statement *st, const struct reconcile_window *w,
+			    uint64_t *in, uint64_t *out)
+{
+	*in = *out = 0;
+	if (!w->aligned || !st->has_intervals)
+		return 0;
+	for (size_t i = 0; i < st->nintervals; i++) {
+		if (i >= w->node_lo && i < w->node_hi)
+			continue;
+		*in += (uint64_t)st->intervals[i].c.in_bytes;
+		*out += (uint64_t)st->intervals[i].c.out_bytes;
+	}
+	return *in || *out;
 }
 
 int reconcile_align(const struct statement *st, int64_t from_ms, int64_t to_ms,

@@ -4,7 +4,7 @@
  * Both collectors snapshot on interval boundaries of the wall clock, a few
  * milliseconds apart. A node boundary and a container boundary match when
  * they are closer than a tenth of the shorter of the two intervals they
- * open (or close). The window starts at the earliest matching start and ends
+ * open (or close), or than 100 ms, and than half of it. The window starts at the earliest matching start and ends
  * at the latest matching end inside [from_ms, to_ms] (the node's side
  * wholly inside; the container's may stick out by those milliseconds),
  * so window_skew is only what is really left at each edge.
@@ -36,5 +36,12 @@ void reconcile_window_ms(const struct statement *st, int64_t from, int64_t to, i
  * (w->aligned 0, the rest untouched). */
 int reconcile_align(const struct statement *st, int64_t from_ms, int64_t to_ms,
 		    const struct reconcile_span *spans, size_t n, struct reconcile_window *w);
+
+/* What the node counted in its intervals outside the aligned window, into
+ * *in and *out. Returns 1 when that is anything. The caller compares the
+ * whole statement instead when it is more than the tolerance: a bill is
+ * never verified by leaving out what it charges. */
+int reconcile_align_outside(const struct statement *st, const struct reconcile_window *w,
+			    uint64_t *in, uint64_t *out);
 
 #endif
