@@ -120,7 +120,7 @@ START_TEST(a_collectors_first_partial_interval_is_not_matched_with_a_whole_one)
 	uint64_t oi, oo;
 
 	ck_assert_int_eq(reconcile_align_outside(&st, &w, &oi, &oo), 1);
-	ck_assert_uint_eq(oi, 200); /* two node intervals of 100 B in */
+	ck_assert_uint_eq(oi, 300); /* two node intervals before, one after, 100 B in each */
 	ck_assert_uint_eq(oo, 0);
 	statement_free(&st);
 }
