@@ -830,11 +830,23 @@ static int router_vs_node(const struct reconcile_input *in, struct reconcile_res
 		return -1;
 	if (buckets_cause(in, res, RECONCILE_NEIGHBOR, "neighbor", RECONCILE_ROUTER_NODE, 0, 0,
 			  "between containers of the same node: the node counts it, it never "
-			  "reaches the router") < 0 ||
-	    buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_ROUTER_NODE, 1, 1,
-			  "class 0 is not accounted by the node; the router counts it if those "
-			  "networks are reached through it") < 0)
+			  "reaches the router") < 0)
 		return -1;
+	if (in->class_seen & 1u) {
+		const struct reconcile_counts *z = &in->class_c[0];
+
+		if ((z->in_bytes || z->out_bytes) &&
+		    !add_cause(res, "class_excluded", RECONCILE_ROUTER_NODE, 1, 1, z->in_bytes,
+			       z->out_bytes, "up to: store bucket 'class:0' (the container's mirror of "
+			       "the node's class 0): %" PRIu64 " B in, %" PRIu64 " B out; class 0 is not "
+			       "accounted by the node; the router counts it if those networks are "
+			       "reached through it", z->in_bytes, z->out_bytes))
+			return -1;
+	} else if (buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_ROUTER_NODE,
+				 1, 1, "class 0 is not accounted by the node; the router counts it if "
+				 "those networks are reached through it") < 0) {
+		return -1;
+	}
 	settle(in, res, RECONCILE_ROUTER_NODE);
 	return 0;
 }
