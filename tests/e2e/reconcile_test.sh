@@ -141,6 +141,14 @@ R_OUT=$(sub "$(lab_link_stat router eth1 rx bytes)" "$r_rx0" "router eth1 rx byt
 wait "$NCOLLECT"; assert_eq "$?" 0 "ctnode collect exits 0"
 wait "$CCOLLECT"; assert_eq "$?" 0 "ctverify collect exits 0"
 
+# The table deletion is one event line: the gap, naming the series it
+# reset (no reset line of its own per service).
+ctv report --db "$CDB" --by total >"$OUT/report.txt" 2>&1
+grep -qE "gap .*; reset [0-9]+ series \(.*local" "$OUT/report.txt" &&
+	ok "the gap and the resets it caused are one event line naming the series" ||
+	fail "no folded gap line: $(sed -n '/Events:/,$p' "$OUT/report.txt")"
+assert_eq "$(grep -cE '^  [0-9-]+ [0-9:]+  reset ' "$OUT/report.txt")" 0 "no reset line of its own"
+
 ctnode export --db "$NDB" --ct 101 >"$OUT/statement.json" 2>"$OUT/export.err"
 assert_eq "$?" 0 "ctnode export --ct 101"
 

@@ -219,5 +219,15 @@ node_higher|inconclusive) ok "the 1-second window billed 5% high is $v, never co
 esac
 assert_eq "$REC_RC" 1 "and exits 1"
 
+# A report whose --from/--to fall inside one stored hour answers, clipped
+# to that hour, and says so on one line.
+TR=$(jq -r .from "$OUT/statement.json")
+ctv report --db "$CDB" --by total --from "@$((TR + 1))" --to "@$((TR + 3))" --format json \
+	>"$OUT/report.json" 2>"$OUT/report.err"
+assert_eq "$?" 0 "report inside one hour: exit 0"
+assert_ge "$(jq '[.[] | .out_bytes] | add // 0' "$OUT/report.json")" 1500000 "report inside one hour is not empty"
+assert_eq "$(grep -c 'clipped to the stored hours' "$OUT/report.err")" 1 "and says once that it was clipped"
+assert_eq "$(wc -l <"$OUT/report.err")" 1 "in one line"
+
 lab_down
 e2e_done
