@@ -169,6 +169,19 @@ run() {
 	assert_ge "$(class_val "$(show)" 2 out_bytes)" "$(class_val "$now" 2 out_bytes)" \
 		"$be: reinstalling keeps the class counts"
 
+	# The saved spec holds the classes: a snapshot's repair puts them back.
+	if [ "$be" = nft ]; then
+		must "$be: our table deleted" lab_exec ct101 nft delete table inet ctverify
+	else
+		must "$be: the mangle tables flushed" lab_exec ct101 sh -c \
+			'iptables-legacy -t mangle -F && iptables-legacy -t mangle -X &&
+			 ip6tables-legacy -t mangle -F && ip6tables-legacy -t mangle -X'
+	fi
+	ctv snapshot --db "$LAB_TMP/$be.db" >/dev/null 2>&1
+	check "$be: the repair reinstalled the class mirror too" ctv rules check
+	assert_eq "$(show | jq -c '[.[] | select(.class != null) | .name]')" '["class:0","class:1","class:2"]' \
+		"$be: the class buckets are back after the repair"
+	lab_listing_check ct101
 	must "$be: remove" ctv rules remove
 	if [ "$be" = nft ]; then
 		assert_empty "$(lab_exec ct101 nft list tables | grep ctverify)" "$be: remove leaves no table"
