@@ -47,17 +47,9 @@ done >"$RULES"
 [ -n "${4:-}" ] || echo "service target proto=udp lport=9999" >>"$RULES"
 CLASSES=${5:-}
 if [ "$CLASSES" = node ]; then
+	. "$top_srcdir/bench/node_classes.sh"
 	CLASSES=$LAB_TMP/networks_classes
-	{
-		echo "1 0.0.0.0/0"; echo "1 ::/0"
-		for n in $(seq 0 19); do echo "0 198.19.$n.0/24"; done
-		for c in $(seq 2 15); do
-			for n in $(seq 0 39); do
-				echo "$c 10.$c.$n.0/24"
-				echo "$c 2001:db8:$c:$n::/64"
-			done
-		done
-	} >"$CLASSES"
+	bench_node_classes "$CLASSES"
 fi
 
 run() { # -> "RATE CPURATE": datagrams delivered per second of sending, and
