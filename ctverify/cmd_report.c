@@ -47,7 +47,7 @@ static void report_usage(FILE *out)
 		"  --service NAME    only this service\n"
 		"  --format F        table (default), csv, json or svg\n"
 		"  --packets         packets too, in tables\n"
-		"  --by-class        the node's classes mirrored (rules install --classes)\n"
+		"  --by-class        per node class (as mirrored by 'rules install') instead\n"
 		"  -h, --help        show this help\n");
 }
 

@@ -475,26 +475,31 @@ START_TEST(the_minute_retention_a_writer_chose_stays_with_the_file)
 }
 END_TEST
 
+/* A baseline of the three samples at zero, then one minute later each
+ * grown by in[i] bytes in. */
+static void baseline_then(struct store *st, struct store_sample s[3], const uint64_t in[3])
+{
+	struct store_reading r = { 6000000000LL, 1000, "b1", s, 3, NULL, 0 };
+
+	rec(st, &r, NULL);
+	for (int i = 0; i < 3; i++)
+		s[i].c.in_bytes = in[i];
+	r.wall_ms += 60000;
+	r.mono_ms += 60000;
+	rec(st, &r, NULL);
+}
+
 START_TEST(subkeys_are_summed_or_kept_apart_on_request)
 {
 	struct store *st = wopen();
 	struct store_sample s[3] = {
 		{ "101", 1, { 0, 0, 0, 0 } }, { "101", 2, { 0, 0, 0, 0 } }, { "102", 1, { 0, 0, 0, 0 } },
 	};
-	struct store_reading r = { 0, 0, "b1", s, 3, NULL, 0 };
 	struct store_query q;
 	struct store_rows rows;
 	struct ctv_err err;
 
-	r.wall_ms = 6000000000LL;
-	r.mono_ms = 1000;
-	rec(st, &r, NULL);
-	s[0].c.in_bytes = 100;
-	s[1].c.in_bytes = 20;
-	s[2].c.in_bytes = 7;
-	r.wall_ms += 60000;
-	r.mono_ms += 60000;
-	rec(st, &r, NULL);
+	baseline_then(st, s, (const uint64_t[]){ 100, 20, 7 });
 	store_query_init(&q);
 	q.by = PERIOD_TOTAL;
 	q.key = "101";
@@ -535,7 +540,6 @@ START_TEST(class_series_are_named_in_one_place_and_left_out_of_every_sum_of_all_
 		{ "http", 0, { 0, 0, 0, 0 } }, { "class:2", 0, { 0, 0, 0, 0 } },
 		{ "class:0", 0, { 0, 0, 0, 0 } },
 	};
-	struct store_reading r = { 0, 0, "b1", s, 3, NULL, 0 };
 	struct store_intervals iv;
 	struct store_query q;
 	struct store_rows rows;
@@ -550,15 +554,7 @@ START_TEST(class_series_are_named_in_one_place_and_left_out_of_every_sum_of_all_
 	ck_assert_int_eq(store_series_is_class("class:"), -1);
 	ck_assert_int_eq(store_series_is_class("class_2"), -1);
 	ck_assert_int_eq(store_series_is_class("http"), -1);
-	r.wall_ms = 6000000000LL;
-	r.mono_ms = 1000;
-	rec(st, &r, NULL);
-	s[0].c.in_bytes = 100;
-	s[1].c.in_bytes = 60;
-	s[2].c.in_bytes = 40;
-	r.wall_ms += 60000;
-	r.mono_ms += 60000;
-	rec(st, &r, NULL);
+	baseline_then(st, s, (const uint64_t[]){ 100, 60, 40 });
 	/* All series: the service only. */
 	ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, NULL, -1, &iv, &err), 0);
 	ck_assert_uint_eq(iv.n, 1);

@@ -475,6 +475,22 @@ static int get_object(struct reader *r, json_t *v, const char *path)
 	return 0;
 }
 
+/* Element i of array name (classes, networks) is an object with a class id
+ * 0-15 in "class". */
+static int get_class_id(struct reader *r, json_t *v, const char *name, size_t i, int64_t *id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s[%zu]", name, i);
+	if (get_object(r, v, path) < 0 || get_uint(r, v, path, "class", 1, id) < 0)
+		return -1;
+	if (*id >= STATEMENT_CLASSES) {
+		snprintf(path, sizeof(path), "%s[%zu].class", name, i);
+		return fail(r, path, "expected a class id from 0 to 15");
+	}
+	return 0;
+}
+
 static int read_classes(struct reader *r, json_t *arr, struct statement *st)
 {
 	char path[64];
@@ -491,19 +507,15 @@ static int read_classes(struct reader *r, json_t *arr, struct statement *st)
 		struct statement_class *cl = &st->classes[i];
 		int64_t id;
 
-		snprintf(path, sizeof(path), "classes[%zu]", i);
-		if (get_object(r, v, path) < 0 || get_uint(r, v, path, "class", 1, &id) < 0)
+		if (get_class_id(r, v, "classes", i, &id) < 0)
 			return -1;
-		if (id >= STATEMENT_CLASSES) {
-			snprintf(path, sizeof(path), "classes[%zu].class", i);
-			return fail(r, path, "expected a class id from 0 to 15");
-		}
 		if (seen & (1u << id)) {
 			snprintf(path, sizeof(path), "classes[%zu].class", i);
 			return fail(r, path, "class %lld appears twice", (long long)id);
 		}
 		seen |= 1u << id;
 		cl->id = (int)id;
+		snprintf(path, sizeof(path), "classes[%zu]", i);
 		if (get_counts(r, v, path, &cl->c) < 0)
 			return -1;
 		st->nclasses = i + 1;
@@ -536,13 +548,8 @@ static int read_networks(struct reader *r, json_t *arr, struct statement *st)
 		struct cidr net;
 		int64_t id;
 
-		snprintf(path, sizeof(path), "networks[%zu]", i);
-		if (get_object(r, v, path) < 0 || get_uint(r, v, path, "class", 1, &id) < 0)
+		if (get_class_id(r, v, "networks", i, &id) < 0)
 			return -1;
-		if (id >= STATEMENT_CLASSES) {
-			snprintf(path, sizeof(path), "networks[%zu].class", i);
-			return fail(r, path, "expected a class id from 0 to 15");
-		}
 		snprintf(path, sizeof(path), "networks[%zu].cidr", i);
 		c = json_object_get(v, "cidr");
 		if (!c || !json_is_string(c))

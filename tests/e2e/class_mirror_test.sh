@@ -47,6 +47,21 @@ BUCKETS="local web bulk other"
 
 # The truth: remote's own counters per class and direction (in = towards
 # ct101), at remote's input and output hooks, L3 bytes like ours.
+# truth_rules HOOK: remote's rules for one hook: input sees what ct101
+# sent (out), output what it receives (in).
+truth_rules() {
+	local c a4 a6
+	for c in 0 1 2; do
+		eval "a4=\$P${c}_4 a6=\$P${c}_6"
+		if [ "$1" = input ]; then
+			echo "ip saddr $LAB_CT101_4 ip daddr $a4 counter name c${c}_out"
+			echo "ip6 saddr $LAB_CT101_6 ip6 daddr $a6 counter name c${c}_out"
+		else
+			echo "ip daddr $LAB_CT101_4 ip saddr $a4 counter name c${c}_in"
+			echo "ip6 daddr $LAB_CT101_6 ip6 saddr $a6 counter name c${c}_in"
+		fi
+	done
+}
 must "truth counters on remote" lab_exec remote nft -f - <<EOF
 table inet truth {
 	counter c0_in {}
@@ -57,21 +72,11 @@ table inet truth {
 	counter c2_out {}
 	chain input {
 		type filter hook input priority 0; policy accept;
-		ip saddr $LAB_CT101_4 ip daddr $P0_4 counter name c0_out
-		ip6 saddr $LAB_CT101_6 ip6 daddr $P0_6 counter name c0_out
-		ip saddr $LAB_CT101_4 ip daddr $P1_4 counter name c1_out
-		ip6 saddr $LAB_CT101_6 ip6 daddr $P1_6 counter name c1_out
-		ip saddr $LAB_CT101_4 ip daddr $P2_4 counter name c2_out
-		ip6 saddr $LAB_CT101_6 ip6 daddr $P2_6 counter name c2_out
+$(truth_rules input)
 	}
 	chain output {
 		type filter hook output priority 0; policy accept;
-		ip daddr $LAB_CT101_4 ip saddr $P0_4 counter name c0_in
-		ip6 daddr $LAB_CT101_6 ip6 saddr $P0_6 counter name c0_in
-		ip daddr $LAB_CT101_4 ip saddr $P1_4 counter name c1_in
-		ip6 daddr $LAB_CT101_6 ip6 saddr $P1_6 counter name c1_in
-		ip daddr $LAB_CT101_4 ip saddr $P2_4 counter name c2_in
-		ip6 daddr $LAB_CT101_6 ip6 saddr $P2_6 counter name c2_in
+$(truth_rules output)
 	}
 }
 EOF
@@ -169,6 +174,19 @@ run() {
 	assert_ge "$(class_val "$(show)" 2 out_bytes)" "$(class_val "$now" 2 out_bytes)" \
 		"$be: reinstalling keeps the class counts"
 
+	# The saved spec holds the classes: a snapshot's repair puts them back.
+	if [ "$be" = nft ]; then
+		must "$be: our table deleted" lab_exec ct101 nft delete table inet ctverify
+	else
+		must "$be: the mangle tables flushed" lab_exec ct101 sh -c \
+			'iptables-legacy -t mangle -F && iptables-legacy -t mangle -X &&
+			 ip6tables-legacy -t mangle -F && ip6tables-legacy -t mangle -X'
+	fi
+	ctv snapshot --db "$LAB_TMP/$be.db" >/dev/null 2>&1
+	check "$be: the repair reinstalled the class mirror too" ctv rules check
+	assert_eq "$(show | jq -c '[.[] | select(.class != null) | .name]')" '["class:0","class:1","class:2"]' \
+		"$be: the class buckets are back after the repair"
+	lab_listing_check ct101
 	must "$be: remove" ctv rules remove
 	if [ "$be" = nft ]; then
 		assert_empty "$(lab_exec ct101 nft list tables | grep ctverify)" "$be: remove leaves no table"
