@@ -221,11 +221,13 @@ assert_eq "$REC_RC" 1 "and exits 1"
 
 # A report whose --from/--to fall inside one stored hour answers, clipped
 # to that hour, and says so on one line.
-TR=$(jq -r .from "$OUT/statement.json")
-ctv report --db "$CDB" --by total --from "@$((TR + 1))" --to "@$((TR + 3))" --format json \
+# (The busiest interval's first second: its hour holds its traffic, even
+# when the run crosses an hour.)
+TR=$(jq -r '(.intervals | max_by(.out_bytes)) | .start' "$OUT/statement.json")
+ctv report --db "$CDB" --by total --from "@$TR" --to "@$((TR + 1))" --format json \
 	>"$OUT/report.json" 2>"$OUT/report.err"
 assert_eq "$?" 0 "report inside one hour: exit 0"
-assert_ge "$(jq '[.[] | .out_bytes] | add // 0' "$OUT/report.json")" 1500000 "report inside one hour is not empty"
+assert_ge "$(jq '[.[] | .out_bytes] | add // 0' "$OUT/report.json")" 100000 "report inside one hour is not empty"
 assert_eq "$(grep -c 'clipped to the stored hours' "$OUT/report.err")" 1 "and says once that it was clipped"
 assert_eq "$(wc -l <"$OUT/report.err")" 1 "in one line"
 
