@@ -306,7 +306,7 @@ START_TEST(window_skew_is_bounded_by_the_edge_interval_rate)
 	ck_assert_int_eq(c->in_a, 0);
 	ck_assert_int_eq(c->bound, 1);
 	ck_assert_uint_eq(c->bound_in, 18667); /* 112000 x 10/60, rounded */
-	ck_assert_msg(strstr(c->detail, "10.0 s before"), "%s", c->detail);
+	ck_assert_msg(strstr(c->detail, "10.000 s before"), "%s", c->detail);
 	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
 	/* Both edges may be real: the container's extra start (all of its
 	 * bound) less the node's extra end (what is left) is the residual. */

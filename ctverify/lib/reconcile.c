@@ -311,7 +311,7 @@ static int window_skew(const struct reconcile_input *in, struct reconcile_result
 		hms(edge ? (cont_more ? nt : ct) : (cont_more ? nf : cf), t1, sizeof(t1));
 		used = strlen(what[side]);
 		snprintf(what[side] + used, sizeof(what[side]) - used,
-			 "%s%s %s %.1f s %s %s (%s); at the %s rate there: %" PRIu64 " B in, %" PRIu64
+			 "%s%s %s %.3f s %s %s (%s); at the %s rate there: %" PRIu64 " B in, %" PRIu64
 			 " B out",
 			 used ? "; " : "", cont_more ? "the container's intervals" : "the node's window",
 			 cont_more ? (edge ? "end" : "start") : (edge ? "ends" : "starts"),
@@ -431,7 +431,7 @@ static void advise(const struct reconcile_input *in, struct reconcile_result *re
 	fig = worst->in_bytes > worst->out_bytes ? c->a.in_bytes : c->a.out_bytes;
 	/* The tolerance grows with the figure, the edges' bound does not. */
 	if (in->tol_ppm && fig && len > 0)
-		snprintf(longer, sizeof(longer), ", or a window longer than %.0f s",
+		snprintf(longer, sizeof(longer), ", or a window longer than %.0f s (at this window's rate)",
 			 (double)len / 1000.0 * (double)most / ((double)fig * in->tol_ppm / 1e6) + 1);
 	if (!strcmp(worst->cause, "window_skew"))
 		what = "compare whole intervals present on both sides: keep 'ctnode collect' and "
