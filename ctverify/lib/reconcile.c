@@ -431,8 +431,8 @@ static void advise(const struct reconcile_input *in, struct reconcile_result *re
 	fig = worst->in_bytes > worst->out_bytes ? c->a.in_bytes : c->a.out_bytes;
 	/* The tolerance grows with the figure, the edges' bound does not. */
 	if (in->tol_ppm && fig && len > 0)
-		snprintf(longer, sizeof(longer), ", or a window longer than %.0f s (at this window's rate)",
-			 (double)len / 1000.0 * (double)most / ((double)fig * in->tol_ppm / 1e6) + 1);
+		snprintf(longer, sizeof(longer),
+			 ", or a window longer than %.0f s (at this window's rate)", (double)len / 1000.0 * (double)most / ((double)fig * in->tol_ppm / 1e6) + 1);
 	if (!strcmp(worst->cause, "window_skew"))
 		what = "compare whole intervals present on both sides: keep 'ctnode collect' and "
 		       "'ctverify collect' running over the window with the same --interval";
