@@ -94,7 +94,7 @@ class_val() {
 
 # run BACKEND PORTBASE: the whole scenario with one backend.
 run() {
-	local be=$1 port=$2 base now t0 t1 c d want got lo0 lo1 maps1 maps2 names1 names2 rep met
+	local be=$1 port=$2 base now t0 t1 c d want got lo0 lo1 maps1 maps2 names1 names2 rep met out rc
 	must "$be: install with --classes" ctv rules install -f "$RULES" --classes "$CLASSES" --backend "$be"
 	lab_listing_check ct101
 	check "$be: rules check with the class mirror" ctv rules check
@@ -174,6 +174,15 @@ run() {
 	assert_ge "$(class_val "$(show)" 2 out_bytes)" "$(class_val "$now" 2 out_bytes)" \
 		"$be: reinstalling keeps the class counts"
 
+	# rules check sees a change in the class classifier.
+	if [ "$be" = nft ]; then
+		must "$be: a class map element deleted" lab_exec ct101 nft delete element inet ctverify class4_in "{ 198.19.0.0/16 }"
+	else
+		must "$be: a class tree rule deleted" lab_exec ct101 iptables-legacy -t mangle -D CTV-KIN 1
+	fi
+	out=$(ctv rules check); rc=$?
+	assert_eq "$rc" 1 "$be: rules check finds the changed class classifier"
+	check "$be: rules check names it" grep -Eq 'class4_in|CTV-KIN' <<<"$out"
 	# The saved spec holds the classes: a snapshot's repair puts them back.
 	if [ "$be" = nft ]; then
 		must "$be: our table deleted" lab_exec ct101 nft delete table inet ctverify
