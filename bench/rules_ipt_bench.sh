@@ -3,7 +3,7 @@
 # the packet path, as a ratio to no rules, next to a plain linear chain of
 # 1,000 per-port rules, measured in one run.
 #
-#   bench/rules_ipt_bench.sh [BUILDDIR] [PACKETS] [ROUNDS]
+#   bench/rules_ipt_bench.sh [BUILDDIR] [PACKETS] [ROUNDS] [CLASSES]
 #
 # Two lab namespaces (a, b) joined by a veth pair; a sends PACKETS UDP
 # datagrams with an 18-byte payload (46-byte IPv4 packets, 64 bytes on the
@@ -13,7 +13,11 @@
 # (a counts on the way out, b on the way in) and "a linear chain of 1,000
 # per-port rules" (iptables-legacy-restore, same hooks, the traffic's port
 # last), so that drift of the shared machine hits all alike; ratios are of
-# the medians. Needs root; touches nothing outside its namespaces.
+# the medians. With CLASSES (a networks_classes file, or "node": 16
+# classes, 1,160 networks) each round also measures the services plus the
+# node's classes mirrored (rules install --classes: a second tree of
+# chains over the flattened class ranges). Needs root; touches nothing
+# outside its namespaces.
 set -eu
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 top_builddir=${1:-$top_srcdir/build}
@@ -42,6 +46,12 @@ for i in $(seq 1 999); do
 	echo "service s$i proto=$p lport=$((20000 + i * 3))"
 done >"$RULES"
 echo "service target proto=udp lport=9999" >>"$RULES"
+CLASSES=${4:-}
+if [ "$CLASSES" = node ]; then
+	. "$top_srcdir/bench/node_classes.sh"
+	CLASSES=$LAB_TMP/networks_classes
+	bench_node_classes "$CLASSES"
+fi
 
 # The same services as one linear chain per direction, first match returns.
 linear() { # in|out
@@ -75,11 +85,12 @@ run() { # -> datagrams per second delivered
 	echo $(( (got / 18) * 1000000000 / (t1 - t0) ))
 }
 
-tree() { # install|remove
+tree() { # install|remove [classes]
 	local ns
 	for ns in a b; do
 		if [ "$1" = install ]; then
-			CTVERIFY_STATEDIR=$LAB_TMP/state-$ns lab_exec "$ns" "$CTVERIFY" rules install --backend iptables -f "$RULES" >/dev/null
+			CTVERIFY_STATEDIR=$LAB_TMP/state-$ns lab_exec "$ns" "$CTVERIFY" rules install --backend iptables \
+				-f "$RULES" ${2:+--classes "$CLASSES"} >/dev/null
 		else
 			CTVERIFY_STATEDIR=$LAB_TMP/state-$ns lab_exec "$ns" "$CTVERIFY" rules remove
 		fi
@@ -99,12 +110,17 @@ lin() { # install|remove
 median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 run >/dev/null # warm up
-base=() with=() line=()
+base=() with=() line=() withk=()
 for r in $(seq 1 "$ROUNDS"); do
 	base+=("$(run)")
 	tree install
 	with+=("$(run)")
 	tree remove
+	if [ -n "$CLASSES" ]; then
+		tree install classes
+		withk+=("$(run)")
+		tree remove
+	fi
 	lin install
 	line+=("$(run)")
 	lin remove
@@ -126,3 +142,12 @@ for r in $(seq 0 $((ROUNDS - 1))); do
 		'BEGIN { printf "round %d: tree %.3f, linear %.3f\n", r, w / b, l / b }'
 done
 awk -v b="$b" -v w="$w" -v l="$l" 'BEGIN { printf "ratio tree: %.3f\nratio linear: %.3f\n", w / b, l / b }'
+if [ -n "$CLASSES" ]; then
+	k=$(printf '%s\n' "${withk[@]}" | median)
+	echo "services + classes:      ${withk[*]} datagrams/s (median $k)"
+	for r in $(seq 0 $((ROUNDS - 1))); do
+		awk -v r=$((r + 1)) -v b="${base[r]}" -v k="${withk[r]}" \
+			'BEGIN { printf "round %d: tree + classes %.3f\n", r, k / b }'
+	done
+	awk -v b="$b" -v k="$k" 'BEGIN { printf "ratio tree + classes: %.3f\n", k / b }'
+fi

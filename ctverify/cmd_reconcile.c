@@ -68,8 +68,10 @@ static void usage(FILE *out)
 		"and neighbor; with --weblog/--plesk weblog_unlogged (a Plesk file also\n"
 		"log_overhead and mail_submission). Bounds are marked 'up to' and explain\n"
 		"only what is left in their direction. What remains is unexplained; the\n"
-		"verdict is consistent (within the tolerance), node_higher or\n"
-		"container_higher. Exit 0 consistent, 1 not, 2 bad input.\n\n"
+		"verdict is consistent (within the tolerance), node_higher,\n"
+		"container_higher or inconclusive (within it only thanks to 'up to' bounds\n"
+		"wider than it); compared on whole intervals present on both sides, class by\n"
+		"class when mirrored. Exit 0 consistent, 1 not, 2 bad input.\n\n"
 		"  --db PATH          the store (default $CTVERIFY_STATEDIR/ctverify.db)\n"
 		"  --node FILE        the node's statement (JSON; - for standard input)\n"
 		"  --from T, --to T   the window (default: the statement's)\n"
@@ -326,7 +328,7 @@ int cmd_reconcile(int argc, char **argv)
 	struct opts o;
 	struct statement node;
 	struct reconcile_input in;
-	struct reconcile_result res = { { { 0 } }, NULL, 0, 0 };
+	struct reconcile_result res = { 0 };
 	struct reconcile_gathered g = { NULL, 0, NULL, 0, NULL, 0 };
 	struct reconcile_knowledge k;
 	struct classes cls = { NULL, 0 };

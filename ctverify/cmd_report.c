@@ -35,7 +35,7 @@ static void report_usage(FILE *out)
 	fprintf(out,
 		"Usage: ctverify report [--db PATH] [--by hour|day|month|year|total] [--from T]\n"
 		"                       [--to T] [--service NAME] [--format table|csv|json|svg]\n"
-		"                       [--packets]\n\n"
+		"                       [--packets] [--by-class]\n\n"
 		"Per period (local time) and service, the bytes received (in) and sent\n"
 		"(out). Tables use human units and end with a totals row and the events\n"
 		"(counter resets, gaps, clock steps) of the range; csv and json carry raw\n"
@@ -47,6 +47,7 @@ static void report_usage(FILE *out)
 		"  --service NAME    only this service\n"
 		"  --format F        table (default), csv, json or svg\n"
 		"  --packets         packets too, in tables\n"
+		"  --by-class        per node class (as mirrored by 'rules install') instead\n"
 		"  -h, --help        show this help\n");
 }
 
@@ -60,6 +61,7 @@ int cmd_report(int argc, char **argv)
 		{ "service", required_argument, NULL, 's' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "packets", no_argument, NULL, 'p' },
+		{ "by-class", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -89,6 +91,9 @@ int cmd_report(int argc, char **argv)
 		case 'p':
 			ro.packets = 1;
 			break;
+		case 'C':
+			q.classes = 1;
+			break;
 		case 'h':
 			report_usage(stdout);
 			return 0;
@@ -103,8 +108,11 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	if (q.from_ms >= q.to_ms)
-		return cli_usage_error(cmd, "--from must be before --to");
+	if (q.from_ms >= q.to_ms || (q.classes && q.key))
+		return cli_usage_error(cmd, q.key ? "--by-class and --service exclude each other"
+					  : "--from must be before --to");
+	ro.key_name = q.classes ? NULL : "service";
+	ro.sub_name = q.classes ? "class" : NULL;
 	st = cli_open_history(cmd, db ? db : snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
@@ -197,7 +205,7 @@ int cmd_export(int argc, char **argv)
 	st = cli_open_history(cmd, db ? db : snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	rc = cli_export_history(cmd, st, STATEMENT_CTVERIFY, ct, key, 0, &w);
+	rc = cli_export_history(cmd, st, STATEMENT_CTVERIFY, ct, key, NULL, &w);
 	store_close(st);
 	return rc;
 }

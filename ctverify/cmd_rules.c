@@ -2,6 +2,7 @@
  * accounting rules in the container's firewall. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -20,30 +21,24 @@ static const char *const backend_help =
 	"                      that holds our rules, else legacy iptables if it has\n"
 	"                      rules in use, else nft\n";
 
-/* Parses the files (or the default ones) into spec. Exit code on error. */
-static int load_spec(const char *cmd, char **files, size_t n, struct svcspec *spec)
+/* The rules module's warnings: "ctverify: rules install: ...". */
+static void print_warning(void *arg, const char *msg)
 {
-	struct ctv_err err = { "" };
-	char **defaults = NULL;
+	cli_error("%s: %s", (const char *)arg, msg);
+}
 
-	if (n == 0) {
-		defaults = rulestate_default_files(&err);
-		if (!defaults) {
-			cli_report(&err);
-			return EXIT_PROBLEM;
-		}
-		files = defaults;
-		while (files[n])
-			n++;
+/* The rules files (or the default ones) and --classes into spec. */
+static int load_spec(const char *cmd, char **files, size_t n, const char *classes,
+		     struct svcspec *spec)
+{
+	struct ctv_warn w = { print_warning, (void *)cmd };
+	struct ctv_err err = { "" };
+
+	if (rulestate_parse_files(files, n, spec, &err) < 0 ||
+	    (classes && rulestate_load_classes(classes, &w, spec, &err) < 0)) {
+		cli_error("%s: %s", cmd, err.msg);
+		return errno == EINVAL || errno == ENOENT ? EXIT_USAGE : EXIT_PROBLEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (svcspec_parse_file(spec, files[i], &err) < 0) {
-			cli_error("%s: %s", cmd, err.msg);
-			rulestate_files_free(defaults);
-			return EXIT_USAGE;
-		}
-	}
-	rulestate_files_free(defaults);
 	return 0;
 }
 
@@ -69,7 +64,8 @@ static int check_backend_arg(const char *cmd, const char *v)
 static void install_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: ctverify rules install [-f FILE]... [--backend auto|nft|iptables] [--dry-run]\n\n"
+		"Usage: ctverify rules install [-f FILE]... [--classes FILE] [--backend auto|nft|iptables]\n"
+		"                             [--dry-run]\n\n"
 		"Installs per-service accounting rules from *.rules files: every service\n"
 		"counts packets and bytes in both directions, first match wins, loopback\n"
 		"is counted as 'local' and anything else as 'other'. The install is\n"
@@ -77,6 +73,9 @@ static void install_usage(FILE *out)
 		"  -f, --file FILE     a rules file (repeatable; default: every *.rules in\n"
 		"                      " SYSCONFDIR "/ctverify/rules.d, else\n"
 		"                      " PKGDATADIR "/rules/default.rules)\n"
+		"  -c, --classes FILE  also count every non-loopback packet in the node's class\n"
+		"                      (bucket class:N): a networks_classes file, or a\n"
+		"                      statement carrying the node's \"networks\"\n"
 		"%s"
 		"  -n, --dry-run       check everything and print what would be installed\n"
 		"  -h, --help          show this help\n\n"
@@ -89,14 +88,16 @@ static void install_usage(FILE *out)
 static int dry_run(const char *cmd, const struct backend *b, const struct svcspec *spec)
 {
 	struct ctv_err err = { "" };
-	char *text = svcspec_format(spec);
+	char *text = svcspec_format(spec), *cls = svcspec_classes_format(spec, "# class ");
 	char *what = b->describe ? b->describe(spec, &err) : NULL;
 
 	printf("# dry run: would install %zu service(s) with the %s backend\n"
 	       "# buckets, first match wins: local, %sother\n%s",
 	       spec->n, b->name, spec->n ? "the services below in this order, " : "",
 	       text ? text : "");
+	printf("%s", cls ? cls : "");
 	free(text);
+	free(cls);
 	if (b->describe && !what) {
 		cli_error("%s: %s backend: %s", cmd, b->name, err.msg);
 		return EXIT_USAGE;
@@ -106,12 +107,6 @@ static int dry_run(const char *cmd, const struct backend *b, const struct svcspe
 		free(what);
 	}
 	return 0;
-}
-
-/* The rules module's warnings: "ctverify: rules install: ...". */
-static void print_warning(void *arg, const char *msg)
-{
-	cli_error("%s: %s", (const char *)arg, msg);
 }
 
 static int install(const char *cmd, const struct backend *b, const char *saved,
@@ -125,15 +120,7 @@ static int install(const char *cmd, const struct backend *b, const char *saved,
 		cli_error("%s: %s", cmd, err.msg);
 		return EXIT_PROBLEM;
 	}
-	printf("installed %zu service(s) with the %s backend\n", spec->n, b->name);
-	for (size_t i = 0; i < removed.n; i++) {
-		const struct ctv_counter *x = &removed.c[i];
-
-		printf("counters of '%s' removed (it is no longer in the spec): "
-		       "in %llu bytes %llu packets, out %llu bytes %llu packets\n", x->name,
-		       (unsigned long long)x->in_bytes, (unsigned long long)x->in_packets,
-		       (unsigned long long)x->out_bytes, (unsigned long long)x->out_packets);
-	}
+	buckets_print_installed(stdout, b->name, spec, &removed);
 	ctv_counters_free(&removed);
 	return 0;
 }
@@ -142,19 +129,20 @@ int cmd_rules_install(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "file", required_argument, NULL, 'f' },
+		{ "classes", required_argument, NULL, 'c' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *cmd = argv[0], *bopt = NULL;
+	const char *cmd = argv[0], *bopt = NULL, *classes = NULL;
 	char **files = NULL, saved[64];
 	size_t nfiles = 0;
 	int dry = 0, c, rc;
 	struct svcspec spec;
 	const struct backend *b;
 
-	while ((c = getopt_long(argc, argv, "f:b:nh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:c:b:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': {
 			char **nf = realloc(files, (nfiles + 1) * sizeof(*nf));
@@ -168,6 +156,9 @@ int cmd_rules_install(int argc, char **argv)
 			files[nfiles++] = optarg;
 			break;
 		}
+		case 'c':
+			classes = optarg;
+			break;
 		case 'b':
 			if (check_backend_arg(cmd, optarg)) {
 				free(files);
@@ -192,7 +183,7 @@ int cmd_rules_install(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	}
 	svcspec_init(&spec);
-	rc = load_spec(cmd, files, nfiles, &spec);
+	rc = load_spec(cmd, files, nfiles, classes, &spec);
 	free(files);
 	if (rc) {
 		svcspec_free(&spec);

@@ -11,13 +11,7 @@
 #include "commands.h"
 #include "containers.h"
 #include "node_nft.h"
-
-const char *ctnode_confdir(void)
-{
-	const char *d = getenv("CTNODE_CONFDIR");
-
-	return d && *d ? d : SYSCONFDIR "/ctverify";
-}
+#include "node_snapshot.h"
 
 static void setup_usage(FILE *out)
 {
@@ -43,7 +37,7 @@ int cmd_setup(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char cpath[4096], tpath[4096], notice[CLASSES_NOTICE_MAX + 4096];
+	char tpath[4096], notice[CLASSES_NOTICE_MAX + 4096];
 	const char *classes_file = NULL, *cts_file = NULL;
 	struct classes cls;
 	struct containers cts;
@@ -66,10 +60,8 @@ int cmd_setup(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (!classes_file) {
-		snprintf(cpath, sizeof(cpath), "%s/networks_classes", ctnode_confdir());
-		classes_file = cpath;
-	}
+	if (!classes_file)
+		classes_file = node_snapshot_classes_file();
 	if (!cts_file) {
 		snprintf(tpath, sizeof(tpath), "%s/containers", ctnode_confdir());
 		cts_file = tpath;

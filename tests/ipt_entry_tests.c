@@ -152,7 +152,7 @@ END_TEST
 START_TEST(owner_rules_match_the_socket_and_set_only_our_mark_bits)
 {
 	struct svc s;
-	struct svcspec spec = { &s, 1 };
+	struct svcspec spec = { .svcs = &s, .n = 1 };
 	struct ipttree_rule r = { 0 };
 	struct iptent e;
 	const struct xt_entry_match *m;

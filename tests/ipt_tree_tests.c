@@ -442,6 +442,70 @@ static void dump(const struct ipttree *t, const struct ipttree_pkt *p)
 	}
 }
 
+START_TEST(the_class_tree_counts_every_address_in_its_node_class_and_loopback_in_none)
+{
+	static const char text[] =
+		"0 198.18.60.0/24\n1 0.0.0.0/0\n2 198.19.0.0/16\n3 198.19.7.0/24\n"
+		"0 198.19.7.128/25\n2 2001:db8:2::/48\n5 2001:db8:2:5::/64\n";
+	struct classes_flat f;
+	struct ctv_err err;
+	size_t steps, worst = 0;
+
+	spec_reset();
+	add_svc("web", SVC_PROTO_TCP);
+	ck_assert_int_eq(classes_parse(text, sizeof(text) - 1, "nc", &spec.classes, &err), 0);
+	ck_assert_int_eq(classes_flatten(&spec.classes, &f, &err), 0);
+	rnd_state = 20261202;
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+
+		for (int k = 0; k < 2; k++) {
+			struct ipttree t;
+			struct ipttree_pkt p;
+
+			ck_assert_int_eq(ipttree_build_classes(&t, &spec, family, k ? IPTTREE_OUT : IPTTREE_IN,
+							       100, &err), 0);
+			memset(&p, 0, sizeof(p));
+			p.loopback = 1;
+			ck_assert_int_eq(ipttree_classify(&t, &spec, &p, NULL), -1);
+			p.loopback = 0;
+			for (int i = 0; i < 20000; i++) {
+				uint8_t a[16];
+				ipttree_u128 v = 0;
+				int len = family == AF_INET6 ? 16 : 4, want;
+
+				for (int b = 0; b < len; b++)
+					a[b] = (uint8_t)rnd(256);
+				/* Half the addresses near the listed networks. */
+				if (i % 2 && family == AF_INET) {
+					a[0] = 198;
+					a[1] = (uint8_t)(18 + i % 3);
+					a[2] = (uint8_t)(i % 4 ? 7 : 60);
+				} else if (i % 2) {
+					memcpy(a, "\x20\x01\x0d\xb8\x00\x02\x00", 7);
+					a[7] = (uint8_t)(i % 7);
+				}
+				for (int b = 0; b < len; b++)
+					v = (v << 8) | a[b];
+				p.peer = v;
+				want = classes_flat_lookup(&f, family, a);
+				ck_assert_int_eq(classes_lookup(&spec.classes, family, a) < 0 ? 0
+						 : classes_lookup(&spec.classes, family, a), want);
+				ck_assert_int_eq(ipttree_classify(&t, &spec, &p, &steps), 100 + want);
+				if (steps > worst)
+					worst = steps;
+			}
+			ipttree_free(&t);
+		}
+	}
+	/* A tree, not a list: a handful of rules per packet. */
+	ck_assert_uint_le(worst, 12);
+	classes_flat_free(&f);
+	classes_free(&spec.classes);
+	spec_reset();
+}
+END_TEST
+
 START_TEST(the_tree_classifies_every_packet_like_the_linear_first_match_list)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -491,5 +555,6 @@ void add_ipt_tree_tests(Suite *s)
 	tcase_add_test(tc, peers_of_the_other_family_never_match);
 	tcase_add_test(tc, a_thousand_port_services_cost_a_few_dozen_rules_per_packet);
 	tcase_add_test(tc, the_tree_classifies_every_packet_like_the_linear_first_match_list);
+	tcase_add_test(tc, the_class_tree_counts_every_address_in_its_node_class_and_loopback_in_none);
 	suite_add_tcase(s, tc);
 }

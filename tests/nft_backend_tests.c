@@ -158,6 +158,51 @@ START_TEST(every_name_of_every_rule_kind_is_one_nft_reads_back)
 }
 END_TEST
 
+START_TEST(the_class_mirror_is_one_map_lookup_per_family_right_after_loopback)
+{
+	const char *rules = "service web proto=tcp lport=80\n";
+	const char *nc = "0 198.18.60.0/24\n1 0.0.0.0/0\n1 ::/0\n2 198.19.0.0/16\n";
+	struct svcspec spec;
+	struct ctv_err err;
+	struct model m;
+	char *d, buf[16];
+	const char *in;
+
+	svcspec_init(&spec);
+	ck_assert_int_eq(svcspec_parse_buffer(&spec, "t.rules", rules, strlen(rules), &err), 0);
+	ck_assert_int_eq(classes_parse(nc, strlen(nc), "nc", &spec.classes, &err), 0);
+	d = backend_nft.describe(&spec, &err);
+	ck_assert_ptr_nonnull(d);
+	in = strstr(d, "chain in:");
+	ck_assert_ptr_nonnull(in);
+	/* local (accept), then IPv4 and IPv6 class maps by saddr without a
+	 * verdict, then the services. */
+	has(in, "[ immediate reg 0 accept ] \n    [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x00000002 ] "
+		"[ payload load 4b @ network header + 12 => reg 1 ] [ objref sreg 1 set class4_in ] \n"
+		"    [ meta load nfproto => reg 1 ] [ cmp eq reg 1 0x0000000a ] "
+		"[ payload load 16b @ network header + 8 => reg 1 ] [ objref sreg 1 set class6_in ] \n");
+	has(d, "[ payload load 16b @ network header + 24 => reg 1 ] [ objref sreg 1 set class6_out ]");
+	/* 0.0.0.0-198.18.59.255, 198.18.60/24, ..61-255, 198.19/16, 198.20-: 5
+	 * ranges, an end element after each but the last. */
+	has(d, "map class4_in: 9 elements");
+	free(d);
+	ck_assert_int_eq(nftb_model_build(&spec, 0, &m, &err), 0);
+	/* Services' counters and one pair per class bucket (0, 1, 2). */
+	ck_assert_uint_eq(m.counters.n, 2 * (spec.n + 2) + 2 * 3);
+	ck_assert_int_eq(nftb_names_has(&m.counters, "class_2_out"), 1);
+	for (size_t i = 0; i < m.counters.n; i++)
+		ck_assert_msg(nft_name_ok(m.counters.v[i]), "counter %s", m.counters.v[i]);
+	nftb_model_free(&m);
+	ck_assert_int_eq(nftb_class_counter("class_15_in", buf, sizeof(buf)), 1);
+	ck_assert_str_eq(buf, "class:15");
+	ck_assert_int_eq(nftb_class_counter("class_0_out", buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "class:0");
+	ck_assert_int_eq(nftb_class_counter("class_16_in", buf, sizeof(buf)), -1);
+	ck_assert_int_eq(nftb_class_counter("in_class_2", buf, sizeof(buf)), -1);
+	svcspec_free(&spec);
+}
+END_TEST
+
 void add_nft_backend_tests(Suite *s)
 {
 	TCase *tc = tcase_create("nft_backend");
@@ -168,5 +213,6 @@ void add_nft_backend_tests(Suite *s)
 	tcase_add_test(tc, owner_services_tag_connections_without_touching_other_mark_bits);
 	tcase_add_test(tc, loopback_comes_first_and_other_last_in_both_chains);
 	tcase_add_test(tc, every_name_of_every_rule_kind_is_one_nft_reads_back);
+	tcase_add_test(tc, the_class_mirror_is_one_map_lookup_per_family_right_after_loopback);
 	suite_add_tcase(s, tc);
 }

@@ -101,6 +101,37 @@ START_TEST(buckets_and_figures_are_summed_over_the_chosen_intervals_only)
 }
 END_TEST
 
+START_TEST(class_series_are_the_mirror_and_not_buckets)
+{
+	struct reconcile_input in;
+	struct reconcile_gathered g;
+	struct ctv_err err = { "" };
+
+	for (int m = 0; m <= 4; m++) {
+		uint64_t k = (uint64_t)m + 1;
+		struct store_sample s[3] = {
+			{ "http", 0, { 1000 * k, 10 * k, 3000 * k, 20 * k } },
+			{ "class:0", 0, { 200 * k, 2 * k, 500 * k, 5 * k } },
+			{ "class:2", 0, { 800 * k, 8 * k, 2500 * k, 15 * k } },
+		};
+
+		test_record(st, T0 + 60 * m, 1000000 + 60000LL * m, s, 3, NULL, 0);
+	}
+	memset(&in, 0, sizeof(in));
+	ck_assert_msg(reconcile_input_gather(st, &in, (T0 + 60) * 1000, (T0 + 240) * 1000, &g,
+					     &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(g.nbuckets, 1); /* http only: the class series are no service */
+	ck_assert_uint_eq(bucket(&g, "http")->c.in_bytes, 3000);
+	ck_assert_uint_eq(in.class_seen, (1u << 0) | (1u << 2));
+	ck_assert_uint_eq(in.class_c[0].in_bytes, 600);
+	ck_assert_uint_eq(in.class_c[0].out_bytes, 1500);
+	ck_assert_uint_eq(in.class_c[2].out_bytes, 7500);
+	ck_assert_uint_eq(in.class_c[2].out_packets, 45);
+	ck_assert_uint_eq(in.class_c[1].in_bytes, 0);
+	reconcile_gathered_free(&g);
+}
+END_TEST
+
 START_TEST(resets_gaps_and_reboots_are_unobserved_windows_and_clock_steps_are_not)
 {
 	struct reconcile_input in;
@@ -268,6 +299,7 @@ void add_reconcile_input_tests(Suite *s)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, buckets_and_figures_are_summed_over_the_chosen_intervals_only);
+	tcase_add_test(tc, class_series_are_the_mirror_and_not_buckets);
 	tcase_add_test(tc, resets_gaps_and_reboots_are_unobserved_windows_and_clock_steps_are_not);
 	tcase_add_test(tc, no_interval_in_the_window_names_collect_and_the_db);
 	tcase_add_test(tc, without_recorded_mtu_the_largest_ip_packet_bounds_drops);

@@ -350,6 +350,43 @@ START_TEST(an_empty_range_renders_in_every_format)
 }
 END_TEST
 
+START_TEST(the_resets_one_gap_caused_are_one_event_line_naming_the_services)
+{
+	struct store_event v[6];
+	struct store_events ev = { v, 6 };
+	char *buf = NULL;
+	size_t len = 0, lines = 0;
+	FILE *out;
+
+	set_tz("UTC");
+	memset(v, 0, sizeof(v));
+	/* The table was deleted: one gap, then at the next reading every
+	 * series counted from zero over the interval that met it. */
+	v[0] = (struct store_event){ .t_ms = 100000, .kind = "gap", .from_ms = 60000,
+				     .to_ms = 100000, .detail = "our table was gone" };
+	for (int i = 1; i <= 4; i++) {
+		v[i] = (struct store_event){ .t_ms = 120000, .kind = "reset", .from_ms = 60000,
+					     .to_ms = 120000, .detail = "counter went back" };
+		snprintf(v[i].key, sizeof(v[i].key), "%s",
+			 (const char *[]){ "local", "web", "mail", "other" }[i - 1]);
+	}
+	/* A reset of its own, later: its own line. */
+	v[5] = (struct store_event){ .t_ms = 900000, .kind = "reset", .key = "dns",
+				     .from_ms = 840000, .to_ms = 900000, .detail = "counter went back" };
+	out = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(out);
+	render_events(out, &ev);
+	fclose(out);
+	for (const char *p = buf; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_uint_eq(lines, 4); /* blank, "Events:", the gap, the lone reset */
+	ck_assert_msg(strstr(buf, "gap        our table was gone; reset 4 series (local, web, mail, "
+				  "other)"), "%s", buf);
+	ck_assert_msg(strstr(buf, "reset      dns: counter went back"), "%s", buf);
+	free(buf);
+}
+END_TEST
+
 void add_render_tests(Suite *s)
 {
 	TCase *tc = tcase_create("render");
@@ -363,5 +400,6 @@ void add_render_tests(Suite *s)
 	tcase_add_test(tc, the_well_formedness_check_catches_broken_xml);
 	tcase_add_test(tc, svg_is_well_formed_with_a_segment_and_a_label_per_service);
 	tcase_add_test(tc, an_empty_range_renders_in_every_format);
+	tcase_add_test(tc, the_resets_one_gap_caused_are_one_event_line_naming_the_services);
 	suite_add_tcase(s, tc);
 }

@@ -133,12 +133,66 @@ START_TEST(rules_files_come_from_rules_d_in_lexical_order_else_the_default)
 }
 END_TEST
 
+START_TEST(the_mirrored_classes_are_saved_with_the_spec_and_come_from_a_file_or_a_statement)
+{
+	const char *rules = "service web proto=tcp lport=80\n";
+	const char *nc = "# node\n0 198.18.60.0/24\n1 0.0.0.0/0\n2 198.19.0.0/16\n";
+	const char *st = "{\"format\":\"ctverify-statement/1\",\"source\":\"ctnode\",\"ct\":\"101\","
+			 "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":0,\"out_bytes\":0},"
+			 "\"networks\":[{\"class\":0,\"cidr\":\"198.18.60.0/24\"},"
+			 "{\"class\":1,\"cidr\":\"0.0.0.0/0\"},{\"class\":2,\"cidr\":\"198.19.0.0/16\"}]}";
+	struct svcspec a, b, c;
+	struct ctv_err err;
+	char backend[16], path[256], path2[256];
+	int ids[CLASSES_MAX];
+
+	svcspec_init(&a);
+	svcspec_init(&b);
+	svcspec_init(&c);
+	snprintf(path, sizeof(path), "%s/nc", dir);
+	snprintf(path2, sizeof(path2), "%s/st.json", dir);
+	touch(path, nc);
+	touch(path2, st);
+	ck_assert_int_eq(svcspec_parse_buffer(&a, "x", rules, strlen(rules), &err), 0);
+	ck_assert_int_eq(svcspec_parse_buffer(&c, "x", rules, strlen(rules), &err), 0);
+	ck_assert_int_eq(rulestate_load_classes(path, NULL, &a, &err), 0);
+	ck_assert_int_eq(rulestate_load_classes(path2, NULL, &c, &err), 0);
+	ck_assert_int_eq(svcspec_equal(&a, &c), 1);
+	ck_assert_int_eq(svcspec_class_ids(&a, ids), 3);
+	ck_assert_int_eq(ids[2], 2);
+	ck_assert_int_eq(rulestate_save("iptables", &a, &err), 0);
+	ck_assert_int_eq(rulestate_load(backend, sizeof(backend), &b, &err), 0);
+	ck_assert_uint_eq(b.classes.n, 3);
+	ck_assert_int_eq(svcspec_equal(&a, &b), 1);
+	/* Without classes the specs differ. */
+	svcspec_free(&c);
+	ck_assert_int_eq(svcspec_parse_buffer(&c, "x", rules, strlen(rules), &err), 0);
+	ck_assert_int_eq(svcspec_equal(&a, &c), 0);
+	ck_assert_int_eq(svcspec_class_ids(&c, ids), 0);
+	/* Errors name the line, or the entry of networks. */
+	touch(path, "1 0.0.0.0/0\n2 198.19.0.0\n");
+	ck_assert_int_eq(rulestate_load_classes(path, NULL, &c, &err), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_msg(strstr(err.msg, "/nc:2:"), "%s", err.msg);
+	touch(path2, "{\"format\":\"ctverify-statement/1\",\"source\":\"ctnode\",\"ct\":\"1\","
+		     "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":0,\"out_bytes\":0}}");
+	ck_assert_int_eq(rulestate_load_classes(path2, NULL, &c, &err), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_msg(strstr(err.msg, "no \"networks\""), "%s", err.msg);
+	ck_assert_uint_eq(c.classes.n, 0);
+	svcspec_free(&a);
+	svcspec_free(&b);
+	svcspec_free(&c);
+}
+END_TEST
+
 START_TEST(buckets_are_put_in_spec_order_with_local_first_and_other_last)
 {
 	const char *text = "service b proto=tcp\nservice a proto=udp\n";
-	struct ctv_counter c[] = { { .name = "other" }, { .name = "a" }, { .name = "gone" },
-				   { .name = "local" }, { .name = "b" } };
-	struct ctv_counters cs = { .c = c, .n = 5 };
+	struct ctv_counter c[] = { { .name = "class:2" }, { .name = "other" }, { .name = "a" },
+				   { .name = "gone" }, { .name = "class:0" }, { .name = "local" },
+				   { .name = "b" } };
+	struct ctv_counters cs = { .c = c, .n = 7 };
 	struct svcspec spec;
 	struct ctv_err err;
 
@@ -150,6 +204,9 @@ START_TEST(buckets_are_put_in_spec_order_with_local_first_and_other_last)
 	ck_assert_str_eq(c[2].name, "a");
 	ck_assert_str_eq(c[3].name, "gone");
 	ck_assert_str_eq(c[4].name, "other");
+	/* The class buckets after other, by class. */
+	ck_assert_str_eq(c[5].name, "class:0");
+	ck_assert_str_eq(c[6].name, "class:2");
 	svcspec_free(&spec);
 }
 END_TEST
@@ -171,6 +228,7 @@ void add_rulestate_tests(Suite *s)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, the_saved_spec_loads_back_equal_with_its_backend);
+	tcase_add_test(tc, the_mirrored_classes_are_saved_with_the_spec_and_come_from_a_file_or_a_statement);
 	tcase_add_test(tc, a_state_file_without_its_backend_line_is_refused);
 	tcase_add_test(tc, a_directory_is_not_a_rules_file);
 	tcase_add_test(tc, a_missing_state_directory_is_created_on_save);

@@ -281,6 +281,39 @@ START_TEST(class_ids_are_0_to_15_and_appear_once)
 }
 END_TEST
 
+START_TEST(networks_are_read_in_file_order_and_bad_ones_are_named_by_their_path)
+{
+	const char *tot = HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,\"out_bytes\":2},\"networks\":[";
+	char text[512];
+	struct statement st;
+
+	snprintf(text, sizeof(text), "%s{\"class\":0,\"cidr\":\"198.18.60.0/24\"},"
+		 "{\"class\":1,\"cidr\":\"0.0.0.0/0\"},{\"class\":2,\"cidr\":\"2001:db8:2::/48\"}]}", tot);
+	parse_ok(text, &st);
+	ck_assert_int_eq(st.has_networks, 1);
+	ck_assert_uint_eq(st.n_networks, 3);
+	ck_assert_int_eq(st.networks[0].class, 0);
+	ck_assert_str_eq(st.networks[0].cidr, "198.18.60.0/24");
+	ck_assert_int_eq(st.networks[2].class, 2);
+	ck_assert_str_eq(st.networks[2].cidr, "2001:db8:2::/48");
+	statement_free(&st);
+	ck_assert_ptr_null(st.networks);
+	parse_ok(HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,\"out_bytes\":2}}", &st);
+	ck_assert_int_eq(st.has_networks, 0);
+	statement_free(&st);
+	snprintf(text, sizeof(text), "%s{\"class\":1,\"cidr\":\"0.0.0.0/0\"},{\"class\":16,\"cidr\":\"10.0.0.0/8\"}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[1].class: expected a class id from 0 to 15");
+	snprintf(text, sizeof(text), "%s{\"class\":2,\"cidr\":\"198.19.0.0\"}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[0].cidr: '198.19.0.0' is not a network ADDR/PREFIX");
+	snprintf(text, sizeof(text), "%s{\"class\":2,\"cidr\":7}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[0].cidr: not a string (expected \"ADDR/PREFIX\")");
+	snprintf(text, sizeof(text), "%s{\"class\":2}]}", tot);
+	ck_assert_str_eq(refused(text), "statement.json: networks[0].cidr: missing (expected \"ADDR/PREFIX\")");
+	ck_assert_str_eq(refused(HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":1,\"out_bytes\":2},\"networks\":{}}"),
+			 "statement.json: networks: expected an array");
+}
+END_TEST
+
 START_TEST(the_header_fields_are_checked)
 {
 	ck_assert_str_eq(refused("{\"source\":\"pva\"}"),
@@ -386,6 +419,87 @@ START_TEST(dump_refuses_a_statement_that_does_not_check)
 }
 END_TEST
 
+START_TEST(milliseconds_and_networks_are_written_beside_the_seconds_and_read_back)
+{
+	struct statement st = sample(), back;
+	struct ctv_err err = { "" };
+	char *text;
+
+	st.has_ms = 1;
+	st.from_ms = 1000271;
+	st.to_ms = 1200253;
+	st.intervals[0].start_ms = 1000271;
+	st.intervals[0].end_ms = 1060250;
+	st.intervals[1].start_ms = 1100001;
+	st.intervals[1].end_ms = 1200253;
+	st.networks = calloc(2, sizeof(*st.networks));
+	ck_assert_ptr_nonnull(st.networks);
+	st.networks[0] = (struct statement_network){ .class = 0, .cidr = "198.18.60.0/24" };
+	st.networks[1] = (struct statement_network){ .class = 1, .cidr = "::/0" };
+	st.n_networks = 2;
+	st.has_networks = 1;
+	statement_fill_times(&st);
+	text = statement_dump(&st, &err);
+	ck_assert_msg(text != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(text, "\"from\":1000,\"to\":1200,\"from_ms\":1000271,\"to_ms\":1200253"),
+		      "%s", text);
+	ck_assert_msg(strstr(text, "\"start\":1000,\"end\":1060,\"in_bytes\":10,\"start_ms\":1000271,"
+			      "\"end_ms\":1060250"), "%s", text);
+	ck_assert_msg(strstr(text, "\"networks\":[{\"class\":0,\"cidr\":\"198.18.60.0/24\"},"
+			      "{\"class\":1,\"cidr\":\"::/0\"}]"), "%s", text);
+	parse_ok(text, &back);
+	ck_assert_int_eq(back.has_ms, 1);
+	ck_assert_int_eq(back.from_ms, 1000271);
+	ck_assert_int_eq(back.intervals[1].start_ms, 1100001);
+	ck_assert_int_eq(back.intervals[1].end_ms, 1200253);
+	ck_assert_uint_eq(back.n_networks, 2);
+	ck_assert_str_eq(back.networks[1].cidr, "::/0");
+	free(text);
+	statement_free(&back);
+	statement_free(&st);
+}
+END_TEST
+
+START_TEST(without_milliseconds_the_seconds_are_the_instants)
+{
+	struct statement st;
+
+	parse_ok(HEAD "\"from\":10,\"to\":20,\"totals\":{\"in_bytes\":1,\"out_bytes\":2},"
+		 "\"intervals\":[{\"start\":10,\"end\":20,\"in_bytes\":1,\"out_bytes\":2}]}", &st);
+	ck_assert_int_eq(st.has_ms, 0);
+	ck_assert_int_eq(st.from_ms, 10000);
+	ck_assert_int_eq(st.to_ms, 20000);
+	ck_assert_int_eq(st.intervals[0].start_ms, 10000);
+	ck_assert_int_eq(st.intervals[0].end_ms, 20000);
+	ck_assert_int_eq(st.has_networks, 0);
+	statement_free(&st);
+}
+END_TEST
+
+START_TEST(milliseconds_that_disagree_with_the_seconds_are_refused_by_path)
+{
+	ck_assert_str_eq(refused(HEAD "\"from\":10,\"to\":20,\"from_ms\":10500,"
+				 "\"totals\":{\"in_bytes\":1,\"out_bytes\":2}}"),
+			 "statement.json: to_ms: missing while from_ms is present (give both or neither)");
+	ck_assert_str_eq(refused(HEAD "\"from\":10,\"to\":20,\"from_ms\":11500,\"to_ms\":20000,"
+				 "\"totals\":{\"in_bytes\":1,\"out_bytes\":2}}"),
+			 "statement.json: from_ms: 11500 is not an instant of second 'from' (10)");
+	ck_assert_str_eq(refused(HEAD "\"from\":10,\"to\":20,\"from_ms\":10000,\"to_ms\":20000,"
+				 "\"totals\":{\"in_bytes\":1,\"out_bytes\":2},\"intervals\":[{\"start\":10,"
+				 "\"end\":20,\"in_bytes\":1,\"out_bytes\":2}]}"),
+			 "statement.json: intervals[0].start_ms: missing while from_ms is present");
+	ck_assert_str_eq(refused(HEAD "\"from\":10,\"to\":20,\"from_ms\":10000,\"to_ms\":20999,"
+				 "\"totals\":{\"in_bytes\":1,\"out_bytes\":2},\"intervals\":[{\"start\":10,"
+				 "\"end\":12,\"start_ms\":10100,\"end_ms\":12100,\"in_bytes\":1,\"out_bytes\":2},"
+				 "{\"start\":12,\"end\":20,\"start_ms\":12050,\"end_ms\":20100,"
+				 "\"in_bytes\":1,\"out_bytes\":2}]}"),
+			 "statement.json: intervals[1].start_ms: 12050 is before the previous interval's end_ms");
+	ck_assert_str_eq(refused(HEAD "\"from\":10,\"to\":20,\"networks\":[{\"class\":1,"
+				 "\"cidr\":\"198.18.0.0\"}],\"totals\":{\"in_bytes\":1,\"out_bytes\":2}}"),
+			 "statement.json: networks[0].cidr: '198.18.0.0' is not a network ADDR/PREFIX");
+}
+END_TEST
+
 START_TEST(reading_a_file_names_it_in_errors)
 {
 	char path[] = "/tmp/ctv-statement-XXXXXX";
@@ -421,11 +535,15 @@ void add_statement_tests(Suite *s)
 	tcase_add_test(tc, the_window_must_not_run_backwards);
 	tcase_add_test(tc, intervals_must_be_ordered_disjoint_and_inside_the_window);
 	tcase_add_test(tc, class_ids_are_0_to_15_and_appear_once);
+	tcase_add_test(tc, networks_are_read_in_file_order_and_bad_ones_are_named_by_their_path);
 	tcase_add_test(tc, the_header_fields_are_checked);
 	tcase_add_test(tc, broken_json_is_refused_with_line_and_column);
 	tcase_add_test(tc, intervals_may_come_anywhere_and_are_checked_after_the_window_is_known);
 	tcase_add_test(tc, the_document_walk_refuses_what_json_refuses);
 	tcase_add_test(tc, dump_refuses_a_statement_that_does_not_check);
 	tcase_add_test(tc, reading_a_file_names_it_in_errors);
+	tcase_add_test(tc, milliseconds_and_networks_are_written_beside_the_seconds_and_read_back);
+	tcase_add_test(tc, without_milliseconds_the_seconds_are_the_instants);
+	tcase_add_test(tc, milliseconds_that_disagree_with_the_seconds_are_refused_by_path);
 	suite_add_tcase(s, tc);
 }

@@ -475,26 +475,31 @@ START_TEST(the_minute_retention_a_writer_chose_stays_with_the_file)
 }
 END_TEST
 
+/* A baseline of the three samples at zero, then one minute later each
+ * grown by in[i] bytes in. */
+static void baseline_then(struct store *st, struct store_sample s[3], const uint64_t in[3])
+{
+	struct store_reading r = { 6000000000LL, 1000, "b1", s, 3, NULL, 0 };
+
+	rec(st, &r, NULL);
+	for (int i = 0; i < 3; i++)
+		s[i].c.in_bytes = in[i];
+	r.wall_ms += 60000;
+	r.mono_ms += 60000;
+	rec(st, &r, NULL);
+}
+
 START_TEST(subkeys_are_summed_or_kept_apart_on_request)
 {
 	struct store *st = wopen();
 	struct store_sample s[3] = {
 		{ "101", 1, { 0, 0, 0, 0 } }, { "101", 2, { 0, 0, 0, 0 } }, { "102", 1, { 0, 0, 0, 0 } },
 	};
-	struct store_reading r = { 0, 0, "b1", s, 3, NULL, 0 };
 	struct store_query q;
 	struct store_rows rows;
 	struct ctv_err err;
 
-	r.wall_ms = 6000000000LL;
-	r.mono_ms = 1000;
-	rec(st, &r, NULL);
-	s[0].c.in_bytes = 100;
-	s[1].c.in_bytes = 20;
-	s[2].c.in_bytes = 7;
-	r.wall_ms += 60000;
-	r.mono_ms += 60000;
-	rec(st, &r, NULL);
+	baseline_then(st, s, (const uint64_t[]){ 100, 20, 7 });
 	store_query_init(&q);
 	q.by = PERIOD_TOTAL;
 	q.key = "101";
@@ -524,6 +529,61 @@ START_TEST(subkeys_are_summed_or_kept_apart_on_request)
 		ck_assert_uint_eq(iv.v[0].c.in_bytes, 0);
 		store_intervals_free(&iv);
 	}
+	store_close(st);
+}
+END_TEST
+
+START_TEST(class_series_are_named_in_one_place_and_left_out_of_every_sum_of_all_series)
+{
+	struct store *st = wopen();
+	struct store_sample s[3] = {
+		{ "http", 0, { 0, 0, 0, 0 } }, { "class:2", 0, { 0, 0, 0, 0 } },
+		{ "class:0", 0, { 0, 0, 0, 0 } },
+	};
+	struct store_intervals iv;
+	struct store_query q;
+	struct store_rows rows;
+	struct ctv_err err;
+	char key[16];
+
+	ck_assert_str_eq(store_class_series(7, key, sizeof(key)), "class:7");
+	ck_assert_int_eq(store_series_is_class("class:15"), 15);
+	ck_assert_int_eq(store_series_is_class("class:0"), 0);
+	ck_assert_int_eq(store_series_is_class("class:16"), -1);
+	ck_assert_int_eq(store_series_is_class("class:02"), -1);
+	ck_assert_int_eq(store_series_is_class("class:"), -1);
+	ck_assert_int_eq(store_series_is_class("class_2"), -1);
+	ck_assert_int_eq(store_series_is_class("http"), -1);
+	baseline_then(st, s, (const uint64_t[]){ 100, 60, 40 });
+	/* All series: the service only. */
+	ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, NULL, -1, &iv, &err), 0);
+	ck_assert_uint_eq(iv.n, 1);
+	ck_assert_uint_eq(iv.v[0].c.in_bytes, 100);
+	store_intervals_free(&iv);
+	ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, "class:2", -1, &iv, &err), 0);
+	ck_assert_uint_eq(iv.v[0].c.in_bytes, 60);
+	store_intervals_free(&iv);
+	store_query_init(&q);
+	q.by = PERIOD_TOTAL;
+	ck_assert_int_eq(store_report(st, &q, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 1);
+	ck_assert_str_eq(rows.v[0].key, "http");
+	store_rows_free(&rows);
+	q.classes = 1;
+	ck_assert_int_eq(store_report(st, &q, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 2);
+	ck_assert_str_eq(rows.v[0].key, "class:2");
+	ck_assert_uint_eq(rows.v[1].c.in_bytes, 40);
+	store_rows_free(&rows);
+	ck_assert_int_eq(store_key_sums(st, 0, INT64_MAX, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 1);
+	ck_assert_str_eq(rows.v[0].key, "http");
+	store_rows_free(&rows);
+	ck_assert_int_eq(store_class_sums(st, 0, INT64_MAX, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 2);
+	ck_assert_str_eq(rows.v[1].key, "class:0");
+	ck_assert_uint_eq(rows.v[0].c.in_bytes, 60);
+	store_rows_free(&rows);
 	store_close(st);
 }
 END_TEST
@@ -1028,6 +1088,7 @@ void add_store_tests(Suite *s)
 	tcase_add_test(tc, a_repeated_local_hour_is_two_hour_rows_and_one_day);
 	tcase_add_test(tc, the_minute_retention_a_writer_chose_stays_with_the_file);
 	tcase_add_test(tc, subkeys_are_summed_or_kept_apart_on_request);
+	tcase_add_test(tc, class_series_are_named_in_one_place_and_left_out_of_every_sum_of_all_series);
 	tcase_add_test(tc, extra_figures_keep_counter_growth_and_the_last_gauge);
 	tcase_add_test(tc, events_the_caller_records_are_listed_with_their_series);
 	tcase_add_test(tc, key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_included);

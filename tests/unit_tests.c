@@ -61,6 +61,7 @@ int main(void)
 	add_statement_tests(s);
 	add_vznetstat_tests(s);
 	add_reconcile_tests(s);
+	add_reconcile_align_tests(s);
 	add_weblog_tests(s);
 	add_cidr_tests(s);
 	add_classes_tests(s);

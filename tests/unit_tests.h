@@ -40,6 +40,7 @@ void add_pva_tests(Suite *s);
 void add_statement_tests(Suite *s);
 void add_vznetstat_tests(Suite *s);
 void add_reconcile_tests(Suite *s);
+void add_reconcile_align_tests(Suite *s);
 void add_weblog_tests(Suite *s);
 void add_svcplan_tests(Suite *s);
 void add_rulestate_tests(Suite *s);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "store.h"
 
 /* The one place naming the backends. */
 const struct backend *const backend_list[] = {
@@ -22,9 +23,14 @@ void ctv_counters_free(struct ctv_counters *c)
 	c->n = 0;
 }
 
-/* Rank of a bucket: local, the spec's services, unknown names, other. */
+/* Rank of a bucket: local, the spec's services, unknown names, other,
+ * the class buckets by class. */
 static size_t rank(const char *name, const struct svcspec *spec)
 {
+	int cls = store_series_is_class(name);
+
+	if (cls >= 0)
+		return spec->n + 3 + (size_t)cls;
 	if (!strcmp(name, "local"))
 		return 0;
 	if (!strcmp(name, "other"))

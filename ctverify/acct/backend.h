@@ -3,7 +3,8 @@
  * counters; it never knows whether nftables or legacy iptables counts.
  *
  * Counters come as buckets: "local" first, then each service in spec
- * order, then "other". in = received by the container, out = sent by it;
+ * order, then "other", then the class buckets of a mirror of the node's
+ * classes ("class:N", store_class_series(), by class; spec->classes). in = received by the container, out = sent by it;
  * bytes are L3 lengths (IP header included).
  */
 #ifndef CTV_BACKEND_H
@@ -98,8 +99,9 @@ extern const struct backend backend_iptables;
 
 void ctv_counters_free(struct ctv_counters *c);
 
-/* Puts the service buckets of c in spec order (local first, other last,
- * buckets the spec does not name after the spec's). */
+/* Puts the service buckets of c in spec order (local first, other after
+ * the services, buckets the spec does not name after the spec's), the
+ * class buckets after other, by class. */
 void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec);
 
 /* The backend called name ("nft", "iptables"), or NULL with a message in

@@ -32,30 +32,49 @@ const char *buckets_human(uint64_t bytes, char *buf, size_t size)
 	return buf;
 }
 
-void buckets_print_table(FILE *fp, const struct ctv_counters *c)
+/* One table: the buckets of kind cls (0 the services, 1 the class
+ * buckets, 1 each packet counted once more by its node class) and their
+ * total. */
+static void print_part(FILE *fp, const struct ctv_counters *c, int cls, int w)
 {
 	struct ctv_counter tot = { .name = "total" };
 	char b1[32], b2[32];
-	int w = 7;
+
+	fprintf(fp, "%-*s  %12s  %12s  %12s  %12s\n", w, cls ? "class" : "service", "in", "in pkts",
+		"out", "out pkts");
+	for (size_t i = 0; i <= c->n; i++) {
+		const struct ctv_counter *x = i < c->n ? &c->c[i] : &tot;
+
+		if (i < c->n && (store_series_is_class(x->name) >= 0) != cls)
+			continue;
+		if (i < c->n) {
+			tot.in_bytes += x->in_bytes;
+			tot.in_packets += x->in_packets;
+			tot.out_bytes += x->out_bytes;
+			tot.out_packets += x->out_packets;
+		} else {
+			fprintf(fp, "%-*s  %12s  %12s  %12s  %12s\n", w, "", "------------",
+				"------------", "------------", "------------");
+		}
+		fprintf(fp, "%-*s  %12s  %12llu  %12s  %12llu\n", w, x->name,
+		       buckets_human(x->in_bytes, b1, sizeof(b1)), (unsigned long long)x->in_packets,
+		       buckets_human(x->out_bytes, b2, sizeof(b2)), (unsigned long long)x->out_packets);
+	}
+}
+
+void buckets_print_table(FILE *fp, const struct ctv_counters *c)
+{
+	int w = 7, classes = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
 		if ((int)strlen(c->c[i].name) > w)
 			w = (int)strlen(c->c[i].name);
-		tot.in_bytes += c->c[i].in_bytes;
-		tot.in_packets += c->c[i].in_packets;
-		tot.out_bytes += c->c[i].out_bytes;
-		tot.out_packets += c->c[i].out_packets;
+		classes |= store_series_is_class(c->c[i].name) >= 0;
 	}
-	fprintf(fp, "%-*s  %12s  %12s  %12s  %12s\n", w, "service", "in", "in pkts", "out", "out pkts");
-	for (size_t i = 0; i <= c->n; i++) {
-		const struct ctv_counter *x = i < c->n ? &c->c[i] : &tot;
-
-		if (i == c->n)
-			fprintf(fp, "%-*s  %12s  %12s  %12s  %12s\n", w, "", "------------", "------------",
-			       "------------", "------------");
-		fprintf(fp, "%-*s  %12s  %12llu  %12s  %12llu\n", w, x->name,
-		       buckets_human(x->in_bytes, b1, sizeof(b1)), (unsigned long long)x->in_packets,
-		       buckets_human(x->out_bytes, b2, sizeof(b2)), (unsigned long long)x->out_packets);
+	print_part(fp, c, 0, w);
+	if (classes) {
+		fprintf(fp, "\nthe node's classes (every non-loopback packet once more):\n");
+		print_part(fp, c, 1, w);
 	}
 }
 
@@ -71,7 +90,12 @@ int buckets_print_json(FILE *fp, const struct ctv_counters *c)
 				      "in_packets", (json_int_t)c->c[i].in_packets,
 				      "out_bytes", (json_int_t)c->c[i].out_bytes,
 				      "out_packets", (json_int_t)c->c[i].out_packets);
+		int cls = store_series_is_class(c->c[i].name);
 
+		if (o && cls >= 0 && json_object_set_new(o, "class", json_integer(cls)) < 0) {
+			json_decref(o);
+			o = NULL;
+		}
 		if (!o || json_array_append_new(a, o) < 0) {
 			json_decref(a);
 			return -1;
@@ -108,14 +132,28 @@ int buckets_read(const char *bopt, struct ctv_counters *c, const struct backend 
 static void metrics_family(FILE *fp, const struct ctv_counters *c, const char *name,
 			   const char *help, int bytes)
 {
-	promtext_family(fp, name, "counter", help);
+	int classes = !strncmp(name, "ctverify_class_", 15), any = !classes;
+
+	if (!classes)
+		promtext_family(fp, name, "counter", help);
+
 	for (size_t i = 0; i < c->n; i++) {
 		const struct ctv_counter *k = &c->c[i];
+		int cls = store_series_is_class(k->name);
+		char label[48];
 
+		if ((cls >= 0) != classes)
+			continue;
+		if (!any++)
+			promtext_family(fp, name, "counter", help);
 		/* Service names are [A-Za-z0-9_.-]: nothing to escape. */
-		fprintf(fp, "%s{service=\"%s\",direction=\"in\"} %" PRIu64 "\n", name, k->name,
+		if (classes)
+			snprintf(label, sizeof(label), "class=\"%d\"", cls);
+		else
+			snprintf(label, sizeof(label), "service=\"%.32s\"", k->name);
+		fprintf(fp, "%s{%s,direction=\"in\"} %" PRIu64 "\n", name, label,
 			bytes ? k->in_bytes : k->in_packets);
-		fprintf(fp, "%s{service=\"%s\",direction=\"out\"} %" PRIu64 "\n", name, k->name,
+		fprintf(fp, "%s{%s,direction=\"out\"} %" PRIu64 "\n", name, label,
 			bytes ? k->out_bytes : k->out_packets);
 	}
 }
@@ -126,6 +164,10 @@ void buckets_print_metrics(FILE *fp, const void *c)
 		       "IP bytes (header included) counted by the container's rules per service and direction.", 1);
 	metrics_family(fp, c, "ctverify_packets_total",
 		       "Packets counted by the container's rules per service and direction.", 0);
+	metrics_family(fp, c, "ctverify_class_bytes_total",
+		       "IP bytes (header included) per node class (rules install --classes) and direction; loopback is in no class.", 1);
+	metrics_family(fp, c, "ctverify_class_packets_total",
+		       "Packets per node class (rules install --classes) and direction.", 0);
 }
 
 static char *rate(uint64_t bytes, double secs, char *buf, size_t len)
@@ -168,5 +210,24 @@ void buckets_print_rates(FILE *fp, const struct ctv_counters *prev, const struct
 		else
 			fprintf(fp, "%s %s in=%" PRIu64 " out=%" PRIu64 " in_rate=%s out_rate=%s\n",
 				tbuf, cur->c[i].name, d.in_bytes, d.out_bytes, ib, ob);
+	}
+}
+
+void buckets_print_installed(FILE *fp, const char *backend, const struct svcspec *spec,
+			     const struct ctv_counters *removed)
+{
+	int ids[CLASSES_MAX], n = svcspec_class_ids(spec, ids);
+
+	fprintf(fp, "installed %zu service(s) with the %s backend\n", spec->n, backend);
+	if (n > 0)
+		fprintf(fp, "mirrored the node's classes: %d class bucket(s), %zu network(s)\n", n,
+			spec->classes.n);
+	for (size_t i = 0; i < removed->n; i++) {
+		const struct ctv_counter *x = &removed->c[i];
+
+		fprintf(fp, "counters of '%s' removed (it is no longer in the spec): "
+			"in %llu bytes %llu packets, out %llu bytes %llu packets\n", x->name,
+			(unsigned long long)x->in_bytes, (unsigned long long)x->in_packets,
+			(unsigned long long)x->out_bytes, (unsigned long long)x->out_packets);
 	}
 }

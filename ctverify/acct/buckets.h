@@ -41,4 +41,9 @@ void buckets_print_metrics(FILE *fp, const void *c);
 void buckets_print_rates(FILE *fp, const struct ctv_counters *prev, const struct ctv_counters *cur,
 			 double secs, unsigned long every);
 
+/* What "rules install" says when it is done: the services and backend,
+ * the classes mirrored, the counters of buckets that left the spec. */
+void buckets_print_installed(FILE *fp, const char *backend, const struct svcspec *spec,
+			     const struct ctv_counters *removed);
+
 #endif

@@ -37,6 +37,7 @@
 #include "backend.h"
 #include "ipt_entry.h"
 #include "ipt_tree.h"
+#include "store.h"
 #include "xtlock.h"
 
 #define IPTB_TABLE "mangle"
@@ -295,14 +296,28 @@ static struct iptent *chain_entry(struct img_chain *c)
 }
 
 static const char *kind_entry[] = { "CTV-IN", "CTV-OUT", "CTV-MARK" };
+static const char *class_entry[] = { "CTV-KIN", "CTV-KOUT", "" };
 static const char kind_letter[] = { 'I', 'O', 'M' };
 
-static void tree_chain_name(char *buf, size_t size, enum ipttree_kind k, unsigned idx)
+/* The jumps from the built-in chains to our entry chains: the services'
+ * tree first, then the class mirror's (each returns to the built-in
+ * chain). first: 1 inserted at the top (in this order), 0 appended. */
+static const struct { const char *builtin, *chain; int first; } jumps[] = {
+	{ "PREROUTING", "CTV-IN", 1 },
+	{ "PREROUTING", "CTV-KIN", 1 },
+	{ "POSTROUTING", "CTV-OUT", 0 },
+	{ "POSTROUTING", "CTV-KOUT", 0 },
+	{ "OUTPUT", "CTV-MARK", 1 },
+};
+#define N_JUMPS (sizeof(jumps) / sizeof(jumps[0]))
+
+static void tree_chain_name(char *buf, size_t size, enum ipttree_kind k, unsigned idx,
+			    int classes)
 {
 	if (idx == 0)
-		snprintf(buf, size, "%s", kind_entry[k]);
+		snprintf(buf, size, "%s", classes ? class_entry[k] : kind_entry[k]);
 	else
-		snprintf(buf, size, IPTB_PREFIX "%c%u", kind_letter[k], idx);
+		snprintf(buf, size, IPTB_PREFIX "%s%c%u", classes ? "K" : "", kind_letter[k], idx);
 }
 
 static const char *bucket_name(const struct svcspec *spec, size_t b)
@@ -310,20 +325,20 @@ static const char *bucket_name(const struct svcspec *spec, size_t b)
 	return b == 0 ? "local" : b > spec->n ? "other" : spec->svcs[b - 1].name;
 }
 
-static int add_tree(struct image *img, const struct svcspec *spec, enum ipttree_kind k,
-		    struct ctv_err *err)
+/* The chains of tree t (the services' tree, or the class mirror's with
+ * chains CTV-KIN, CTV-KOUT, CTV-K<I|O><n>) into img; t is freed. */
+static int add_chains(struct image *img, const struct svcspec *spec, enum ipttree_kind k,
+		      struct ipttree *tp, int classes, struct ctv_err *err)
 {
-	struct ipttree t;
+	struct ipttree t = *tp;
 	int rc = -1;
 
-	if (ipttree_build(&t, spec, img->f->family, k, IPTB_MAX_RULES, err) < 0)
-		return -1;
 	for (size_t i = 0; i < t.n; i++) {
 		struct img_chain *c = image_chain(img, "x");
 
 		if (!c)
 			goto oom;
-		tree_chain_name(c->name, sizeof(c->name), k, (unsigned)i);
+		tree_chain_name(c->name, sizeof(c->name), k, (unsigned)i, classes);
 		for (size_t j = 0; j < t.c[i].n; j++) {
 			const struct ipttree_rule *r = &t.c[i].r[j];
 			struct iptent *e = chain_entry(c);
@@ -334,7 +349,7 @@ static int add_tree(struct image *img, const struct svcspec *spec, enum ipttree_
 			if (r->t.kind == IPTTREE_T_RETURN)
 				snprintf(target, sizeof(target), "RETURN");
 			else if (r->t.kind == IPTTREE_T_CHAIN)
-				tree_chain_name(target, sizeof(target), k, r->t.arg);
+				tree_chain_name(target, sizeof(target), k, r->t.arg, classes);
 			else if (k == IPTTREE_MARK)
 				snprintf(target, sizeof(target), IPTB_PREFIX "S%u",
 					 ipttree_owner_id(spec, r->t.arg - 1));
@@ -353,17 +368,46 @@ out:
 	return rc;
 }
 
+static int add_tree(struct image *img, const struct svcspec *spec, enum ipttree_kind k,
+		    struct ctv_err *err)
+{
+	struct ipttree t;
+
+	if (ipttree_build(&t, spec, img->f->family, k, IPTB_MAX_RULES, err) < 0)
+		return -1;
+	return add_chains(img, spec, k, &t, 0, err);
+}
+
+/* The mirror of the node's classes: its tree ends in the class buckets'
+ * counting chains, bucket n + 2 + class. */
+static int add_class_tree(struct image *img, const struct svcspec *spec, enum ipttree_kind k,
+			  struct ctv_err *err)
+{
+	struct ipttree t;
+
+	if (ipttree_build_classes(&t, spec, img->f->family, k, (unsigned)spec->n + 2, err) < 0)
+		return -1;
+	return add_chains(img, spec, k, &t, 1, err);
+}
+
 /* Everything we install in one family for spec. */
 static int image_build(struct image *img, const struct fam *f, const struct svcspec *spec,
 		       struct ctv_err *err)
 {
+	int cls[CLASSES_MAX], ncls;
+
 	memset(img, 0, sizeof(*img));
 	img->f = f;
 	for (size_t i = 0; i < spec->n; i++)
 		if (ipttree_owner_id(spec, i))
 			img->has_mark = 1;
+	ncls = svcspec_class_ids(spec, cls);
+	if (ncls < 0)
+		goto oom;
 	for (int d = 0; d < 2; d++) {
-		for (size_t b = 0; b <= spec->n + 1; b++) {
+		for (size_t k = 0; k <= spec->n + 1 + (size_t)ncls; k++) {
+			/* The class buckets: CTV-C<d><n + 2 + class>. */
+			size_t b = k <= spec->n + 1 ? k : spec->n + 2 + (size_t)cls[k - spec->n - 2];
 			struct img_chain *c = image_chain(img, IPTB_PREFIX "C%c%zu", kind_letter[d], b);
 			struct iptent *e = c ? chain_entry(c) : NULL;
 			char text[sizeof(IPTB_COMMENT) + SVC_NAME_MAX];
@@ -371,7 +415,10 @@ static int image_build(struct image *img, const struct fam *f, const struct svcs
 			if (!e || iptent_begin(e, f->family) < 0)
 				goto oom;
 			c->counter_dir = kind_letter[d];
-			snprintf(c->bucket, sizeof(c->bucket), "%s", bucket_name(spec, b));
+			if (k <= spec->n + 1)
+				snprintf(c->bucket, sizeof(c->bucket), "%s", bucket_name(spec, b));
+			else
+				store_class_series(cls[k - spec->n - 2], c->bucket, sizeof(c->bucket));
 			snprintf(text, sizeof(text), IPTB_COMMENT "%s", c->bucket);
 			iptent_comment(e, text);
 			iptent_target_std(e, "");
@@ -395,7 +442,9 @@ static int image_build(struct image *img, const struct fam *f, const struct svcs
 			goto oom;
 	}
 	if (add_tree(img, spec, IPTTREE_IN, err) < 0 || add_tree(img, spec, IPTTREE_OUT, err) < 0 ||
-	    (img->has_mark && add_tree(img, spec, IPTTREE_MARK, err) < 0)) {
+	    (img->has_mark && add_tree(img, spec, IPTTREE_MARK, err) < 0) ||
+	    (ncls && (add_class_tree(img, spec, IPTTREE_IN, err) < 0 ||
+		      add_class_tree(img, spec, IPTTREE_OUT, err) < 0))) {
 		image_free(img);
 		return -1;
 	}
@@ -653,11 +702,6 @@ static const struct img_chain *image_find(const struct image *img, const char *n
 static int apply_image(const struct fam *f, struct xtc_handle *h, const struct saved *s,
 		       const struct image *img, struct ctv_err *err)
 {
-	struct { const char *builtin, *chain; int first; } jumps[] = {
-		{ "PREROUTING", "CTV-IN", 1 },
-		{ "POSTROUTING", "CTV-OUT", 0 },
-		{ "OUTPUT", "CTV-MARK", 1 },
-	};
 	unsigned char *kept = calloc(img->n ? img->n : 1, 1);
 
 	if (!kept) {
@@ -724,11 +768,11 @@ static int apply_image(const struct fam *f, struct xtc_handle *h, const struct s
 		}
 	}
 	free(kept);
-	for (size_t j = 0; j < 3; j++) {
+	for (size_t j = 0, top = 0; j < N_JUMPS; j++) {
 		void *e;
 		int ok;
 
-		if (j == 2 && !img->has_mark)
+		if (!image_find(img, jumps[j].chain))
 			continue;
 		e = jump_entry(f->family, jumps[j].chain);
 		if (!e) {
@@ -736,7 +780,7 @@ static int apply_image(const struct fam *f, struct xtc_handle *h, const struct s
 			return -1;
 		}
 		if (jumps[j].first)
-			ok = f->insert(jumps[j].builtin, e, 0, h);
+			ok = f->insert(jumps[j].builtin, e, (unsigned)(strcmp(jumps[j].builtin, "PREROUTING") ? 0 : top++), h);
 		else
 			ok = f->append(jumps[j].builtin, e, h);
 		free(e);
@@ -1207,11 +1251,6 @@ static void check_family(struct fam_state *st, struct backend_diff *diff)
 {
 	const struct fam *f = st->f;
 	const struct image *img = &st->img;
-	struct { const char *builtin, *chain; int need; } jumps[] = {
-		{ "PREROUTING", "CTV-IN", 1 },
-		{ "POSTROUTING", "CTV-OUT", 1 },
-		{ "OUTPUT", "CTV-MARK", img->has_mark },
-	};
 
 	for (size_t i = 0; i < img->n; i++) {
 		const struct img_chain *c = &img->c[i];
@@ -1256,8 +1295,9 @@ static void check_family(struct fam_state *st, struct backend_diff *diff)
 			backend_diff_add(diff, "%s: chain %s is installed but not part of these rules", f->label,
 				 st->s.c[i].name);
 	}
-	for (size_t j = 0; j < 3; j++) {
+	for (size_t j = 0; j < N_JUMPS; j++) {
 		size_t n = 0;
+		int need = image_find(img, jumps[j].chain) != NULL;
 
 		for (size_t i = 0; i < st->s.n; i++) {
 			if (strcmp(st->s.c[i].name, jumps[j].builtin))
@@ -1268,12 +1308,12 @@ static void check_family(struct fam_state *st, struct backend_diff *diff)
 				n += !strcmp(t->u.user.name, jumps[j].chain);
 			}
 		}
-		if (jumps[j].need && n == 0)
+		if (need && n == 0)
 			backend_diff_add(diff, "%s: the jump from mangle %s to %s is gone", f->label,
 				 jumps[j].builtin, jumps[j].chain);
-		else if (n > 1 || (!jumps[j].need && n))
+		else if (n > 1 || (!need && n))
 			backend_diff_add(diff, "%s: mangle %s has %zu jump(s) to %s, expected %d", f->label,
-				 jumps[j].builtin, n, jumps[j].chain, jumps[j].need);
+				 jumps[j].builtin, n, jumps[j].chain, need);
 	}
 }
 

@@ -1018,3 +1018,101 @@ int ipttree_reference(const struct svcspec *spec, int family, enum ipttree_kind 
 	}
 	return (int)spec->n + 1;
 }
+
+/* ---- the class mirror ----------------------------------------------------- */
+
+struct crange {
+	ipttree_u128 lo, hi;
+	unsigned cls;
+};
+
+/* Ranges [a, b) from chain ch: up to three leaves tested in turn (the
+ * last unconditional, the ranges covering the space), else the lower
+ * half tested as one interval and two subtrees. */
+static int class_node(struct builder *b, unsigned ch, const struct crange *r, size_t a,
+		      size_t n, unsigned first_bucket)
+{
+	unsigned left, right;
+	size_t mid;
+
+	if (n <= 3) {
+		for (size_t i = a; i < a + n; i++) {
+			struct ipttree_target tg = { IPTTREE_T_BUCKET, first_bucket + r[i].cls };
+			struct ipttree_rule *x = i + 1 < a + n ? add_dim_rule(b, ch, IPTTREE_PEER,
+								   r[i].lo, r[i].hi, tg)
+							 : add_rule(b, ch, tg);
+
+			if (!x)
+				return -1;
+		}
+		return 0;
+	}
+	mid = n / 2;
+	if (new_chain(b, &left) < 0 || new_chain(b, &right) < 0 ||
+	    !add_dim_rule(b, ch, IPTTREE_PEER, r[a].lo, r[a + mid - 1].hi,
+			  (struct ipttree_target){ IPTTREE_T_CHAIN, left }) ||
+	    !add_rule(b, ch, (struct ipttree_target){ IPTTREE_T_CHAIN, right }))
+		return -1;
+	if (class_node(b, left, r, a, mid, first_bucket) < 0)
+		return -1;
+	return class_node(b, right, r, a + mid, n - mid, first_bucket);
+}
+
+int ipttree_build_classes(struct ipttree *t, const struct svcspec *spec, int family,
+			  enum ipttree_kind kind, unsigned first_bucket, struct ctv_err *err)
+{
+	struct builder b;
+	struct classes_flat f;
+	struct crange *r = NULL;
+	size_t n, k = 0;
+	const struct classes_range *v;
+	unsigned entry;
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	t->kind = kind;
+	t->family = family;
+	t->n_svcs = spec->n;
+	if (!spec->classes.n)
+		return 0;
+	memset(&b, 0, sizeof(b));
+	b.t = t;
+	b.spec = spec;
+	b.max_rules = SIZE_MAX;
+	b.err = err;
+	if (classes_flatten(&spec->classes, &f, err) < 0)
+		return -1;
+	n = family == AF_INET6 ? f.n6 : f.n4;
+	v = family == AF_INET6 ? f.v6 : f.v4;
+	r = calloc(n + 1, sizeof(*r));
+	if (!r) {
+		ctv_err_sys(err, ENOMEM, "building the class tree");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		r[k].lo = addr_u128(v[i].first, family);
+		r[k].hi = addr_u128(v[i].last, family);
+		r[k].cls = v[i].cls;
+		/* Neighbours of one class are one range here. */
+		if (k && r[k - 1].cls == r[k].cls && r[k - 1].hi + 1 == r[k].lo)
+			r[k - 1].hi = r[k].hi;
+		else
+			k++;
+	}
+	if (new_chain(&b, &entry) < 0)
+		goto out;
+	{
+		struct ipttree_rule *lo = add_rule(&b, entry, (struct ipttree_target){ IPTTREE_T_RETURN, 0 });
+
+		if (!lo)
+			goto out;
+		lo->loopback = 1;
+	}
+	rc = k ? class_node(&b, entry, r, 0, k, first_bucket) : 0;
+out:
+	free(r);
+	classes_flat_free(&f);
+	if (rc < 0)
+		ipttree_free(t);
+	return rc;
+}

@@ -117,4 +117,14 @@ int ipttree_classify(const struct ipttree *t, const struct svcspec *spec,
 int ipttree_reference(const struct svcspec *spec, int family, enum ipttree_kind kind,
 		      const struct ipttree_pkt *pkt);
 
+/* The mirror of the node's classes (svcspec.classes) for kind IN or OUT
+ * and family: a tree of its own, entered after the services' tree, that
+ * counts every packet once more by the class of its peer address. The
+ * entry chain returns loopback at once (it is in no class), then a
+ * binary tree over the family's flattened class ranges (disjoint, covering
+ * every address) ends in bucket first_bucket + class. Returns 0 (an empty
+ * tree without classes), or -1 with err. */
+int ipttree_build_classes(struct ipttree *t, const struct svcspec *spec, int family,
+			  enum ipttree_kind kind, unsigned first_bucket, struct ctv_err *err);
+
 #endif

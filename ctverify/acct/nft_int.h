@@ -75,6 +75,14 @@ struct model {
 	int failed;   /* an allocation failed: the model is not used */
 };
 
+/* The named counter of class cls in direction d: "class_N_in" or
+ * "class_N_out" (service counters all start with in_ or out_). */
+void nftb_class_counter_name(int cls, enum dir d, char *buf, size_t len);
+
+/* For a class counter name: the bucket ("class:N") into buf and 1 for in,
+ * 0 for out; -1 for any other name. */
+int nftb_class_counter(const char *name, char *buf, size_t len);
+
 /* Builds everything the spec needs. Returns 0, or -1 with err. */
 int nftb_model_build(const struct svcspec *spec, int with_ids, struct model *m,
 		     struct ctv_err *err);

@@ -20,6 +20,7 @@
 #include <libnftnl/set.h>
 
 #include "nft_int.h"
+#include "store.h"
 #include "svcplan.h"
 
 #define NFTB_CGROUP_ROOT "/sys/fs/cgroup"
@@ -164,7 +165,8 @@ fail:
 }
 
 /* An interval set (or map to counters of direction d when counter_dir >=
- * 0) holding the intervals, encoded the way nft(8) encodes them: an end
+ * 0: the services' counters, or with spec NULL the class counters, iv.svc
+ * being the class) holding the intervals, encoded the way nft(8) encodes them: an end
  * element at 0, then per interval a start element and an end element at
  * hi+1 (also where the next interval starts there). */
 static struct nftnl_set *new_set(struct model *m, const char *name, size_t width,
@@ -209,8 +211,12 @@ static struct nftnl_set *new_set(struct model *m, const char *name, size_t width
 		if (counter_dir >= 0) {
 			char cname[SVC_NAME_MAX + 8];
 
-			snprintf(cname, sizeof(cname), "%s_%s", nftb_dir_name[counter_dir],
-				 spec->svcs[iv[i].svc].name);
+			if (spec)
+				snprintf(cname, sizeof(cname), "%s_%s", nftb_dir_name[counter_dir],
+					 spec->svcs[iv[i].svc].name);
+			else
+				nftb_class_counter_name((int)iv[i].svc, (enum dir)counter_dir, cname,
+							sizeof(cname));
 			nftnl_set_elem_set_str(e, NFTNL_SET_ELEM_OBJREF, cname);
 		}
 		nftnl_set_elem_add(s, e);
@@ -645,6 +651,86 @@ static void add_bucket_rule(struct model *m, int d, const char *bucket, int loop
 		e_accept(m, r);
 }
 
+void nftb_class_counter_name(int cls, enum dir d, char *buf, size_t len)
+{
+	snprintf(buf, len, "class_%d_%s", cls, nftb_dir_name[d]);
+}
+
+int nftb_class_counter(const char *name, char *buf, size_t len)
+{
+	for (int cls = 0; cls < STORE_CLASSES; cls++)
+		for (int d = DIR_IN; d <= DIR_OUT; d++) {
+			char n[32];
+
+			nftb_class_counter_name(cls, (enum dir)d, n, sizeof(n));
+			if (!strcmp(n, name)) {
+				store_class_series(cls, buf, len);
+				return d == DIR_IN;
+			}
+		}
+	return -1;
+}
+
+/* The mirror of the node's classes: per family and direction one interval
+ * map of the flattened classes to the class counters, looked up by the
+ * peer's address (saddr in, daddr out); no verdict, so the packet goes on
+ * to the services. Right after the loopback rule, so loopback is in no
+ * class. */
+static void add_class_maps(struct model *m, const struct svcspec *spec, struct ctv_err *err)
+{
+	struct classes_flat f;
+	int ids[CLASSES_MAX], n = svcspec_class_ids(spec, ids);
+
+	if (n <= 0) {
+		m->failed |= n < 0;
+		return;
+	}
+	for (int d = DIR_IN; d <= DIR_OUT; d++)
+		for (int i = 0; i < n; i++) {
+			char cname[32];
+
+			nftb_class_counter_name(ids[i], (enum dir)d, cname, sizeof(cname));
+			if (nftb_names_add(&m->counters, cname) < 0)
+				m->failed = 1;
+		}
+	if (classes_flatten(&spec->classes, &f, err) < 0) {
+		m->failed = 1;
+		return;
+	}
+	for (int fam = 4; fam <= 6 && !m->failed; fam += 2) {
+		size_t nr = fam == 4 ? f.n4 : f.n6, width = fam == 4 ? 4 : 16;
+		const struct classes_range *r = fam == 4 ? f.v4 : f.v6;
+		struct svcplan_iv *iv = calloc(nr + 1, sizeof(*iv));
+
+		if (!iv) {
+			m->failed = 1;
+			break;
+		}
+		for (size_t i = 0; i < nr; i++) {
+			memcpy(iv[i].lo, r[i].first, width);
+			memcpy(iv[i].hi, r[i].last, width);
+			iv[i].svc = r[i].cls;
+		}
+		for (int d = DIR_IN; d <= DIR_OUT; d++) {
+			char name[32];
+			struct nftnl_rule *rule;
+
+			snprintf(name, sizeof(name), "class%d_%s", fam, nftb_dir_name[d]);
+			if (!new_set(m, name, width, iv, nr, NULL, d))
+				break;
+			rule = new_rule(m, &m->chains[d]);
+			if (!rule)
+				break;
+			e_meta(m, rule, NFT_META_NFPROTO);
+			e_cmp_u8(m, rule, fam == 4 ? NFPROTO_IPV4 : NFPROTO_IPV6);
+			e_key(m, rule, fam == 4 ? SVCPLAN_PEER4 : SVCPLAN_PEER6, (enum dir)d);
+			e_counter_map(m, rule, name, m->set_id);
+		}
+		free(iv);
+	}
+	classes_flat_free(&f);
+}
+
 /* Builds everything the spec needs. Returns 0, or -1 with err. */
 int nftb_model_build(const struct svcspec *spec, int with_ids, struct model *m,
 		       struct ctv_err *err)
@@ -675,6 +761,7 @@ int nftb_model_build(const struct svcspec *spec, int with_ids, struct model *m,
 			m->failed = 1;
 		add_bucket_rule(m, d, "local", 1);
 	}
+	add_class_maps(m, spec, err);
 	for (size_t i = 0; i < plan.n && !m->failed; i++) {
 		const struct svcplan_step *st = &plan.steps[i];
 

@@ -14,6 +14,7 @@
 #include <libmnl/libmnl.h>
 
 #include "nft_int.h"
+#include "store.h"
 
 /* Snapshots are taken every minute and must stay cheap with thousands of
  * counters, so the dump is parsed straight from the netlink attributes
@@ -91,6 +92,7 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *bytes = NULL, *packets = NULL;
 	struct ctv_counter *c;
 	const char *n, *bucket;
+	char cbuf[16];
 	size_t len;
 	int in;
 
@@ -124,6 +126,8 @@ static int read_cb(const struct nlmsghdr *nlh, void *data)
 	} else if (!strncmp(n, "out_", 4)) {
 		in = 0;
 		bucket = n + 4;
+	} else if ((in = nftb_class_counter(n, cbuf, sizeof(cbuf))) >= 0) {
+		bucket = cbuf;
 	} else {
 		return MNL_CB_OK;
 	}
@@ -155,12 +159,13 @@ static void read_restart(void *data)
 		memset(rs->slot, 0, rs->nslots * sizeof(*rs->slot));
 }
 
-/* local first, other last, the rest keep their order. Returns -1 when
- * either is missing. */
+/* local first, then the services in their order, other, the class
+ * buckets by class. Returns -1 when local or other is missing (or without
+ * memory: then rs->failed). */
 static int put_ends(struct readstate *rs)
 {
 	size_t li = (size_t)-1, oi = (size_t)-1, k = 0;
-	struct ctv_counter local, other;
+	struct ctv_counter *v;
 
 	for (size_t i = 0; i < rs->n; i++) {
 		if (!strcmp(rs->c[i].name, "local"))
@@ -170,14 +175,23 @@ static int put_ends(struct readstate *rs)
 	}
 	if (li == (size_t)-1 || oi == (size_t)-1)
 		return -1;
-	local = rs->c[li];
-	other = rs->c[oi];
+	v = malloc((rs->n + 1) * sizeof(*v));
+	if (!v) {
+		rs->failed = 1;
+		return -1;
+	}
+	v[k++] = rs->c[li];
 	for (size_t i = 0; i < rs->n; i++)
-		if (i != li && i != oi)
-			rs->c[k++] = rs->c[i];
-	memmove(&rs->c[1], &rs->c[0], k * sizeof(*rs->c));
-	rs->c[0] = local;
-	rs->c[k + 1] = other;
+		if (i != li && i != oi && store_series_is_class(rs->c[i].name) < 0)
+			v[k++] = rs->c[i];
+	v[k++] = rs->c[oi];
+	for (int cls = 0; cls < STORE_CLASSES; cls++)
+		for (size_t i = 0; i < rs->n; i++)
+			if (store_series_is_class(rs->c[i].name) == cls)
+				v[k++] = rs->c[i];
+	free(rs->c);
+	rs->c = v;
+	rs->n = k;
 	return 0;
 }
 
@@ -212,6 +226,10 @@ int nftb_read(struct ctv_counters *out, struct ctv_err *err)
 	}
 	if (put_ends(&rs) < 0) {
 		free(rs.c);
+		if (rs.failed) {
+			ctv_err_sys(err, ENOMEM, "reading our counters");
+			return -1;
+		}
 		ctv_err_set(err, "ctverify's nftables counters are not installed (table inet %s)",
 			    NFTB_TABLE);
 		errno = ENOENT;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "reconcile_align.h"
 #include "reconcile_input.h"
 
 void reconcile_gathered_free(struct reconcile_gathered *g)
@@ -21,11 +22,27 @@ void reconcile_gathered_free(struct reconcile_gathered *g)
 
 /* ---- reading the store ---------------------------------------------------- */
 
+/* Whether the node billed more than the tolerance outside the aligned
+ * window (then the whole statement is compared, its edges bounded). */
+static int outside_matters(const struct reconcile_input *in, const struct reconcile_window *w)
+{
+	uint64_t oi, oo;
+	long double ti = (long double)in->node->totals.in_bytes * in->tol_ppm / 1e6L;
+	long double to = (long double)in->node->totals.out_bytes * in->tol_ppm / 1e6L;
+
+	if (!reconcile_align_outside(in->node, w, &oi, &oo))
+		return 0;
+	return (oi > in->tol_bytes && (long double)oi > ti) ||
+	       (oo > in->tol_bytes && (long double)oo > to);
+}
+
 /* The container's intervals around the node's window, and the chosen ones. */
 static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf_ms,
 			int64_t nt_ms, struct reconcile_gathered *g, struct ctv_err *err)
 {
 	struct store_intervals all = { NULL, 0 };
+	struct reconcile_window w;
+	int64_t wf, wt;
 
 	/* A second before and two after, in whole seconds. */
 	if (store_intervals(st, (nf_ms / 1000 - 1) * 1000, (nt_ms / 1000 + 2) * 1000, NULL, -1,
@@ -47,12 +64,49 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 	store_intervals_free(&all);
 	in->spans = g->spans;
 	in->nspans = g->nspans;
+	/* Whole intervals on both sides, edge to edge, when they match;
+	 * else the container's intervals at least half inside the node's. */
+	if (in->node)
+		reconcile_window_ms(in->node, in->from, in->to, &wf, &wt);
+	if (in->node && reconcile_align(in->node, wf, wt, g->spans, g->nspans, &w) &&
+	    !outside_matters(in, &w)) {
+		in->aligned = 1;
+		in->node_lo = w.node_lo;
+		in->node_hi = w.node_hi;
+		in->span_lo = w.span_lo;
+		in->span_hi = w.span_hi;
+		return 0;
+	}
 	reconcile_choose(g->spans, g->nspans, nf_ms, nt_ms, &in->span_lo, &in->span_hi);
 	if (in->span_lo == in->span_hi) {
 		ctv_err_set(err, "the store has no interval matching the node's window "
 				 "(is 'ctverify collect' running, and is this the right --db?)");
 		return -1;
 	}
+	return 0;
+}
+
+/* The class buckets ("class:N", the mirror of the node's classes) over
+ * exactly [cf, ct]. */
+static int gather_classes(struct store *st, struct reconcile_input *in, int64_t cf, int64_t ct,
+			  struct ctv_err *err)
+{
+	struct store_rows rows = { NULL, 0 };
+
+	if (store_class_sums(st, cf, ct, &rows, err) < 0)
+		return -1;
+	for (size_t r = 0; r < rows.n; r++) {
+		int cls = store_series_is_class(rows.v[r].key);
+
+		if (cls < 0 || cls >= STATEMENT_CLASSES)
+			continue;
+		in->class_seen |= 1u << cls;
+		in->class_c[cls].in_bytes += rows.v[r].c.in_bytes;
+		in->class_c[cls].in_packets += rows.v[r].c.in_packets;
+		in->class_c[cls].out_bytes += rows.v[r].c.out_bytes;
+		in->class_c[cls].out_packets += rows.v[r].c.out_packets;
+	}
+	store_rows_free(&rows);
 	return 0;
 }
 
@@ -82,7 +136,7 @@ static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t 
 	store_rows_free(&rows);
 	in->buckets = g->buckets;
 	in->nbuckets = g->nbuckets;
-	return 0;
+	return gather_classes(st, in, cf, ct, err);
 }
 
 /* Unobserved windows: events recorded up to one hour after. */

@@ -11,8 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "linefile.h"
 #include "rulestate.h"
+#include "statement.h"
+#include "strbuf.h"
 
+#define CLASS_TAG "# class: "
 #define BACKEND_TAG "# backend: "
 
 const char *rulestate_dir(void)
@@ -52,7 +56,7 @@ int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_e
 {
 	const char *dir = rulestate_dir();
 	char path[4096], tmp[4200];
-	char *text;
+	char *text, *classes;
 	FILE *f;
 	int fd, e;
 
@@ -61,7 +65,10 @@ int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_e
 	snprintf(path, sizeof(path), "%s/%s", dir, RULESTATE_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
 	text = svcspec_format(spec);
-	if (!text) {
+	classes = svcspec_classes_format(spec, CLASS_TAG);
+	if (!text || !classes) {
+		free(text);
+		free(classes);
 		ctv_err_sys(err, ENOMEM, "saving the installed spec");
 		return -1;
 	}
@@ -72,13 +79,15 @@ int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_e
 		if (fd >= 0)
 			close(fd);
 		free(text);
+		free(classes);
 		ctv_err_sys(err, e, "%s", tmp);
 		errno = e;
 		return -1;
 	}
 	fprintf(f, "# The rules ctverify installed; written by 'ctverify rules install'.\n"
-		BACKEND_TAG "%s\n%s", backend, text);
+		BACKEND_TAG "%s\n%s%s", backend, classes, text);
 	free(text);
+	free(classes);
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		e = errno;
 		fclose(f);
@@ -96,6 +105,42 @@ int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_e
 		return -1;
 	}
 	return 0;
+}
+
+/* The mirrored classes: the CLASS_TAG lines, parsed as networks_classes
+ * with the file's line numbers (other lines become blank ones). */
+static int load_classes(const char *path, struct svcspec *spec, struct ctv_err *err)
+{
+	struct strbuf b;
+	char *line = NULL, *text;
+	size_t cap = 0;
+	ssize_t len;
+	FILE *f = fopen(path, "r");
+	int rc, any = 0;
+
+	if (!f) {
+		ctv_err_sys(err, errno, "%s", path);
+		return -1;
+	}
+	strbuf_init(&b, (size_t)64 << 20);
+	while ((len = getline(&line, &cap, f)) > 0) {
+		if (!strncmp(line, CLASS_TAG, strlen(CLASS_TAG))) {
+			strbuf_printf(&b, "%s", line + strlen(CLASS_TAG));
+			any = 1;
+		} else {
+			strbuf_printf(&b, "\n");
+		}
+	}
+	free(line);
+	fclose(f);
+	text = strbuf_take(&b);
+	if (!text) {
+		ctv_err_sys(err, errno, "%s", path);
+		return -1;
+	}
+	rc = any ? classes_parse(text, strlen(text), path, &spec->classes, err) : 0;
+	free(text);
+	return rc;
 }
 
 int rulestate_load(char *backend, size_t size, struct svcspec *spec, struct ctv_err *err)
@@ -129,6 +174,8 @@ int rulestate_load(char *backend, size_t size, struct svcspec *spec, struct ctv_
 		errno = EINVAL;
 		return -1;
 	}
+	if (load_classes(path, spec, err) < 0)
+		return -1;
 	return svcspec_parse_file(spec, path, err);
 }
 
@@ -206,4 +253,88 @@ nomem:
 	rulestate_files_free(files);
 	ctv_err_sys(err, ENOMEM, "listing %s", dir);
 	return NULL;
+}
+
+int rulestate_parse_files(char **files, size_t n, struct svcspec *spec, struct ctv_err *err)
+{
+	char **defaults = NULL;
+	int rc = 0;
+
+	if (n == 0) {
+		defaults = rulestate_default_files(err);
+		if (!defaults)
+			return -1;
+		files = defaults;
+		while (files[n])
+			n++;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (svcspec_parse_file(spec, files[i], err) < 0) {
+			rc = -1;
+			errno = EINVAL;
+		}
+	rulestate_files_free(defaults);
+	return rc;
+}
+
+/* A statement's "networks" as networks_classes text, one line each. */
+static int networks_classes(const char *path, struct classes *out, struct ctv_err *err)
+{
+	struct statement sm;
+	struct strbuf b;
+	char name[4200], *text;
+	int rc;
+
+	if (statement_read_file(path, &sm, err) < 0)
+		return -1;
+	if (!sm.has_networks || !sm.n_networks) {
+		statement_free(&sm);
+		ctv_err_set(err, "%s: the statement has no \"networks\" (the node's classes); "
+			    "give the node's networks_classes file instead", path);
+		errno = EINVAL;
+		return -1;
+	}
+	strbuf_init(&b, (size_t)64 << 20);
+	for (size_t i = 0; i < sm.n_networks; i++)
+		strbuf_printf(&b, "%d %s\n", sm.networks[i].class, sm.networks[i].cidr);
+	statement_free(&sm);
+	text = strbuf_take(&b);
+	if (!text) {
+		ctv_err_sys(err, errno, "%s", path);
+		return -1;
+	}
+	/* Line N of this text is networks[N-1]. */
+	snprintf(name, sizeof(name), "%s: networks, entry", path);
+	rc = classes_parse(text, strlen(text), name, out, err);
+	free(text);
+	return rc;
+}
+
+int rulestate_load_classes(const char *path, const struct ctv_warn *warn, struct svcspec *spec,
+			   struct ctv_err *err)
+{
+	char *buf, note[CLASSES_NOTICE_MAX + 4200];
+	size_t len, i = 0;
+	struct classes c;
+	int rc;
+
+	if (linefile_read(path, &buf, &len, err) < 0)
+		return -1;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
+		i++;
+	if (i < len && buf[i] == '{')
+		rc = networks_classes(path, &c, err);
+	else
+		rc = classes_parse(buf, len, path, &c, err);
+	free(buf);
+	if (rc < 0) {
+		if (errno != ENOMEM)
+			errno = EINVAL; /* bad input, named in err */
+		return -1;
+	}
+	if (classes_notice(&c, path, note, sizeof(note)))
+		ctv_warn(warn, "%s", note);
+	classes_free(&spec->classes);
+	spec->classes = c;
+	return 0;
 }

@@ -36,4 +36,17 @@ char **rulestate_default_files(struct ctv_err *err);
 
 void rulestate_files_free(char **files);
 
+/* Parses the n rules files (none: rulestate_default_files()) into spec.
+ * Returns 0; -1 with "FILE:LINE: ..." in err and errno EINVAL for a bad
+ * rule, or another errno when the defaults cannot be listed. */
+int rulestate_parse_files(char **files, size_t n, struct svcspec *spec, struct ctv_err *err);
+
+/* The node's classes for a mirror (rules install --classes) into
+ * spec->classes: path is a networks_classes file, or a statement (JSON,
+ * starting with '{') that carries "networks", read with the same parser
+ * and semantics. The loader's notice (no ::/0) goes to warn. Returns 0, or
+ * -1 with err naming FILE:LINE or the JSON path. */
+int rulestate_load_classes(const char *path, const struct ctv_warn *warn, struct svcspec *spec,
+			   struct ctv_err *err);
+
 #endif

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cidr.h"
+#include "strbuf.h"
 #include "svcspec.h"
 
 #define SVC_CGROUP_MAX 1024 /* bytes of a cgroup path */
@@ -29,6 +30,8 @@ void svcspec_init(struct svcspec *spec)
 {
 	spec->svcs = NULL;
 	spec->n = 0;
+	spec->classes.nets = NULL;
+	spec->classes.n = 0;
 }
 
 static void svc_free(struct svc *s)
@@ -46,6 +49,7 @@ void svcspec_free(struct svcspec *spec)
 	for (size_t i = 0; i < spec->n; i++)
 		svc_free(&spec->svcs[i]);
 	free(spec->svcs);
+	classes_free(&spec->classes);
 	svcspec_init(spec);
 }
 
@@ -620,8 +624,15 @@ int svcspec_equal(const struct svcspec *a, const struct svcspec *b)
 	char *ta, *tb;
 	int eq;
 
-	if (a->n != b->n)
+	if (a->n != b->n || a->classes.n != b->classes.n)
 		return 0;
+	for (size_t i = 0; i < a->classes.n; i++) {
+		const struct classes_net *x = &a->classes.nets[i], *y = &b->classes.nets[i];
+
+		if (x->family != y->family || x->prefix != y->prefix || x->cls != y->cls ||
+		    memcmp(x->addr, y->addr, sizeof(x->addr)))
+			return 0;
+	}
 	ta = svcspec_format(a);
 	tb = svcspec_format(b);
 	if (!ta || !tb) {
@@ -633,4 +644,41 @@ int svcspec_equal(const struct svcspec *a, const struct svcspec *b)
 	free(ta);
 	free(tb);
 	return eq;
+}
+
+int svcspec_class_ids(const struct svcspec *spec, int *ids)
+{
+	struct classes_flat f;
+	unsigned seen = 0;
+	struct ctv_err err;
+	int n = 0;
+
+	if (!spec->classes.n)
+		return 0;
+	if (classes_flatten(&spec->classes, &f, &err) < 0)
+		return -1;
+	for (size_t i = 0; i < f.n4; i++)
+		seen |= 1u << f.v4[i].cls;
+	for (size_t i = 0; i < f.n6; i++)
+		seen |= 1u << f.v6[i].cls;
+	classes_flat_free(&f);
+	for (int c = 0; c < CLASSES_MAX; c++)
+		if (seen & (1u << c))
+			ids[n++] = c;
+	return n;
+}
+
+char *svcspec_classes_format(const struct svcspec *spec, const char *prefix)
+{
+	struct strbuf b;
+
+	strbuf_init(&b, (size_t)64 << 20);
+	for (size_t i = 0; i < spec->classes.n; i++) {
+		const struct classes_net *c = &spec->classes.nets[i];
+		char a[64];
+
+		strbuf_printf(&b, "%s%u %s/%u\n", prefix, c->cls,
+			      classes_addr_str(c->family, c->addr, a, sizeof(a)), c->prefix);
+	}
+	return strbuf_take(&b);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classes.h"
 #include "err.h"
 
 #define SVC_NAME_MAX 32     /* bytes, [A-Za-z0-9_.-], starts with a letter or digit */
@@ -56,6 +57,11 @@ struct svc {
 struct svcspec {
 	struct svc *svcs;
 	size_t n;
+	/* The node's classes mirrored beside the services (rules install
+	 * --classes): every non-loopback packet is also counted in the bucket
+	 * "class:N" of its class. Empty (n 0): no mirror. Kept in the saved
+	 * spec by rulestate, not in the rules language. */
+	struct classes classes;
 };
 
 /* An empty spec (zero services); svcspec_free() releases a filled one. */
@@ -87,6 +93,16 @@ int svcspec_format_svc(const struct svc *svc, char *buf, size_t size);
 /* 1 if a and b match the same packets in the same buckets (same canonical
  * text), 0 if not, -1 without memory. */
 int svcspec_equal(const struct svcspec *a, const struct svcspec *b);
+
+/* The class buckets of spec's mirror: each class (0..15) some address
+ * falls in, ascending, into ids (room for CLASSES_MAX). Returns how many
+ * (0 without a mirror), or -1 with errno ENOMEM. */
+int svcspec_class_ids(const struct svcspec *spec, int *ids);
+
+/* The networks_classes text of spec's mirror ("N ADDR/PREFIX" per line, in
+ * file order), each line after prefix. malloc'ed, or NULL with errno
+ * ENOMEM. "" without a mirror. */
+char *svcspec_classes_format(const struct svcspec *spec, const char *prefix);
 
 /* Protocol name as in the rules language ("tcp"). */
 const char *svcspec_proto_name(enum svc_proto proto);

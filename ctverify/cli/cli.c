@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "classes.h"
 #include "cli.h"
 #include "history.h"
 #include "timearg.h"
@@ -104,13 +107,39 @@ struct store *cli_open_history(const char *cmd, const char *db)
 	return st;
 }
 
-int cli_render_history(struct store *st, const struct store_query *q,
+#define HOUR_MS 3600000LL
+
+/* Reports read hour rows: an edge inside an hour is clipped to the hours
+ * that hold it (the start down, the end up), with one line on stderr, so
+ * a window inside one hour still answers. Open edges stay open. */
+static void clip_to_hours(struct store_query *q)
+{
+	int64_t f = q->from_ms, t = q->to_ms;
+	char a[32], b[32];
+
+	if (f > (int64_t)INT32_MIN * 1000 && f % HOUR_MS)
+		f -= (f % HOUR_MS + HOUR_MS) % HOUR_MS;
+	if (t < (int64_t)INT32_MAX * 1000 && t % HOUR_MS)
+		t += HOUR_MS - (t % HOUR_MS + HOUR_MS) % HOUR_MS;
+	if (f == q->from_ms && t == q->to_ms)
+		return;
+	cli_error("note: history is reported by the hour: --from/--to clipped to the stored hours, "
+		  "%s to %s", timearg_format((time_t)(f / 1000), a, sizeof(a)),
+		  t < (int64_t)INT32_MAX * 1000 ? timearg_format((time_t)(t / 1000), b, sizeof(b)) :
+						  "the end");
+	q->from_ms = f;
+	q->to_ms = t;
+}
+
+int cli_render_history(struct store *st, const struct store_query *query,
 		       const struct render_opts *ro)
 {
 	struct ctv_err err = { "" };
 	struct store_rows rows;
+	struct store_query clipped = *query, *q = &clipped;
 	int rc;
 
+	clip_to_hours(q);
 	if (store_report(st, q, &rows, &err) < 0) {
 		cli_report(&err);
 		return EXIT_PROBLEM;
@@ -124,8 +153,30 @@ int cli_render_history(struct store *st, const struct store_query *q,
 	return 0;
 }
 
+/* The node's classes as the statement's "networks": a file that is not
+ * there or does not load leaves them out, with a word. */
+static int export_networks(const char *cmd, const char *path, struct statement *sm)
+{
+	struct ctv_err err = { "" };
+	struct classes cls = { NULL, 0 };
+	int rc = 0;
+
+	if (access(path, F_OK) < 0) {
+		cli_error("%s: warning: %s: %s; the statement carries no networks", cmd, path,
+			  strerror(errno));
+		return 0;
+	}
+	if (classes_load(path, &cls, &err) < 0)
+		cli_error("%s: warning: %s; the statement carries no networks", cmd, err.msg);
+	else if ((rc = history_networks(sm, &cls, &err)) < 0)
+		cli_report(&err);
+	classes_free(&cls);
+	return rc;
+}
+
 int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
-		       const char *ct, const char *key, int classes, const struct history_window *w)
+		       const char *ct, const char *key, const char *classes,
+		       const struct history_window *w)
 {
 	struct ctv_err err = { "" };
 	struct statement sm;
@@ -133,7 +184,11 @@ int cli_export_history(const char *cmd, struct store *st, enum statement_source 
 
 	statement_init(&sm, source);
 	snprintf(sm.ct, sizeof(sm.ct), "%s", ct);
-	if (history_statement(st, key, classes, w, &sm, &err) < 0) {
+	if (classes && export_networks(cmd, classes, &sm) < 0) {
+		statement_free(&sm);
+		return EXIT_PROBLEM;
+	}
+	if (history_statement(st, key, classes != NULL, w, &sm, &err) < 0) {
 		if (errno == ENOMEM)
 			cli_error("%s: out of memory", cmd);
 		else

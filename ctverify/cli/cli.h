@@ -83,10 +83,14 @@ int cli_render_history(struct store *st, const struct store_query *q,
 		       const struct render_opts *ro);
 
 /* Writes the statement of st's history (history_statement(): series key,
- * with classes or not, window w) on stdout, from source about ct.
- * Returns 0, or EXIT_PROBLEM after printing the error. st stays open. */
+ * window w) on stdout, from source about ct. With classes (a
+ * networks_classes path, NULL for none) the per-class entries too, and,
+ * when that file exists and loads, its lines as "networks" (else a
+ * warning on stderr and no networks). Returns 0, or EXIT_PROBLEM after
+ * printing the error. st stays open. */
 int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
-		       const char *ct, const char *key, int classes, const struct history_window *w);
+		       const char *ct, const char *key, const char *classes,
+		       const struct history_window *w);
 
 
 #endif

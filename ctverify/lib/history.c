@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
+#include "cidr.h"
 #include "history.h"
 
 static void counts_add(struct statement_counts *sum, const struct statement_counts *c)
@@ -17,26 +20,27 @@ static void counts_add(struct statement_counts *sum, const struct statement_coun
 }
 
 /* Adds the intervals of key (sub-key sub, or all when < 0) lying wholly in
- * [from, to] (seconds) to *sum, and to sm's interval list when sm is not
- * NULL. */
+ * [from, to] (milliseconds) to *sum, and to sm's interval list when sm is
+ * not NULL. */
 static int window_sum(struct store *st, const char *key, int sub, int64_t from, int64_t to,
 		      struct statement_counts *sum, struct statement *sm, struct ctv_err *err)
 {
 	struct store_intervals iv;
 
-	if (store_intervals(st, from * 1000, to < INT64_MAX / 1000 ? to * 1000 : INT64_MAX, key,
-			    sub, &iv, err) < 0)
+	if (store_intervals(st, from, to, key, sub, &iv, err) < 0)
 		return -1;
 	for (size_t i = 0; i < iv.n; i++) {
 		struct statement_interval si;
-		/* Floors keep the order: a start is never before the previous end. */
-		int64_t s = iv.v[i].start_ms / 1000, e = iv.v[i].end_ms / 1000;
+		int64_t s = iv.v[i].start_ms, e = iv.v[i].end_ms;
 
 		if (s < from || e > to)
 			continue;
 		memset(&si, 0, sizeof(si));
-		si.start = s;
-		si.end = e;
+		/* Floors keep the order: a start is never before the previous end. */
+		si.start = s / 1000;
+		si.end = e / 1000;
+		si.start_ms = s;
+		si.end_ms = e;
 		si.c.has_packets = 1;
 		si.c.in_bytes = (int64_t)iv.v[i].c.in_bytes;
 		si.c.in_packets = (int64_t)iv.v[i].c.in_packets;
@@ -88,8 +92,8 @@ static int add_classes(struct store *st, const char *key, int64_t from, int64_t 
 int history_statement(struct store *st, const char *key, int classes,
 		      const struct history_window *w, struct statement *sm, struct ctv_err *err)
 {
-	int64_t f = w->have_from ? w->from_ms / 1000 : 0;
-	int64_t t = w->have_to ? w->to_ms / 1000 : INT64_MAX / 1000;
+	int64_t f = w->have_from ? w->from_ms : 0;
+	int64_t t = w->have_to ? w->to_ms : INT64_MAX;
 
 	sm->has_intervals = 1;
 	sm->totals.has_packets = 1;
@@ -99,8 +103,33 @@ int history_statement(struct store *st, const char *key, int classes,
 		return -1;
 	if (classes && add_classes(st, key, f, t, sm, err) < 0)
 		return -1;
-	sm->from = w->have_from ? f : sm->nintervals ? sm->intervals[0].start : 0;
-	sm->to = w->have_to ? t : sm->nintervals ? sm->intervals[sm->nintervals - 1].end : sm->from;
+	sm->from_ms = w->have_from ? f : sm->nintervals ? sm->intervals[0].start_ms : 0;
+	sm->to_ms = w->have_to ? t : sm->nintervals ? sm->intervals[sm->nintervals - 1].end_ms :
+						  sm->from_ms;
+	sm->has_ms = 1;
+	statement_fill_times(sm);
+	return 0;
+}
+
+int history_networks(struct statement *sm, const struct classes *cls, struct ctv_err *err)
+{
+	sm->networks = calloc(cls->n + 1, sizeof(*sm->networks));
+	if (!sm->networks) {
+		ctv_err_sys(err, ENOMEM, "statement");
+		return -1;
+	}
+	for (size_t i = 0; i < cls->n; i++) {
+		struct cidr c;
+
+		memset(&c, 0, sizeof(c));
+		c.family = cls->nets[i].family;
+		c.prefix = cls->nets[i].prefix;
+		memcpy(c.addr, cls->nets[i].addr, sizeof(c.addr));
+		sm->networks[i].class = cls->nets[i].cls;
+		cidr_format(&c, sm->networks[i].cidr, sizeof(sm->networks[i].cidr));
+	}
+	sm->n_networks = cls->n;
+	sm->has_networks = 1;
 	return 0;
 }
 

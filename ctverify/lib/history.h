@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classes.h"
 #include "err.h"
 #include "statement.h"
 #include "store.h"
@@ -30,6 +31,10 @@ struct history_window {
  * Returns 0, or -1 with err set (errno ENOMEM when memory ran out). */
 int history_statement(struct store *st, const char *key, int classes,
 		      const struct history_window *w, struct statement *sm, struct ctv_err *err);
+
+/* Sets sm's "networks" from the node's classes, in file order. Returns
+ * 0, or -1 with err (ENOMEM). */
+int history_networks(struct statement *sm, const struct classes *cls, struct ctv_err *err);
 
 /* The statement's default ct for a container's own export: the host
  * name, or "container" when there is none. Returns buf. */

@@ -59,11 +59,11 @@ int reconcile_node_figure(const struct statement *st, int64_t from, int64_t to,
 		c->out_packets = st->totals.has_packets ? (uint64_t)st->totals.out_packets : 0;
 		/* The intervals say what the node really covered. */
 		if (st->has_intervals && st->nintervals) {
-			*from_ms = st->intervals[0].start * 1000;
-			*to_ms = st->intervals[st->nintervals - 1].end * 1000;
+			*from_ms = st->intervals[0].start_ms;
+			*to_ms = st->intervals[st->nintervals - 1].end_ms;
 		} else {
-			*from_ms = st->from * 1000;
-			*to_ms = st->to * 1000;
+			*from_ms = st->from_ms;
+			*to_ms = st->to_ms;
 		}
 		return 0;
 	}
@@ -78,8 +78,8 @@ int reconcile_node_figure(const struct statement *st, int64_t from, int64_t to,
 		if (iv->start < from || iv->end > to)
 			continue;
 		if (f < 0)
-			f = iv->start;
-		t = iv->end;
+			f = iv->start_ms;
+		t = iv->end_ms;
 		c->in_bytes += (uint64_t)iv->c.in_bytes;
 		c->out_bytes += (uint64_t)iv->c.out_bytes;
 		if (!iv->c.has_packets)
@@ -93,9 +93,38 @@ int reconcile_node_figure(const struct statement *st, int64_t from, int64_t to,
 	}
 	if (!*has_packets)
 		c->in_packets = c->out_packets = 0;
-	*from_ms = f * 1000;
-	*to_ms = t * 1000;
+	*from_ms = f;
+	*to_ms = t;
 	return 0;
+}
+
+/* The node's figure over its aligned intervals [node_lo, node_hi). */
+static void node_aligned(const struct reconcile_input *in, struct reconcile_cmp *c,
+			 int *has_packets)
+{
+	const struct statement *st = in->node;
+
+	if (!st->has_intervals || !st->nintervals) {
+		struct ctv_err e;
+
+		reconcile_node_figure(st, st->from, st->to, &c->a, has_packets, &c->a_from_ms,
+				      &c->a_to_ms, &e);
+		return;
+	}
+	*has_packets = 1;
+	c->a_from_ms = st->intervals[in->node_lo].start_ms;
+	c->a_to_ms = st->intervals[in->node_hi - 1].end_ms;
+	for (size_t i = in->node_lo; i < in->node_hi; i++) {
+		const struct statement_interval *iv = &st->intervals[i];
+
+		c->a.in_bytes += (uint64_t)iv->c.in_bytes;
+		c->a.out_bytes += (uint64_t)iv->c.out_bytes;
+		*has_packets = *has_packets && iv->c.has_packets;
+		c->a.in_packets += iv->c.has_packets ? (uint64_t)iv->c.in_packets : 0;
+		c->a.out_packets += iv->c.has_packets ? (uint64_t)iv->c.out_packets : 0;
+	}
+	if (!*has_packets)
+		c->a.in_packets = c->a.out_packets = 0;
 }
 
 int reconcile_cidr_within(int family, const uint8_t *addr, unsigned prefix, int net_family,
@@ -126,6 +155,8 @@ const char *reconcile_verdict_name(enum reconcile_versus vs, enum reconcile_verd
 		{ "container_higher", "plesk_higher" },
 	};
 
+	if (v == RECONCILE_INCONCLUSIVE)
+		return "inconclusive";
 	if (v == RECONCILE_CONSISTENT || vs >= RECONCILE_NCMP)
 		return "consistent";
 	return names[vs][v == RECONCILE_A_HIGHER ? 0 : 1];
@@ -231,7 +262,7 @@ static void node_part(const struct reconcile_input *in, const struct reconcile_c
 	if (st->has_intervals && st->nintervals) {
 		for (size_t i = 0; i < st->nintervals; i++) {
 			const struct statement_interval *iv = &st->intervals[i];
-			int64_t s = iv->start * 1000, e = iv->end * 1000;
+			int64_t s = iv->start_ms, e = iv->end_ms;
 			int64_t a = s > f ? s : f, b = e < t ? e : t;
 
 			*bin += scale((uint64_t)iv->c.in_bytes, b - a, e - s);
@@ -282,7 +313,7 @@ static int window_skew(const struct reconcile_input *in, struct reconcile_result
 		hms(edge ? (cont_more ? nt : ct) : (cont_more ? nf : cf), t1, sizeof(t1));
 		used = strlen(what[side]);
 		snprintf(what[side] + used, sizeof(what[side]) - used,
-			 "%s%s %s %.1f s %s %s (%s); at the %s rate there: %" PRIu64 " B in, %" PRIu64
+			 "%s%s %s %.3f s %s %s (%s); at the %s rate there: %" PRIu64 " B in, %" PRIu64
 			 " B out",
 			 used ? "; " : "", cont_more ? "the container's intervals" : "the node's window",
 			 cont_more ? (edge ? "end" : "start") : (edge ? "ends" : "starts"),
@@ -375,6 +406,49 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 	return 0;
 }
 
+/* What would make an inconclusive check conclusive, for the bound that
+ * was needed most. */
+static void advise(const struct reconcile_input *in, struct reconcile_result *res,
+		   enum reconcile_versus vs)
+{
+	struct reconcile_cmp *c = &res->cmp[vs];
+	const struct reconcile_cause *worst = NULL;
+	uint64_t most = 0, tol = 0, fig = 0;
+	int64_t len = c->a_to_ms - c->a_from_ms;
+	const char *what;
+	char longer[96] = "";
+
+	for (size_t i = 0; i < res->ncauses; i++) {
+		const struct reconcile_cause *x = &res->causes[i];
+		uint64_t need = x->in_bytes > x->out_bytes ? x->in_bytes : x->out_bytes;
+
+		if (x->vs == vs && x->bound && need > most) {
+			most = need;
+			worst = x;
+		}
+	}
+	if (!worst)
+		return;
+	tol = worst->in_bytes > worst->out_bytes ? c->tol_in : c->tol_out;
+	fig = worst->in_bytes > worst->out_bytes ? c->a.in_bytes : c->a.out_bytes;
+	/* The tolerance grows with the figure, the edges' bound does not. */
+	if (in->tol_ppm && fig && len > 0)
+		snprintf(longer, sizeof(longer),
+			 ", or a window longer than %.0f s (at this window's rate)", (double)len / 1000.0 * (double)most / ((double)fig * in->tol_ppm / 1e6) + 1);
+	if (!strcmp(worst->cause, "window_skew"))
+		what = "compare whole intervals present on both sides: keep 'ctnode collect' and "
+		       "'ctverify collect' running over the window with the same --interval";
+	else if (!strcmp(worst->cause, "counter_reset"))
+		what = "choose a window the container observed throughout ('ctverify collect' "
+		       "running, no reinstall or table loss inside it)";
+	else
+		what = "choose a window without these drops or estimates";
+	snprintf(c->advice, sizeof(c->advice),
+		 "the difference is within the tolerance (%" PRIu64 " B) only thanks to '%s', "
+		 "an \"up to\" bound of which %" PRIu64 " B were needed: %s%s",
+		 tol, worst->cause, most, what, longer);
+}
+
 static void tolerance(const struct reconcile_input *in, struct reconcile_cmp *c)
 {
 	uint64_t mi = c->a.in_bytes > c->b.in_bytes ? c->a.in_bytes : c->b.in_bytes;
@@ -390,7 +464,8 @@ static void tolerance(const struct reconcile_input *in, struct reconcile_cmp *c)
 	over_i = ui - (int64_t)(c->tol_in > INT64_MAX / 2 ? INT64_MAX / 2 : c->tol_in);
 	over_o = uo - (int64_t)(c->tol_out > INT64_MAX / 2 ? INT64_MAX / 2 : c->tol_out);
 	if (over_i <= 0 && over_o <= 0)
-		c->verdict = RECONCILE_CONSISTENT;
+		c->verdict = c->bounded_in > c->tol_in || c->bounded_out > c->tol_out ?
+				     RECONCILE_INCONCLUSIVE : RECONCILE_CONSISTENT;
 	else if (over_i >= over_o)
 		c->verdict = c->unexplained_in > 0 ? RECONCILE_A_HIGHER : RECONCILE_B_HIGHER;
 	else
@@ -491,7 +566,19 @@ static void settle(const struct reconcile_input *in, struct reconcile_result *re
 		settle_bounds(res, vs, 0, &c->unexplained_in);
 		settle_bounds(res, vs, 1, &c->unexplained_out);
 	}
+	for (size_t i = 0; i < res->ncauses; i++) {
+		const struct reconcile_cause *x = &res->causes[i];
+
+		if (x->vs != vs || !x->bound)
+			continue;
+		c->uncertain_in = capped(c->uncertain_in + capped(x->bound_in));
+		c->uncertain_out = capped(c->uncertain_out + capped(x->bound_out));
+		c->bounded_in += x->in_bytes;
+		c->bounded_out += x->out_bytes;
+	}
 	tolerance(in, c);
+	if (c->verdict == RECONCILE_INCONCLUSIVE)
+		advise(in, res, vs);
 }
 
 static int buckets_cause(const struct reconcile_input *in, struct reconcile_result *res,
@@ -514,14 +601,104 @@ static int buckets_cause(const struct reconcile_input *in, struct reconcile_resu
 	return 0;
 }
 
+/* One class's verdict: within the tolerance; beyond it but within what
+ * the whole comparison's bounds leave uncertain, inconclusive. */
+static void class_verdict(const struct reconcile_input *in, const struct reconcile_cmp *nc,
+			  struct reconcile_class *k)
+{
+	uint64_t mi = k->node.in_bytes > k->container.in_bytes ? k->node.in_bytes :
+								 k->container.in_bytes;
+	uint64_t mo = k->node.out_bytes > k->container.out_bytes ? k->node.out_bytes :
+								   k->container.out_bytes;
+	uint64_t ai = (uint64_t)(k->diff_in < 0 ? -k->diff_in : k->diff_in);
+	uint64_t ao = (uint64_t)(k->diff_out < 0 ? -k->diff_out : k->diff_out);
+	int64_t big;
+
+	k->tol_in = (uint64_t)((long double)mi * in->tol_ppm / 1e6L);
+	k->tol_out = (uint64_t)((long double)mo * in->tol_ppm / 1e6L);
+	k->tol_in = k->tol_in > in->tol_bytes ? k->tol_in : in->tol_bytes;
+	k->tol_out = k->tol_out > in->tol_bytes ? k->tol_out : in->tol_bytes;
+	if (ai <= k->tol_in && ao <= k->tol_out) {
+		k->verdict = RECONCILE_CONSISTENT;
+		return;
+	}
+	/* What the node counted outside the window is in its classes too. */
+	if (ai <= k->tol_in + nc->uncertain_in + ((uint64_t)in->node->totals.in_bytes - nc->a.in_bytes) &&
+	    ao <= k->tol_out + nc->uncertain_out + ((uint64_t)in->node->totals.out_bytes - nc->a.out_bytes)) {
+		k->verdict = RECONCILE_INCONCLUSIVE;
+		return;
+	}
+	big = (int64_t)ai - (int64_t)capped(k->tol_in) >= (int64_t)ao - (int64_t)capped(k->tol_out) ?
+		      k->diff_in : k->diff_out;
+	k->verdict = big > 0 ? RECONCILE_A_HIGHER : RECONCILE_B_HIGHER;
+}
+
+/* Class by class, when the statement has classes for this window and the
+ * container mirrors them: each class of either side, in class order. */
+static void by_class(const struct reconcile_input *in, struct reconcile_result *res)
+{
+	const struct statement *st = in->node;
+	const struct reconcile_cmp *nc = &res->cmp[RECONCILE_NODE_CONTAINER];
+
+	if (!in->class_seen) {
+		res->by_class = RECONCILE_CLASSES_NOT_MIRRORED;
+		return;
+	}
+	if (!st->has_classes) {
+		res->by_class = RECONCILE_CLASSES_NODE_WITHOUT;
+		return;
+	}
+	/* The statement's classes are totals over its whole window: they
+	 * stand for a narrower one only when what the node counted outside
+	 * it is within the tolerance (idle edges). */
+	if ((uint64_t)st->totals.in_bytes - nc->a.in_bytes > nc->tol_in ||
+	    (uint64_t)st->totals.out_bytes - nc->a.out_bytes > nc->tol_out) {
+		res->by_class = RECONCILE_CLASSES_NARROWER;
+		return;
+	}
+	res->by_class = RECONCILE_CLASSES_COMPARED;
+	for (int cls = 0; cls < STATEMENT_CLASSES; cls++) {
+		struct reconcile_class *k = &res->classes[res->nclasses];
+
+		memset(k, 0, sizeof(*k));
+		k->cls = cls;
+		for (size_t i = 0; i < st->nclasses; i++) {
+			const struct statement_class *sc = &st->classes[i];
+
+			if (sc->id != cls)
+				continue;
+			k->node_has = 1;
+			k->node.in_bytes = (uint64_t)sc->c.in_bytes;
+			k->node.out_bytes = (uint64_t)sc->c.out_bytes;
+			k->node.in_packets = sc->c.has_packets ? (uint64_t)sc->c.in_packets : 0;
+			k->node.out_packets = sc->c.has_packets ? (uint64_t)sc->c.out_packets : 0;
+		}
+		k->container_has = !!(in->class_seen & (1u << cls));
+		if (!k->node_has && !k->container_has)
+			continue;
+		k->container = in->class_c[cls];
+		k->diff_in = diff(k->node.in_bytes, k->container.in_bytes);
+		k->diff_out = diff(k->node.out_bytes, k->container.out_bytes);
+		/* Class 0 is measured as class_excluded; the node bills none. */
+		k->not_billed = cls == 0 && (!k->node_has || (!k->node.in_bytes && !k->node.out_bytes));
+		if (k->not_billed)
+			k->verdict = RECONCILE_CONSISTENT;
+		else
+			class_verdict(in, nc, k);
+		res->nclasses++;
+	}
+}
+
 static int node_vs_container(const struct reconcile_input *in, struct reconcile_result *res,
 			     struct ctv_err *err)
 {
 	struct reconcile_cmp *c = &res->cmp[RECONCILE_NODE_CONTAINER];
 	int has_packets;
 
-	if (reconcile_node_figure(in->node, in->from, in->to, &c->a, &has_packets, &c->a_from_ms,
-				  &c->a_to_ms, err) < 0)
+	if (in->aligned)
+		node_aligned(in, c, &has_packets);
+	else if (reconcile_node_figure(in->node, in->from, in->to, &c->a, &has_packets,
+				       &c->a_from_ms, &c->a_to_ms, err) < 0)
 		return -1;
 	c->present = 1;
 	for (size_t i = 0; i < in->nbuckets; i++) {
@@ -538,10 +715,25 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 		c->b_to_ms = c->a_to_ms;
 	}
 	if (buckets_cause(in, res, RECONCILE_LOCAL, "loopback", RECONCILE_NODE_CONTAINER, 0, 0,
-			  "traffic on lo never leaves the container, the node never sees it") < 0 ||
-	    buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_NODE_CONTAINER, 0,
-			  0, "class 0 is not accounted by the node") < 0)
+			  "traffic on lo never leaves the container, the node never sees it") < 0)
 		return -1;
+	/* With the classes mirrored, class 0 is measured by its own bucket;
+	 * else by the services whose peers all lie in class 0. */
+	if (in->class_seen & 1u) {
+		const struct reconcile_counts *z = &in->class_c[0];
+
+		if ((z->in_bytes || z->out_bytes) &&
+		    !add_cause(res, "class_excluded", RECONCILE_NODE_CONTAINER, 0, 0, z->in_bytes,
+			       z->out_bytes, "store bucket 'class:0' (the container's mirror of the "
+			       "node's class 0): %" PRIu64 " B in, %" PRIu64 " B out (%" PRIu64 " + %"
+			       PRIu64 " packets); class 0 is not accounted by the node", z->in_bytes,
+			       z->out_bytes, z->in_packets, z->out_packets))
+			return -1;
+	} else if (buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded",
+				 RECONCILE_NODE_CONTAINER, 0, 0,
+				 "class 0 is not accounted by the node") < 0) {
+		return -1;
+	}
 	if (in->has_drops && in->tx_dropped &&
 	    !add_cause(res, "container_qdisc_drop", RECONCILE_NODE_CONTAINER, 0, 1, 0,
 		       in->tx_dropped * in->mtu,
@@ -571,6 +763,7 @@ static int node_vs_container(const struct reconcile_input *in, struct reconcile_
 	if (counter_reset(in, res, c) < 0 || window_skew(in, res, c) < 0)
 		return -1;
 	settle(in, res, RECONCILE_NODE_CONTAINER);
+	by_class(in, res);
 	return 0;
 }
 
@@ -639,11 +832,23 @@ static int router_vs_node(const struct reconcile_input *in, struct reconcile_res
 		return -1;
 	if (buckets_cause(in, res, RECONCILE_NEIGHBOR, "neighbor", RECONCILE_ROUTER_NODE, 0, 0,
 			  "between containers of the same node: the node counts it, it never "
-			  "reaches the router") < 0 ||
-	    buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_ROUTER_NODE, 1, 1,
-			  "class 0 is not accounted by the node; the router counts it if those "
-			  "networks are reached through it") < 0)
+			  "reaches the router") < 0)
 		return -1;
+	if (in->class_seen & 1u) {
+		const struct reconcile_counts *z = &in->class_c[0];
+
+		if ((z->in_bytes || z->out_bytes) &&
+		    !add_cause(res, "class_excluded", RECONCILE_ROUTER_NODE, 1, 1, z->in_bytes,
+			       z->out_bytes, "up to: store bucket 'class:0' (the container's mirror of "
+			       "the node's class 0): %" PRIu64 " B in, %" PRIu64 " B out; class 0 is not "
+			       "accounted by the node; the router counts it if those networks are "
+			       "reached through it", z->in_bytes, z->out_bytes))
+			return -1;
+	} else if (buckets_cause(in, res, RECONCILE_CLASS0, "class_excluded", RECONCILE_ROUTER_NODE,
+				 1, 1, "class 0 is not accounted by the node; the router counts it if "
+				 "those networks are reached through it") < 0) {
+		return -1;
+	}
 	settle(in, res, RECONCILE_ROUTER_NODE);
 	return 0;
 }

@@ -79,10 +79,21 @@ struct reconcile_input {
 	 * (reconcile_choose()). */
 	const struct reconcile_span *spans;
 	size_t nspans, span_lo, span_hi;
+	/* aligned (reconcile_align()): the node's figure is its intervals
+	 * [node_lo, node_hi) (all of it without intervals), matched with
+	 * [span_lo, span_hi) edge to edge */
+	int aligned;
+	size_t node_lo, node_hi;
 	const struct reconcile_bucket *buckets;
 	size_t nbuckets;
 	const struct reconcile_gap *gaps;
 	size_t ngaps;
+
+	/* The container's mirror of the node's classes (store series
+	 * "class:N") over the same intervals: class_seen has bit N for each
+	 * class bucket recorded there, 0 when the classes were not mirrored. */
+	unsigned class_seen;
+	struct reconcile_counts class_c[STATEMENT_CLASSES];
 
 	/* The container's interfaces' drop counters over the chosen
 	 * intervals (packets) and the largest MTU. */
@@ -119,6 +130,7 @@ enum reconcile_verdict {
 	RECONCILE_CONSISTENT,
 	RECONCILE_A_HIGHER, /* the first figure of the comparison is higher */
 	RECONCILE_B_HIGHER,
+	RECONCILE_INCONCLUSIVE, /* within tolerance only thanks to "up to" bounds wider than it */
 };
 
 enum reconcile_versus {
@@ -144,10 +156,37 @@ struct reconcile_cmp {
 	struct reconcile_counts a, b;
 	int64_t unexplained_in, unexplained_out; /* a - b - causes */
 	uint64_t tol_in, tol_out;
+	uint64_t uncertain_in, uncertain_out; /* the bounds' total size: the uncertainty */
+	uint64_t bounded_in, bounded_out;     /* what bounds were needed to explain */
+	enum reconcile_verdict verdict;
+	char advice[RECONCILE_DETAIL_MAX];    /* inconclusive: which bound, what would help */
+};
+
+/* One class compared on its own: the node's statement class against the
+ * container's class bucket. */
+struct reconcile_class {
+	int cls;
+	int node_has, container_has; /* which side counts it */
+	struct reconcile_counts node, container;
+	int64_t diff_in, diff_out;   /* node - container */
+	uint64_t tol_in, tol_out;
+	int not_billed;              /* class 0: the node does not bill it (verdict "not_billed") */
 	enum reconcile_verdict verdict;
 };
 
+/* Whether the node-container comparison went class by class, and if not
+ * why (RECONCILE_CLASSES_*). */
+enum reconcile_by_class {
+	RECONCILE_CLASSES_COMPARED,
+	RECONCILE_CLASSES_NOT_MIRRORED,  /* the container has no class buckets */
+	RECONCILE_CLASSES_NODE_WITHOUT,  /* the statement has no classes */
+	RECONCILE_CLASSES_NARROWER,      /* the statement's classes cover its whole window only */
+};
+
 struct reconcile_result {
+	enum reconcile_by_class by_class;
+	struct reconcile_class classes[STATEMENT_CLASSES];
+	size_t nclasses;
 	struct reconcile_cmp cmp[RECONCILE_NCMP];
 	struct reconcile_cause *causes;
 	size_t ncauses, cap;
@@ -181,7 +220,7 @@ int reconcile_run(const struct reconcile_input *in, struct reconcile_result *res
 void reconcile_result_free(struct reconcile_result *res);
 
 /* "consistent", "node_higher", "container_higher", "router_higher",
- * "plesk_higher" for a comparison's verdict. */
+ * "plesk_higher", "inconclusive" for a comparison's verdict. */
 const char *reconcile_verdict_name(enum reconcile_versus vs, enum reconcile_verdict v);
 
 #endif

@@ -109,6 +109,53 @@ static void print_causes(FILE *fp, const struct reconcile_result *res, enum reco
 	}
 }
 
+static const char *class_verdict_name(const struct reconcile_class *k)
+{
+	return k->not_billed ? "not_billed" : reconcile_verdict_name(RECONCILE_NODE_CONTAINER, k->verdict);
+}
+
+const char *reconcile_render_classes_note(const struct reconcile_result *res)
+{
+	switch (res->by_class) {
+	case RECONCILE_CLASSES_NOT_MIRRORED:
+		return "the node's classes were not mirrored in the container (no class buckets in "
+		       "the store), so classes are not compared one by one and class 0 is known only "
+		       "from services whose peers all lie in it; mirror them with 'ctverify rules "
+		       "install --classes STATEMENT' (a statement that carries networks, or the "
+		       "node's networks_classes)";
+	case RECONCILE_CLASSES_NODE_WITHOUT:
+		return "the statement has no classes: only the totals are compared";
+	case RECONCILE_CLASSES_NARROWER:
+		return "the statement's classes cover its whole window only: over a narrower "
+		       "window only the totals are compared";
+	default:
+		return NULL;
+	}
+}
+
+static void classes_table(FILE *fp, const struct reconcile_result *res)
+{
+	const char *note = reconcile_render_classes_note(res);
+
+	if (note) {
+		fprintf(fp, "\n  classes:\n");
+		print_wrapped(fp, note, 6, 100);
+		return;
+	}
+	fprintf(fp, "\n  class by class (node vs the container's class buckets)\n");
+	for (size_t i = 0; i < res->nclasses; i++) {
+		const struct reconcile_class *k = &res->classes[i];
+		char l[32], v[64];
+
+		snprintf(l, sizeof(l), "class %d node", k->cls);
+		row(fp, l, (int64_t)k->node.in_bytes, (int64_t)k->node.out_bytes, 0, NULL);
+		snprintf(l, sizeof(l), "class %d container", k->cls);
+		row(fp, l, (int64_t)k->container.in_bytes, (int64_t)k->container.out_bytes, 0, NULL);
+		snprintf(v, sizeof(v), "%s", class_verdict_name(k));
+		row(fp, "  node - container", k->diff_in, k->diff_out, 1, v);
+	}
+}
+
 void reconcile_render_table(FILE *fp, const struct statement *node,
 			const struct reconcile_input *in, const struct reconcile_result *res)
 {
@@ -141,6 +188,16 @@ void reconcile_render_table(FILE *fp, const struct statement *node,
 	render_human(c->tol_out, t2, sizeof(t2));
 	snprintf(tol, sizeof(tol), "tolerance %s in, %s out", t1, t2);
 	row(fp, "unexplained", c->unexplained_in, c->unexplained_out, 1, tol);
+	row(fp, "uncertainty", (int64_t)c->uncertain_in, (int64_t)c->uncertain_out, 0,
+	    "the 'up to' bounds' total");
+	fprintf(fp, "  window: %s\n", in->aligned ? "whole intervals present on both sides, edge to "
+		"edge" : "the node's intervals and the container's at least half inside them "
+		"(the edges did not match)");
+	if (c->advice[0]) {
+		fprintf(fp, "  inconclusive:\n");
+		print_wrapped(fp, c->advice, 6, 100);
+	}
+	classes_table(fp, res);
 
 	if (res->cmp[RECONCILE_ROUTER_NODE].present) {
 		const struct reconcile_cmp *r = &res->cmp[RECONCILE_ROUTER_NODE];
@@ -209,6 +266,10 @@ static json_t *unexplained_json(const struct reconcile_cmp *c)
 	json_object_set_new(o, "out_bytes", json_integer(c->unexplained_out));
 	json_object_set_new(o, "tolerance_in_bytes", json_integer((json_int_t)c->tol_in));
 	json_object_set_new(o, "tolerance_out_bytes", json_integer((json_int_t)c->tol_out));
+	json_object_set_new(o, "uncertainty_in_bytes", json_integer((json_int_t)c->uncertain_in));
+	json_object_set_new(o, "uncertainty_out_bytes", json_integer((json_int_t)c->uncertain_out));
+	if (c->advice[0])
+		json_object_set_new(o, "inconclusive", json_string(c->advice));
 	return o;
 }
 
@@ -264,6 +325,38 @@ int reconcile_render_json(FILE *fp, const struct statement *node, const struct r
 	}
 	json_object_set_new(root, "causes", causes);
 	json_object_set_new(root, "unexplained", unexplained_json(c));
+	n = json_object();
+	json_object_set_new(n, "in_bytes", json_integer((json_int_t)c->uncertain_in));
+	json_object_set_new(n, "out_bytes", json_integer((json_int_t)c->uncertain_out));
+	json_object_set_new(root, "uncertainty", n);
+	n = json_object();
+	json_object_set_new(n, "aligned", json_boolean(in->aligned));
+	json_object_set_new(n, "node_from_ms", json_integer(c->a_from_ms));
+	json_object_set_new(n, "node_to_ms", json_integer(c->a_to_ms));
+	json_object_set_new(n, "container_from_ms", json_integer(c->b_from_ms));
+	json_object_set_new(n, "container_to_ms", json_integer(c->b_to_ms));
+	json_object_set_new(root, "window", n);
+	if (reconcile_render_classes_note(res)) {
+		json_object_set_new(root, "classes_mirrored", json_false());
+		json_object_set_new(root, "classes_note", json_string(reconcile_render_classes_note(res)));
+	} else {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < res->nclasses; i++) {
+			const struct reconcile_class *k = &res->classes[i];
+			json_t *o = json_object();
+
+			json_object_set_new(o, "class", json_integer(k->cls));
+			json_object_set_new(o, "node", counts_json(&k->node, node->totals.has_packets));
+			json_object_set_new(o, "container", counts_json(&k->container, 1));
+			json_object_set_new(o, "difference_in_bytes", json_integer(k->diff_in));
+			json_object_set_new(o, "difference_out_bytes", json_integer(k->diff_out));
+			json_object_set_new(o, "verdict", json_string(class_verdict_name(k)));
+			json_array_append_new(arr, o);
+		}
+		json_object_set_new(root, "classes_mirrored", json_true());
+		json_object_set_new(root, "classes", arr);
+	}
 	if (res->cmp[RECONCILE_ROUTER_NODE].present) {
 		const struct reconcile_cmp *r = &res->cmp[RECONCILE_ROUTER_NODE];
 		json_t *o = counts_json(&r->a, 0);

@@ -16,6 +16,10 @@
 void reconcile_render_table(FILE *fp, const struct statement *node,
 			    const struct reconcile_input *in, const struct reconcile_result *res);
 
+/* Why classes were not compared one by one (and how to make them so),
+ * or NULL when they were. */
+const char *reconcile_render_classes_note(const struct reconcile_result *res);
+
 /* The JSON document. Returns 0, or -1 when memory ran out. */
 int reconcile_render_json(FILE *fp, const struct statement *node, const struct reconcile_input *in,
 			  const struct reconcile_result *res);

@@ -67,7 +67,7 @@ static int table(FILE *out, const struct store_rows *rows, const struct render_o
 {
 	const char *head[COLS] = { "period", o->key_name, o->sub_name, "in", "out", "in pkts",
 				   "out pkts" };
-	int show[COLS] = { 1, 1, o->sub_name != NULL, 1, 1, o->packets, o->packets };
+	int show[COLS] = { 1, o->key_name != NULL, o->sub_name != NULL, 1, 1, o->packets, o->packets };
 	int right[COLS] = { 0, 0, 1, 1, 1, 1, 1 };
 	size_t w[COLS];
 	size_t n = rows->n + 1;
@@ -166,15 +166,18 @@ static int csv(FILE *out, const struct store_rows *rows, const struct render_opt
 {
 	char buf[64];
 
-	fprintf(out, "period,%s%s%s,in_bytes,in_packets,out_bytes,out_packets\n", o->key_name,
-		o->sub_name ? "," : "", o->sub_name ? o->sub_name : "");
+	fprintf(out, "period%s%s%s%s,in_bytes,in_packets,out_bytes,out_packets\n",
+		o->key_name ? "," : "", o->key_name ? o->key_name : "", o->sub_name ? "," : "",
+		o->sub_name ? o->sub_name : "");
 	for (size_t i = 0; i < rows->n; i++) {
 		const struct store_row *r = &rows->v[i];
 
 		label(r, o->by, buf, sizeof(buf));
 		csv_field(out, buf);
-		fputc(',', out);
-		csv_field(out, r->key);
+		if (o->key_name) {
+			fputc(',', out);
+			csv_field(out, r->key);
+		}
 		if (o->sub_name) {
 			sub_text(r, buf, sizeof(buf));
 			fprintf(out, ",%s", buf);
@@ -212,8 +215,10 @@ static int json(FILE *out, const struct store_rows *rows, const struct render_op
 		label(r, o->by, buf, sizeof(buf));
 		fprintf(out, "%s\n  {\"period\": ", i ? "," : "");
 		json_str(out, buf);
-		fprintf(out, ", \"%s\": ", o->key_name);
-		json_str(out, r->key);
+		if (o->key_name) {
+			fprintf(out, ", \"%s\": ", o->key_name);
+			json_str(out, r->key);
+		}
 		if (o->sub_name && r->sub >= 0)
 			fprintf(out, ", \"%s\": %d", o->sub_name, r->sub);
 		fprintf(out, ", \"in_bytes\": %" PRIu64 ", \"in_packets\": %" PRIu64
@@ -337,7 +342,9 @@ static int svg_gather(struct svg_chart *ch, const struct store_rows *rows,
 			se->key = r->key;
 			se->sub = r->sub;
 			if (o->sub_name && r->sub >= 0)
-				snprintf(se->name, sizeof(se->name), "%s %s %d", r->key, o->sub_name, r->sub);
+				snprintf(se->name, sizeof(se->name), "%s%s%s %d",
+					 o->key_name ? r->key : "", o->key_name ? " " : "",
+					 o->sub_name, r->sub);
 			else
 				snprintf(se->name, sizeof(se->name), "%s", r->key);
 			ch->nser++;
@@ -378,7 +385,7 @@ static void svg_head(FILE *out, const struct svg_chart *ch, const struct render_
 	xml_text(out, o->title ? o->title : "Traffic");
 	fprintf(out, "</text>\n<text x=\"%d\" y=\"42\" fill=\"#555555\">bytes per %s, "
 		"stacked by %s; left bar in (received), right bar out (sent)</text>\n",
-		LEFT, period_by_name(o->by), o->key_name);
+		LEFT, period_by_name(o->by), o->key_name ? o->key_name : o->sub_name);
 	for (int t = 0; t <= 4; t++) {
 		int y = TOP + PLOT_H - PLOT_H * t / 4;
 
@@ -454,7 +461,7 @@ static void svg_legend(FILE *out, const struct svg_chart *ch, const struct rende
 	int lx = LEFT + ch->plot_w + 16;
 
 	fprintf(out, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s (in / out)</text>\n", lx,
-		TOP + 8, o->key_name);
+		TOP + 8, o->key_name ? o->key_name : o->sub_name);
 	for (size_t j = 0; j < ch->nser; j++) {
 		size_t k = ch->nser - 1 - j;
 		int y = TOP + 20 + (int)j * 34;
@@ -518,19 +525,77 @@ int render_rows(FILE *out, const struct store_rows *rows, const struct render_op
 	return 0;
 }
 
+/* Whether reset r was caused by gap g: recorded with or after it, its
+ * window meeting the gap's. */
+static int reset_of_gap(const struct store_event *r, const struct store_event *g)
+{
+	return !strcmp(r->kind, "reset") && !strcmp(g->kind, "gap") && r->t_ms >= g->t_ms &&
+	       r->from_ms <= g->to_ms && r->to_ms >= g->from_ms;
+}
+
+/* Two resets of one reading: the same time and window. */
+static int same_reset(const struct store_event *a, const struct store_event *b)
+{
+	return !strcmp(a->kind, "reset") && !strcmp(b->kind, "reset") && a->t_ms == b->t_ms &&
+	       a->from_ms == b->from_ms && a->to_ms == b->to_ms;
+}
+
+/* The services of the resets folded into event i's line (marking them
+ * done), as "web, mail and 3 more" into buf. Returns how many. */
+static size_t fold_resets(const struct store_events *ev, size_t i, unsigned char *done,
+			  char *buf, size_t len)
+{
+	const struct store_event *e = &ev->v[i];
+	size_t n = 0, used = 0;
+
+	buf[0] = '\0';
+	for (size_t j = i; j < ev->n; j++) {
+		const struct store_event *r = &ev->v[j];
+
+		if (done[j] || !(j == i ? !strcmp(e->kind, "reset") :
+				 reset_of_gap(r, e) || same_reset(r, e)))
+			continue;
+		done[j] = 1;
+		if (n++ < 8 && used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+						 r->key);
+	}
+	if (n > 8 && used < len)
+		snprintf(buf + used, len - used, " and %zu more", n - 8);
+	return n;
+}
+
 void render_events(FILE *fp, const struct store_events *ev)
 {
+	unsigned char *done;
+
 	if (!ev->n)
 		return;
+	done = calloc(ev->n, 1);
 	fprintf(fp, "\nEvents:\n");
 	for (size_t i = 0; i < ev->n; i++) {
-		char when[32], a[32], b[32];
+		char when[32], a[32], b[32], keys[256] = "";
 		const struct store_event *e = &ev->v[i];
+		size_t n = 0;
 
+		if (done && done[i])
+			continue;
+		/* The resets one gap caused are one line with it; the resets
+		 * of one reading one line between them. */
+		if (done && (!strcmp(e->kind, "gap") || !strcmp(e->kind, "reset")))
+			n = fold_resets(ev, i, done, keys, sizeof(keys));
 		timearg_format((time_t)(e->t_ms / 1000), when, sizeof(when));
 		timearg_format((time_t)(e->from_ms / 1000), a, sizeof(a));
 		timearg_format((time_t)(e->to_ms / 1000), b, sizeof(b));
-		fprintf(fp, "  %s  %-10s %s%s%s (window %s .. %s)\n", when, e->kind, e->key,
-			e->key[0] ? ": " : "", e->detail, a, b);
+		if (n > 1 && !strcmp(e->kind, "reset"))
+			fprintf(fp, "  %s  %-10s %zu series (%s): counters went back, counted from zero "
+				"(window %s .. %s)\n", when, e->kind, n, keys, a, b);
+		else if (n && !strcmp(e->kind, "gap"))
+			fprintf(fp, "  %s  %-10s %s; reset %zu series (%s) (window %s .. %s)\n", when,
+				e->kind, e->detail, n, keys, a, b);
+		else
+			fprintf(fp, "  %s  %-10s %s%s%s (window %s .. %s)\n", when, e->kind, e->key,
+				e->key[0] ? ": " : "", e->detail, a, b);
 	}
+	free(done);
 }

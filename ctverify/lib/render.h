@@ -26,7 +26,9 @@ int render_format_parse(const char *s, enum render_format *f);
 struct render_opts {
 	enum render_format format;
 	enum period_by by;
-	const char *key_name; /* column of the series key: "service" or "ct" */
+	const char *key_name; /* column of the series key: "service" or "ct"; NULL
+			       * for none (ctverify report --by-class: the class
+			       * is the sub-key) */
 	const char *sub_name; /* column of the sub-key ("class"), NULL for none */
 	int packets;          /* table and svg: packets too (csv/json always have them) */
 	const char *title;    /* table heading and svg title, may be NULL */

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "cidr.h"
 #include "linefile.h"
 #include "statement.h"
 #include "strbuf.h"
@@ -38,6 +39,10 @@ void statement_free(struct statement *st)
 {
 	free(st->intervals);
 	st->intervals = NULL;
+	free(st->networks);
+	st->networks = NULL;
+	st->n_networks = 0;
+	st->has_networks = 0;
 	st->nintervals = 0;
 	st->intervals_cap = 0;
 }
@@ -123,6 +128,70 @@ static int check_counts(const struct statement_counts *c, const char *path,
 	return 0;
 }
 
+void statement_fill_times(struct statement *st)
+{
+	if (!st->has_ms) {
+		st->from_ms = st->from * 1000;
+		st->to_ms = st->to * 1000;
+	} else {
+		st->from = st->from_ms / 1000;
+		st->to = st->to_ms / 1000;
+	}
+	for (size_t i = 0; i < st->nintervals; i++) {
+		struct statement_interval *iv = &st->intervals[i];
+
+		if (!st->has_ms) {
+			iv->start_ms = iv->start * 1000;
+			iv->end_ms = iv->end * 1000;
+		} else {
+			iv->start = iv->start_ms / 1000;
+			iv->end = iv->end_ms / 1000;
+		}
+	}
+}
+
+/* With has_ms: each second is the floor of its ms, and the ms keep the
+ * order the seconds promise (within [from_ms, to_ms], ordered, disjoint). */
+static int check_ms(const struct statement *st, struct ctv_err *err)
+{
+	int64_t prev = st->from_ms;
+
+	if (!st->has_ms)
+		return 0;
+	if (st->from_ms < 0 || st->from_ms / 1000 != st->from) {
+		ctv_err_set(err, "from_ms: %lld is not an instant of second 'from' (%lld)",
+			    (long long)st->from_ms, (long long)st->from);
+		return -1;
+	}
+	if (st->to_ms < st->from_ms || st->to_ms / 1000 != st->to) {
+		ctv_err_set(err, "to_ms: %lld is %s", (long long)st->to_ms,
+			    st->to_ms < st->from_ms ? "before from_ms" : "not an instant of second 'to'");
+		return -1;
+	}
+	for (size_t i = 0; i < st->nintervals; i++) {
+		const struct statement_interval *iv = &st->intervals[i];
+		const char *bad = NULL, *key = "start_ms";
+
+		if (iv->start_ms < prev)
+			bad = i ? "before the previous interval's end_ms" : "before from_ms";
+		else if (iv->start_ms / 1000 != iv->start)
+			bad = "not an instant of second 'start'";
+		else if ((key = "end_ms", iv->end_ms < iv->start_ms))
+			bad = "before start_ms";
+		else if (iv->end_ms > st->to_ms)
+			bad = "after to_ms";
+		else if (iv->end_ms / 1000 != iv->end)
+			bad = "not an instant of second 'end'";
+		if (bad) {
+			ctv_err_set(err, "intervals[%zu].%s: %lld is %s", i, key,
+				    (long long)(key[0] == 's' ? iv->start_ms : iv->end_ms), bad);
+			return -1;
+		}
+		prev = iv->end_ms;
+	}
+	return 0;
+}
+
 int statement_check(const struct statement *st, struct ctv_err *err)
 {
 	char path[64];
@@ -189,7 +258,7 @@ int statement_check(const struct statement *st, struct ctv_err *err)
 		if (check_counts(&iv->c, path, err) < 0)
 			return -1;
 	}
-	return 0;
+	return check_ms(st, err);
 }
 
 /* ---- writer ------------------------------------------------------------ */
@@ -230,6 +299,10 @@ char *statement_dump(const struct statement *st, struct ctv_err *err)
 	put(root, "ct", json_string(st->ct), &failed);
 	put(root, "from", json_integer(st->from), &failed);
 	put(root, "to", json_integer(st->to), &failed);
+	if (st->has_ms) {
+		put(root, "from_ms", json_integer(st->from_ms), &failed);
+		put(root, "to_ms", json_integer(st->to_ms), &failed);
+	}
 	obj = json_object();
 	if (obj)
 		put_counts(obj, &st->totals, &failed);
@@ -249,6 +322,19 @@ char *statement_dump(const struct statement *st, struct ctv_err *err)
 				failed = 1;
 		}
 		put(root, "classes", arr, &failed);
+	}
+	if (st->has_networks) {
+		arr = json_array();
+		for (size_t i = 0; arr && i < st->n_networks; i++) {
+			obj = json_object();
+			if (obj) {
+				put(obj, "class", json_integer(st->networks[i].class), &failed);
+				put(obj, "cidr", json_string(st->networks[i].cidr), &failed);
+			}
+			if (!obj || json_array_append_new(arr, obj) < 0)
+				failed = 1;
+		}
+		put(root, "networks", arr, &failed);
 	}
 	if (!failed)
 		text = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT);
@@ -277,6 +363,9 @@ char *statement_dump(const struct statement *st, struct ctv_err *err)
 				ok = strbuf_printf(&tb, "%s{\"start\":%lld,\"end\":%lld,\"in_bytes\":%lld",
 					     i ? "," : "", (long long)iv->start, (long long)iv->end,
 					     (long long)iv->c.in_bytes) == 0;
+				if (ok && st->has_ms)
+					ok = strbuf_printf(&tb, ",\"start_ms\":%lld,\"end_ms\":%lld",
+						     (long long)iv->start_ms, (long long)iv->end_ms) == 0;
 				if (ok && iv->c.has_packets)
 					ok = strbuf_printf(&tb, ",\"in_packets\":%lld",
 						     (long long)iv->c.in_packets) == 0;
@@ -386,6 +475,22 @@ static int get_object(struct reader *r, json_t *v, const char *path)
 	return 0;
 }
 
+/* Element i of array name (classes, networks) is an object with a class id
+ * 0-15 in "class". */
+static int get_class_id(struct reader *r, json_t *v, const char *name, size_t i, int64_t *id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s[%zu]", name, i);
+	if (get_object(r, v, path) < 0 || get_uint(r, v, path, "class", 1, id) < 0)
+		return -1;
+	if (*id >= STATEMENT_CLASSES) {
+		snprintf(path, sizeof(path), "%s[%zu].class", name, i);
+		return fail(r, path, "expected a class id from 0 to 15");
+	}
+	return 0;
+}
+
 static int read_classes(struct reader *r, json_t *arr, struct statement *st)
 {
 	char path[64];
@@ -402,24 +507,62 @@ static int read_classes(struct reader *r, json_t *arr, struct statement *st)
 		struct statement_class *cl = &st->classes[i];
 		int64_t id;
 
-		snprintf(path, sizeof(path), "classes[%zu]", i);
-		if (get_object(r, v, path) < 0 || get_uint(r, v, path, "class", 1, &id) < 0)
+		if (get_class_id(r, v, "classes", i, &id) < 0)
 			return -1;
-		if (id >= STATEMENT_CLASSES) {
-			snprintf(path, sizeof(path), "classes[%zu].class", i);
-			return fail(r, path, "expected a class id from 0 to 15");
-		}
 		if (seen & (1u << id)) {
 			snprintf(path, sizeof(path), "classes[%zu].class", i);
 			return fail(r, path, "class %lld appears twice", (long long)id);
 		}
 		seen |= 1u << id;
 		cl->id = (int)id;
+		snprintf(path, sizeof(path), "classes[%zu]", i);
 		if (get_counts(r, v, path, &cl->c) < 0)
 			return -1;
 		st->nclasses = i + 1;
 	}
 	st->has_classes = 1;
+	return 0;
+}
+
+/* "networks": [{"class": N, "cidr": "ADDR/PREFIX"}, ...], the node's
+ * networks_classes in file order. */
+static int read_networks(struct reader *r, json_t *arr, struct statement *st)
+{
+	char path[64];
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(arr))
+		return fail(r, "networks", "expected an array");
+	if (json_array_size(arr) > STATEMENT_NETWORKS_MAX)
+		return fail(r, "networks", "%zu entries, more than %d", json_array_size(arr),
+			    STATEMENT_NETWORKS_MAX);
+	st->networks = calloc(json_array_size(arr) + 1, sizeof(*st->networks));
+	if (!st->networks) {
+		errno = ENOMEM;
+		return fail(r, "networks", "out of memory");
+	}
+	json_array_foreach(arr, i, v) {
+		struct statement_network *n = &st->networks[i];
+		json_t *c;
+		struct cidr net;
+		int64_t id;
+
+		if (get_class_id(r, v, "networks", i, &id) < 0)
+			return -1;
+		snprintf(path, sizeof(path), "networks[%zu].cidr", i);
+		c = json_object_get(v, "cidr");
+		if (!c || !json_is_string(c))
+			return fail(r, path, "%s (expected \"ADDR/PREFIX\")", c ? "not a string" : "missing");
+		if (cidr_parse(json_string_value(c), json_string_length(c),
+			       CIDR_PREFIX_REQUIRED | CIDR_TEXT_LIMIT, &net, NULL) < 0)
+			return fail(r, path, "'%.60s' is not a network ADDR/PREFIX",
+				    json_string_value(c));
+		n->class = (int)id;
+		memcpy(n->cidr, json_string_value(c), json_string_length(c) + 1);
+		st->n_networks = i + 1;
+	}
+	st->has_networks = 1;
 	return 0;
 }
 
@@ -437,6 +580,14 @@ static int read_interval(struct reader *r, size_t i, json_t *v, struct statement
 	    get_uint(r, v, path, "end", 1, &iv.end) < 0 ||
 	    get_counts(r, v, path, &iv.c) < 0)
 		return -1;
+	iv.start_ms = iv.end_ms = -1;
+	if (get_uint(r, v, path, "start_ms", 0, &iv.start_ms) < 0 ||
+	    get_uint(r, v, path, "end_ms", 0, &iv.end_ms) < 0)
+		return -1;
+	if ((iv.start_ms < 0) != (iv.end_ms < 0))
+		return fail(r, path, "%s without %s (give both or neither)",
+			    iv.start_ms < 0 ? "end_ms" : "start_ms",
+			    iv.start_ms < 0 ? "start_ms" : "end_ms");
 	if (statement_add_interval(st, &iv) < 0)
 		return fail(r, path, "out of memory");
 	return 0;
@@ -656,6 +807,38 @@ fail:
 	return NULL;
 }
 
+/* "from_ms"/"to_ms": both or neither; with them every interval has its
+ * ms too, and the seconds must be their floors (check_ms()). */
+static int read_ms(struct reader *r, json_t *root, struct statement *st)
+{
+	int f = get_uint(r, root, "", "from_ms", 0, &st->from_ms);
+	int t = f < 0 ? -1 : get_uint(r, root, "", "to_ms", 0, &st->to_ms);
+
+	if (f < 0 || t < 0)
+		return -1;
+	if (f != t)
+		return fail(r, f ? "to_ms" : "from_ms", "missing while %s is present (give both or "
+			    "neither)", f ? "from_ms" : "to_ms");
+	st->has_ms = f;
+	for (size_t i = 0; i < st->nintervals; i++) {
+		char p[64];
+
+		if ((st->intervals[i].start_ms >= 0) == st->has_ms)
+			continue;
+		snprintf(p, sizeof(p), "intervals[%zu].start_ms", i);
+		return fail(r, p, st->has_ms ? "missing while from_ms is present" :
+			    "present while from_ms is missing (give the window's ms too)");
+	}
+	if (st->has_ms) {
+		struct ctv_err e = { "" };
+
+		if (check_ms(st, &e) < 0)
+			return fail(r, "", "%s", e.msg);
+	}
+	statement_fill_times(st);
+	return 0;
+}
+
 static int read_root(struct reader *r, json_t *root, struct statement *st)
 {
 	json_t *v;
@@ -690,6 +873,8 @@ static int read_root(struct reader *r, json_t *root, struct statement *st)
 	if (st->from > st->to)
 		return fail(r, "to", "%lld is before from (%lld)", (long long)st->to,
 			    (long long)st->from);
+	if (read_ms(r, root, st) < 0)
+		return -1;
 	v = json_object_get(root, "totals");
 	if (!v)
 		return fail(r, "totals", "missing (expected an object)");
@@ -701,6 +886,9 @@ static int read_root(struct reader *r, json_t *root, struct statement *st)
 	st->packets_inexact = v && json_is_false(v);
 	v = json_object_get(root, "classes");
 	if (v && read_classes(r, v, st) < 0)
+		return -1;
+	v = json_object_get(root, "networks");
+	if (v && read_networks(r, v, st) < 0)
 		return -1;
 	return 0;
 ct_bad:

@@ -14,6 +14,12 @@
  * "packets_exact": false (optional, after "totals") says the source's
  * packet counters wrap or saturate (Virtuozzo's are 32-bit), so readers
  * use packets only as estimates; a statement without the key is exact.
+ *
+ * "from_ms", "to_ms" and, per interval, "start_ms", "end_ms" (optional)
+ * are the same instants in milliseconds, as the snapshots were taken; the
+ * seconds are then their floors. Readers prefer them: without them they
+ * are the seconds x 1000 (has_ms 0). "networks" (optional) carries the
+ * node's networks_classes in file order.
  */
 #ifndef CTV_STATEMENT_H
 #define CTV_STATEMENT_H
@@ -49,9 +55,21 @@ struct statement_class {
 	struct statement_counts c;
 };
 
+/* One line of the node's networks_classes, as the statement's "networks"
+ * carries it: the class and the network as text (ADDR/PREFIX, checked to
+ * parse as one; host bits kept as written, masked where it is used). */
+#define STATEMENT_CIDR_MAX 54
+#define STATEMENT_NETWORKS_MAX 65536
+
+struct statement_network {
+	int class; /* 0-15 */
+	char cidr[STATEMENT_CIDR_MAX];
+};
+
 struct statement_interval {
 	int64_t start; /* [start, end), epoch seconds */
 	int64_t end;
+	int64_t start_ms, end_ms; /* the same in ms; start * 1000 etc. when not given */
 	struct statement_counts c;
 };
 
@@ -60,11 +78,16 @@ struct statement {
 	char ct[STATEMENT_CT_MAX];
 	int64_t from; /* the window [from, to], epoch seconds */
 	int64_t to;
+	int has_ms;            /* 1: from_ms/to_ms and the intervals' ms were given (written) */
+	int64_t from_ms, to_ms; /* the window in ms; from * 1000 etc. when not given */
 	struct statement_counts totals;
 	int packets_inexact; /* 1: "packets_exact": false; 0 (key absent or true): exact */
 	int has_classes; /* 0: no "classes" key */
 	size_t nclasses;
 	struct statement_class classes[STATEMENT_CLASSES];
+	int has_networks; /* 0: no "networks" key */
+	size_t n_networks;
+	struct statement_network *networks; /* malloc'd, in file order */
 	int has_intervals; /* 0: no "intervals" key */
 	size_t nintervals;
 	struct statement_interval *intervals; /* malloc'd, ordered, disjoint */
@@ -74,7 +97,8 @@ struct statement {
 /* An empty statement (no classes, no intervals, packets absent). */
 void statement_init(struct statement *st, enum statement_source source);
 
-/* Frees the intervals; st may be reused after statement_init(). */
+/* Frees the intervals and networks; st may be reused after
+ * statement_init(). */
 void statement_free(struct statement *st);
 
 /* "ctnode" etc.; statement_source_parse() returns 0, or -1 if unknown. */
@@ -85,8 +109,13 @@ int statement_source_parse(const char *s, enum statement_source *source);
  * errno ENOMEM. Order and ranges are checked by statement_check(). */
 int statement_add_interval(struct statement *st, const struct statement_interval *iv);
 
+/* Fills from_ms/to_ms and the intervals' ms from the seconds (has_ms 0),
+ * or, with has_ms, the seconds from the ms (their floors). */
+void statement_fill_times(struct statement *st);
+
 /* Checks what the reader checks: ct printable and non-empty, counts
- * non-negative, from <= to, class ids 0-15 and distinct, intervals within
+ * non-negative, from <= to (and with has_ms each second the floor of its
+ * ms, the ms ordered like the seconds), class ids 0-15 and distinct, intervals within
  * [from, to], each start <= end and not before the previous end. Returns 0,
  * or -1 with err naming the JSON path ("intervals[3].start: ..."). */
 int statement_check(const struct statement *st, struct ctv_err *err);

@@ -959,7 +959,7 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 	static const char sql_all[] =
 		"SELECT h.t, h.series, s.key, s.sub, h.in_bytes, h.in_packets, h.out_bytes, h.out_packets "
 		"FROM hour h JOIN series s ON s.id = h.series "
-		"WHERE h.t >= ?1 AND h.t < ?2 ORDER BY h.t, h.series";
+		"WHERE h.t >= ?1 AND h.t < ?2 AND (s.key GLOB 'class:*') = ?4 ORDER BY h.t, h.series";
 	/* One key among many (one container on a node): through the series
 	 * index, not a scan of every series' hours. */
 	static const char sql_key[] =
@@ -986,10 +986,15 @@ int store_report(struct store *st, const struct store_query *q, struct store_row
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)ceil_s(q->to_ms));
 	if (q->key)
 		sqlite3_bind_text(s, 3, q->key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int(s, 4, q->classes ? 1 : 0);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		time_t t = (time_t)sqlite3_column_int64(s, 0);
 		const char *key = (const char *)sqlite3_column_text(s, 2);
 		int sub = q->by_sub ? sqlite3_column_int(s, 3) : -1;
+
+		if (q->classes && !q->key)
+			sub = store_series_is_class(key);
 		struct store_counts c;
 		size_t i;
 
@@ -1050,7 +1055,8 @@ int store_intervals(struct store *st, int64_t from_ms, int64_t to_ms, const char
 	/* The series asked for, as a list the joins below seek by. */
 	static const char sql[] =
 		"WITH first(h) AS (SELECT coalesce(min(hour), 9223372036854775807) FROM interval), "
-		"  sel(id) AS (SELECT id FROM series WHERE (?3 IS NULL OR key = ?3) AND (?4 < 0 OR sub = ?4)) "
+		"  sel(id) AS (SELECT id FROM series WHERE (?3 IS NULL AND key NOT GLOB 'class:*' OR key = ?3) "
+		"    AND (?4 < 0 OR sub = ?4)) "
 		"SELECT 1, h.t * 1000, h.t * 1000 + 3600000, 3600000, sum(h.in_bytes), sum(h.in_packets), "
 		"  sum(h.out_bytes), sum(h.out_packets), h.t "
 		"FROM sel JOIN hour h INDEXED BY hour_series ON h.series = sel.id, first "
@@ -1262,8 +1268,9 @@ int store_scalars_between(struct store *st, int64_t from_ms, int64_t to_ms,
 	return scalar_query(st, sql, from_ms, to_ms, out, err);
 }
 
-int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
-		   struct ctv_err *err)
+/* store_key_sums() of the services (classes 0) or of the class series (1). */
+static int key_sums(struct store *st, int64_t from_ms, int64_t to_ms, int classes,
+		    struct store_rows *out, struct ctv_err *err)
 {
 	/* Same split as store_intervals(): hour rows before the first
 	 * remaining minute interval, minute intervals after. */
@@ -1278,7 +1285,8 @@ int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct stor
 		"  FROM interval i JOIN minute m ON m.interval = i.id "
 		"  WHERE i.start_ms >= ?1 AND i.end_ms <= ?2) "
 		"SELECT s.key, sum(p.ib), sum(p.ip), sum(p.ob), sum(p.op), min(s.id) AS o "
-		"FROM parts p JOIN series s ON s.id = p.series GROUP BY s.key ORDER BY o";
+		"FROM parts p JOIN series s ON s.id = p.series WHERE (s.key GLOB 'class:*') = ?3 "
+		"GROUP BY s.key ORDER BY o";
 	struct store_rows rows = { NULL, 0 };
 	size_t cap = 0;
 	sqlite3_stmt *s;
@@ -1294,6 +1302,7 @@ int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct stor
 	}
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)from_ms);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)to_ms);
+	sqlite3_bind_int(s, 3, classes);
 	for (rc = step_first(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
 		struct store_row *r;
 
@@ -1319,4 +1328,40 @@ int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct stor
 	}
 	*out = rows;
 	return 0;
+}
+
+int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		   struct ctv_err *err)
+{
+	return key_sums(st, from_ms, to_ms, 0, out, err);
+}
+
+int store_class_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		     struct ctv_err *err)
+{
+	return key_sums(st, from_ms, to_ms, 1, out, err);
+}
+
+const char *store_class_series(int cls, char *buf, size_t len)
+{
+	snprintf(buf, len, STORE_CLASS_PREFIX "%d", cls);
+	return buf;
+}
+
+int store_series_is_class(const char *key)
+{
+	const char *d;
+	int v = 0;
+
+	if (!key || strncmp(key, STORE_CLASS_PREFIX, sizeof(STORE_CLASS_PREFIX) - 1))
+		return -1;
+	d = key + sizeof(STORE_CLASS_PREFIX) - 1;
+	if (!*d || (d[0] == '0' && d[1]) || strlen(d) > 2)
+		return -1;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return -1;
+		v = v * 10 + (*d - '0');
+	}
+	return v < STORE_CLASSES ? v : -1;
 }

@@ -43,6 +43,23 @@
 
 struct store;
 
+/* The container's mirror of the node's classes (ctverify rules install
+ * --classes): one series per class bucket, key "class:N" (N = 0..15), sub
+ * 0, recorded like a service. Service names cannot contain ':', so the
+ * keys never meet a service's (nor a CTID). Every sum over "all series"
+ * leaves them out (store_intervals() and store_key_sums() with no key,
+ * store_report() unless q->classes), so nothing is counted twice; they are
+ * read by their key, by store_class_sums() or with q->classes. */
+#define STORE_CLASS_PREFIX "class:"
+#define STORE_CLASSES 16
+
+/* The series key of class cls: "class:N" into buf (len >= 9). Returns buf. */
+const char *store_class_series(int cls, char *buf, size_t len);
+
+/* N when key is a class series key "class:N" (0..15, no leading zeros),
+ * else -1. */
+int store_series_is_class(const char *key);
+
 struct store_counts {
 	uint64_t in_bytes, in_packets, out_bytes, out_packets;
 };
@@ -171,6 +188,9 @@ struct store_query {
 	int64_t from_ms, to_ms; /* hour rows starting in [from_ms, to_ms) */
 	const char *key; /* only this series key, or NULL for all */
 	int by_sub;      /* one row per sub-key instead of their sum */
+	int classes;     /* with key NULL: 0 every series but the class
+			  * series (the default), 1 only the class series,
+			  * each row's sub then being its class N */
 };
 
 /* Initialises q: everything, by month, subs summed. */
@@ -250,6 +270,10 @@ void store_scalar_sums_free(struct store_scalar_sums *s);
  * Returns 0 or -1. One pass, for windows of any length. */
 int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
 		   struct ctv_err *err);
+
+/* The same for the class series only ("class:N"), in series order. */
+int store_class_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		     struct ctv_err *err);
 
 /* Extra figures over the minute intervals lying wholly inside [from_ms,
  * to_ms] (counters summed, gauges the largest value seen), for windows

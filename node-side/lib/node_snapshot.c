@@ -19,6 +19,21 @@ const char *node_snapshot_statedir(void)
 	return d && *d ? d : LOCALSTATEDIR "/lib/ctnode";
 }
 
+const char *ctnode_confdir(void)
+{
+	const char *d = getenv("CTNODE_CONFDIR");
+
+	return d && *d ? d : SYSCONFDIR "/ctverify";
+}
+
+const char *node_snapshot_classes_file(void)
+{
+	static char path[4096];
+
+	snprintf(path, sizeof(path), "%s/networks_classes", ctnode_confdir());
+	return path;
+}
+
 const char *node_snapshot_default_db(void)
 {
 	static char path[4096];

@@ -27,6 +27,13 @@ struct node_snapshot {
 /* ctnode's state directory: $CTNODE_STATEDIR, else LOCALSTATEDIR/lib/ctnode. */
 const char *node_snapshot_statedir(void);
 
+/* The configuration directory: $CTNODE_CONFDIR, else SYSCONFDIR/ctverify. */
+const char *ctnode_confdir(void);
+
+/* The classes file when none is named: the configuration directory's
+ * networks_classes (setup installs it, export carries it as "networks"). */
+const char *node_snapshot_classes_file(void);
+
 /* The store when no --db is given: the state directory's ctnode.db. */
 const char *node_snapshot_default_db(void);
 

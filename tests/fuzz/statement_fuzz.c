@@ -61,8 +61,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    again.from != st.from || again.to != st.to ||
 	    !same_counts(&again.totals, &st.totals) || again.packets_inexact != st.packets_inexact ||
 	    again.has_classes != st.has_classes || again.nclasses != st.nclasses ||
-	    again.has_intervals != st.has_intervals || again.nintervals != st.nintervals)
+	    again.has_intervals != st.has_intervals || again.nintervals != st.nintervals ||
+	    again.has_ms != st.has_ms || again.from_ms != st.from_ms || again.to_ms != st.to_ms ||
+	    again.has_networks != st.has_networks || again.n_networks != st.n_networks)
 		abort();
+	for (size_t i = 0; i < st.n_networks; i++)
+		if (again.networks[i].class != st.networks[i].class ||
+		    strcmp(again.networks[i].cidr, st.networks[i].cidr) != 0)
+			abort();
 	for (size_t i = 0; i < st.nclasses; i++)
 		if (again.classes[i].id != st.classes[i].id ||
 		    !same_counts(&again.classes[i].c, &st.classes[i].c))
@@ -70,6 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < st.nintervals; i++)
 		if (again.intervals[i].start != st.intervals[i].start ||
 		    again.intervals[i].end != st.intervals[i].end ||
+		    again.intervals[i].start_ms != st.intervals[i].start_ms ||
+		    again.intervals[i].end_ms != st.intervals[i].end_ms ||
 		    !same_counts(&again.intervals[i].c, &st.intervals[i].c))
 			abort();
 	free(text);
