@@ -189,7 +189,7 @@ int cmd_collect(int argc, char **argv)
 		return EXIT_PROBLEM;
 	if (minute_days)
 		store_set_minute_keep(sn.st, (int64_t)minute_days * 86400 * 1000);
-	rc = collect_run(interval, collect_snap, &sn);
+	rc = snapshot_collect(&sn, interval, collect_snap);
 	store_close(sn.st);
 	return rc < 0 ? EXIT_PROBLEM : 0;
 }

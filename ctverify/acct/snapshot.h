@@ -25,7 +25,9 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "collect.h"
 #include "err.h"
+#include "nfnl.h"
 #include "store.h"
 #include "svcspec.h"
 
@@ -55,6 +57,14 @@ struct snapshot {
 	int warned_snmp;
 	int have_last;
 	uint64_t last_packets; /* all buckets, both directions, last reading */
+	/* collect's watch (snapshot_collect): the last reading known good,
+	 * read every second, recorded before a repair so only the window from
+	 * it to the reinstall is a gap. */
+	int have_good;
+	struct ctv_counters good;
+	int64_t good_wall_ms, good_mono_ms;
+	char good_boot[STORE_BOOT_MAX];
+	int touched; /* the transaction in progress deleted something of ours */
 };
 
 /* The store when no --db is given: $CTVERIFY_STATEDIR/ctverify.db. */
@@ -86,5 +96,31 @@ int snapshot_take(struct snapshot *sn, struct store_result *res, struct ctv_err 
  * last one is not lost with them. 0 also when there is nothing to record;
  * -1 with err if the snapshot failed. */
 int snapshot_before_change(struct snapshot *sn, struct ctv_err *err);
+
+/* How often collect's guard reads our counters: the widest gap a reload
+ * leaves is this plus the repair. */
+#define SNAPSHOT_GUARD_MS 500
+
+/* collect's guard between snapshots: reads our counters (kept as the
+ * last reading known good); when they are gone (or, deep, when the
+ * installed rules differ from the saved spec) records the last good
+ * reading, reinstalls the saved spec and records a "gap" event from the
+ * last good reading to the moment the rules are back. 0 also when no rules
+ * of ours are saved; -1 with err. */
+int snapshot_guard(struct snapshot *sn, int deep, struct ctv_err *err);
+
+/* Notes one nftables event; 1 when it ends a transaction (made by
+ * another process than this one) that deleted something of our table,
+ * so a deep guard is due; else 0. */
+int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev);
+
+/* The collect loop with its guard (collect_watch()): snap at every
+ * boundary; our counters read every SNAPSHOT_GUARD_MS (the legacy iptables check:
+ * it sends no notifications); nftables events about our table end, after
+ * a short debounce, in one deep guard. Guard errors go to sn->warn. */
+int snapshot_collect(struct snapshot *sn, unsigned long interval, collect_snap_fn snap);
+
+/* Frees what the guard keeps. */
+void snapshot_free(struct snapshot *sn);
 
 #endif

@@ -740,6 +740,9 @@ int nfnl_event_decode(const struct nlmsghdr *nlh, struct nfnl_event *ev)
 	if (s.kind == NFNL_GEN) {
 		if (tb[NFTA_GEN_ID] && mnl_attr_validate(tb[NFTA_GEN_ID], MNL_TYPE_U32) == 0)
 			ev->gen = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_ID]));
+		if (tb[NFTA_GEN_PROC_PID] &&
+		    mnl_attr_validate(tb[NFTA_GEN_PROC_PID], MNL_TYPE_U32) == 0)
+			ev->pid = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_PROC_PID]));
 		return 1;
 	}
 	if (s.kind == NFNL_COUNTER) {
