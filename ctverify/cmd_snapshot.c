@@ -20,16 +20,10 @@
 
 #define DB_NAME "ctverify.db"
 
-/* The snapshot module's notices: "ctverify: snapshot: ...". */
-static void print_warning(void *arg, const char *msg)
-{
-	cli_error("%s: %s", (const char *)arg, msg);
-}
-
 static void snapper_init(struct snapshot *sn, const char *cmd)
 {
 	memset(sn, 0, sizeof(*sn));
-	sn->warn.fn = print_warning;
+	sn->warn.fn = cli_notice; /* "ctverify: snapshot: ..." */
 	sn->warn.arg = (void *)cmd;
 }
 

@@ -86,7 +86,7 @@ int cmd_node_snapshot(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	struct store_result res;
-	struct node_snapshot ns = { NULL, 0, NULL, NULL };
+	struct node_snapshot ns = { 0 };
 	int c, rc;
 
 	optind = 1;
@@ -156,7 +156,7 @@ int cmd_node_collect(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	unsigned long interval = 60;
-	struct node_collect cs = { cmd, { NULL, 0, NULL, NULL } };
+	struct node_collect cs = { cmd, { 0 } };
 	int c, rc;
 
 	optind = 1;
@@ -172,12 +172,14 @@ int cmd_node_collect(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	collect_catch_stop();
+	cs.ns.warn.fn = cli_notice;
+	cs.ns.warn.arg = (void *)cmd;
 	cs.ns.st = open_write(cmd, db ? db : node_snapshot_default_db());
 	if (!cs.ns.st)
 		return EXIT_PROBLEM;
 	if (minute_days)
 		store_set_minute_keep(cs.ns.st, (int64_t)minute_days * 86400 * 1000);
-	rc = collect_run(interval, collect_snap, &cs);
+	rc = node_snapshot_collect(&cs.ns, interval, collect_snap, &cs);
 	store_close(cs.ns.st);
 	return rc < 0 ? EXIT_PROBLEM : 0;
 }

@@ -11,13 +11,7 @@
 #include "commands.h"
 #include "containers.h"
 #include "node_nft.h"
-
-const char *ctnode_confdir(void)
-{
-	const char *d = getenv("CTNODE_CONFDIR");
-
-	return d && *d ? d : SYSCONFDIR "/ctverify";
-}
+#include "node_snapshot.h"
 
 static void setup_usage(FILE *out)
 {
@@ -31,7 +25,7 @@ static void setup_usage(FILE *out)
 		"  --dry-run          check the files and print what would be installed\n"
 		"  -h, --help         show this help\n\n"
 		"$CTNODE_CONFDIR replaces the default directory.\n",
-		NODE_NFT_TABLE, ctnode_confdir(), ctnode_confdir());
+		NODE_NFT_TABLE, node_snapshot_confdir(), node_snapshot_confdir());
 }
 
 int cmd_setup(int argc, char **argv)
@@ -67,11 +61,11 @@ int cmd_setup(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
 	if (!classes_file) {
-		snprintf(cpath, sizeof(cpath), "%s/networks_classes", ctnode_confdir());
+		snprintf(cpath, sizeof(cpath), "%s/networks_classes", node_snapshot_confdir());
 		classes_file = cpath;
 	}
 	if (!cts_file) {
-		snprintf(tpath, sizeof(tpath), "%s/containers", ctnode_confdir());
+		snprintf(tpath, sizeof(tpath), "%s/containers", node_snapshot_confdir());
 		cts_file = tpath;
 	}
 	if (classes_load(classes_file, &cls, &err) < 0) {

@@ -17,6 +17,5 @@ int cmd_node_export(int argc, char **argv);
 /* The store when no --db is given: $CTNODE_STATEDIR/ctnode.db. */
 
 /* The configuration directory: $CTNODE_CONFDIR, else SYSCONFDIR/ctverify. */
-const char *ctnode_confdir(void);
 
 #endif

@@ -6,9 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <linux/netfilter.h>
+
+#include "classes.h"
 #include "collect.h"
 #include "node_snapshot.h"
+#include "rtnl.h"
 
 #define DB_NAME "ctnode.db"
 
@@ -17,6 +23,13 @@ const char *node_snapshot_statedir(void)
 	const char *d = getenv("CTNODE_STATEDIR");
 
 	return d && *d ? d : LOCALSTATEDIR "/lib/ctnode";
+}
+
+const char *node_snapshot_confdir(void)
+{
+	const char *d = getenv("CTNODE_CONFDIR");
+
+	return d && *d ? d : SYSCONFDIR "/ctverify";
 }
 
 const char *node_snapshot_default_db(void)
@@ -107,4 +120,261 @@ int node_snapshot_take(struct node_snapshot *ns, struct store_result *res, struc
 	struct collect_reader reader = { reading_read, reading_done, ns->now, &rd };
 
 	return collect_record(ns->st, &reader, res, err);
+}
+
+/* ---- collect's guard -------------------------------------------------------- */
+
+void node_snapshot_free(struct node_snapshot *ns)
+{
+	free(ns->down);
+	ns->down = NULL;
+	ns->n_down = 0;
+}
+
+static int64_t wall_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int node_snapshot_event(struct node_snapshot *ns, const struct nfnl_event *ev)
+{
+	int due;
+
+	if (ev->kind != NFNL_GEN) {
+		if (!ev->created && ev->family == NFPROTO_NETDEV && !strcmp(ev->table, NODE_NFT_TABLE))
+			ns->touched = 1;
+		return 0;
+	}
+	due = ns->touched && ev->pid != (uint32_t)getpid();
+	ns->touched = 0;
+	return due;
+}
+
+static struct node_down *find_down(struct node_snapshot *ns, const char *ifname)
+{
+	for (size_t i = 0; i < ns->n_down; i++)
+		if (!strcmp(ns->down[i].ifname, ifname))
+			return &ns->down[i];
+	return NULL;
+}
+
+int node_snapshot_link(struct node_snapshot *ns, const struct containers *cts, int created,
+		       const char *ifname, int64_t now_ms)
+{
+	const struct containers_ct *ct = NULL;
+	struct node_down *d;
+
+	for (size_t i = 0; i < cts->n && !ct; i++)
+		if (cts->v[i].ifname[0] && !strcmp(cts->v[i].ifname, ifname))
+			ct = &cts->v[i];
+	if (!ct)
+		return 0;
+	if (created)
+		return find_down(ns, ifname) != NULL;
+	if (find_down(ns, ifname))
+		return 0;
+	d = realloc(ns->down, (ns->n_down + 1) * sizeof(*d));
+	if (!d)
+		return 0;
+	ns->down = d;
+	d = &ns->down[ns->n_down++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->ct, sizeof(d->ct), "%s", ct->id);
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	d->since_ms = now_ms;
+	return 0;
+}
+
+/* What ctnode setup installs by default: its files in the confdir. */
+static int setup_default(struct ctv_err *err)
+{
+	char cpath[4096], tpath[4096];
+	struct classes cls;
+	struct containers cts;
+	struct node_plan *plan;
+	int rc;
+
+	snprintf(cpath, sizeof(cpath), "%s/networks_classes", node_snapshot_confdir());
+	snprintf(tpath, sizeof(tpath), "%s/containers", node_snapshot_confdir());
+	if (classes_load(cpath, &cls, err) < 0)
+		return -1;
+	if (containers_load(tpath, &cts, err) < 0) {
+		classes_free(&cls);
+		return -1;
+	}
+	plan = node_plan_build(&cls, &cts, err);
+	rc = plan ? node_nft_setup(plan, err) : -1;
+	node_plan_free(plan);
+	containers_free(&cts);
+	classes_free(&cls);
+	return rc;
+}
+
+/* Records the gap of every container whose device is back, and forgets
+ * them. */
+static size_t devices_back(struct node_snapshot *ns, int64_t now)
+{
+	size_t k = 0, n = 0;
+
+	for (size_t i = 0; i < ns->n_down; i++) {
+		struct node_down *d = &ns->down[i];
+		char detail[STORE_DETAIL_MAX];
+		struct ctv_err e2;
+
+		if (!if_nametoindex(d->ifname)) {
+			ns->down[k++] = *d;
+			continue;
+		}
+		snprintf(detail, sizeof(detail), "container %s: device %s was gone (restart) and was "
+			 "hooked again; traffic in between was not counted", d->ct, d->ifname);
+		store_event_add(ns->st, "gap", d->ct, 0, d->since_ms, now, detail, &e2);
+		ctv_warn(&ns->warn, "container %s: device %s is back; hooked it again", d->ct, d->ifname);
+		n++;
+	}
+	ns->n_down = k;
+	return n;
+}
+
+static int any_back(const struct node_snapshot *ns)
+{
+	for (size_t i = 0; i < ns->n_down; i++)
+		if (if_nametoindex(ns->down[i].ifname))
+			return 1;
+	return 0;
+}
+
+int node_snapshot_repair(struct node_snapshot *ns, int force, struct ctv_err *err)
+{
+	struct node_counters nc = { NULL, 0 };
+	struct store_result res;
+	struct ctv_err e2;
+	int gone;
+
+	gone = (ns->read ? ns->read : node_nft_read)(&nc, err) < 0;
+	node_counters_free(&nc);
+	if (gone && errno != ENOENT)
+		return -1;
+	if (!gone && !force && !any_back(ns))
+		return 0;
+	if ((ns->setup ? ns->setup : setup_default)(err) < 0) {
+		ctv_err_prefix(err, "cannot put the ctnode table back");
+		return -1;
+	}
+	if (gone) {
+		if (!ns->gone)
+			store_gap_add(ns->st, "the ctnode table was deleted and was installed again from "
+				      "the configuration; traffic since the last reading was not counted", &e2);
+		ctv_warn(&ns->warn, "the ctnode table was deleted; installed it again from %s",
+			 node_snapshot_confdir());
+		ns->gone = 0;
+	} else if (force) {
+		ctv_warn(&ns->warn, "part of the ctnode table was deleted; installed it again from %s",
+			 node_snapshot_confdir());
+	}
+	devices_back(ns, wall_now_ms());
+	/* The store sees the counters that restarted (resets) now, whatever
+	 * they reach by the next snapshot. */
+	if (node_snapshot_take(ns, &res, &e2) < 0)
+		ctv_warn(&ns->warn, "warning: %s", e2.msg);
+	return 0;
+}
+
+/* The watch's glue. */
+struct guard {
+	struct node_snapshot *ns;
+	struct nfnl ev;
+	struct mnl_socket *links;
+	int force;
+};
+
+static int on_event(const struct nfnl_event *ev, void *arg)
+{
+	struct guard *g = arg;
+
+	g->force |= node_snapshot_event(g->ns, ev);
+	return 0;
+}
+
+struct link_read {
+	struct guard *g;
+	struct containers cts;
+	int due;
+};
+
+static void on_link(const struct rtnl_link_event *ev, void *arg)
+{
+	struct link_read *lr = arg;
+
+	lr->due |= node_snapshot_link(lr->g->ns, &lr->cts, ev->created, ev->ifname, wall_now_ms());
+}
+
+static void ignore_link(const struct rtnl_link_event *ev, void *arg)
+{
+	(void)ev;
+	(void)arg;
+}
+
+static int guard_ready(void *arg, int i)
+{
+	struct guard *g = arg;
+	struct ctv_err err = { "" };
+	char path[4096];
+	struct link_read lr = { g, { NULL, 0 }, 0 };
+
+	if (i == 0) {
+		int was = g->force;
+
+		if (nfnl_events_read(&g->ev, on_event, g, &err) < 0 && errno == ENOBUFS)
+			g->force = 1;
+		return g->force && !was;
+	}
+	snprintf(path, sizeof(path), "%s/containers", node_snapshot_confdir());
+	if (containers_load(path, &lr.cts, &err) < 0) {
+		rtnl_links_read(g->links, ignore_link, NULL, &err);
+		return 0;
+	}
+	if (rtnl_links_read(g->links, on_link, &lr, &err) < 0 && errno == ENOBUFS)
+		lr.due = 1;
+	containers_free(&lr.cts);
+	return lr.due;
+}
+
+static void guard_repair(void *arg)
+{
+	struct guard *g = arg;
+	struct ctv_err err = { "" };
+
+	if (node_snapshot_repair(g->ns, g->force, &err) < 0)
+		ctv_warn(&g->ns->warn, "warning: %s", err.msg);
+	g->force = 0;
+}
+
+int node_snapshot_collect(struct node_snapshot *ns, unsigned long interval, collect_snap_fn snap,
+			  void *arg)
+{
+	struct guard g;
+	struct collect_watch w = { { -1, -1 }, guard_ready, NULL, 0, guard_repair, 20, &g };
+	struct ctv_err err = { "" };
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	g.ns = ns;
+	if (nfnl_events_open(&g.ev, &err) < 0)
+		ctv_warn(&ns->warn, "warning: %s (a deleted table is noticed at the next snapshot)", err.msg);
+	else
+		w.fd[0] = nfnl_fd(&g.ev);
+	g.links = rtnl_links_open(&err);
+	if (!g.links)
+		ctv_warn(&ns->warn, "warning: %s (restarted containers are not hooked again)", err.msg);
+	else
+		w.fd[1] = mnl_socket_get_fd(g.links);
+	rc = collect_watch(interval, snap, &w, arg);
+	nfnl_close(&g.ev);
+	if (g.links)
+		mnl_socket_close(g.links);
+	node_snapshot_free(ns);
+	return rc;
 }
