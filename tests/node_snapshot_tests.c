@@ -165,6 +165,70 @@ START_TEST(a_table_gone_is_one_gap_however_long_it_stays_gone)
 }
 END_TEST
 
+static int setups;
+
+static int fake_setup(struct ctv_err *err)
+{
+	(void)err;
+	setups++;
+	tbl.gone = 0; /* the table is back */
+	return 0;
+}
+
+START_TEST(a_device_that_comes_back_is_hooked_again_with_the_container_s_gap)
+{
+	struct containers_ct ct[2];
+	struct containers cts = { ct, 2 };
+	struct ctv_err err = { "" };
+	struct store_events ev;
+
+	memset(ct, 0, sizeof(ct));
+	snprintf(ct[0].id, sizeof(ct[0].id), "101");
+	snprintf(ct[0].ifname, sizeof(ct[0].ifname), "lo"); /* exists when it is back */
+	snprintf(ct[1].id, sizeof(ct[1].id), "102");
+	ns.setup = fake_setup;
+	setups = 0;
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 1, "lo", 1000), 0); /* never seen gone */
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 0, "eth7", 1000), 0); /* not a container's */
+	ck_assert_uint_eq(ns.n_down, 0);
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 0, "lo", 1700000000000LL), 0);
+	ck_assert_uint_eq(ns.n_down, 1);
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 1, "lo", 1700000000500LL), 1);
+	ck_assert_msg(node_snapshot_repair(&ns, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(setups, 1);
+	ck_assert_uint_eq(ns.n_down, 0);
+	ck_assert_int_eq(store_events(ns.st, 0, INT64_MAX, "101", &ev, &err), 0);
+	ck_assert_uint_eq(ev.n, 1);
+	ck_assert_str_eq(ev.v[0].kind, "gap");
+	ck_assert_int_eq(ev.v[0].from_ms, 1700000000000LL);
+	store_events_free(&ev);
+	/* Nothing gone, nothing back: no repair. */
+	ck_assert_int_eq(node_snapshot_repair(&ns, 0, &err), 0);
+	ck_assert_int_eq(setups, 1);
+	node_snapshot_free(&ns);
+}
+END_TEST
+
+START_TEST(a_deleted_table_is_installed_again_with_one_gap)
+{
+	struct ctv_err err = { "" };
+	struct store_result res;
+
+	ns.setup = fake_setup;
+	setups = 0;
+	ck_assert_int_eq(node_snapshot_take(&ns, &res, &err), 0);
+	tbl.gone = 1;
+	ns.read = fake_read;
+	ck_assert_msg(node_snapshot_repair(&ns, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(setups, 1);
+	ck_assert_uint_eq(gaps(), 1);
+	ck_assert_int_eq(ns.gone, 0);
+	/* A snapshot after it finds the table and records no second gap. */
+	ck_assert_int_eq(node_snapshot_take(&ns, &res, &err), 0);
+	ck_assert_uint_eq(gaps(), 1);
+}
+END_TEST
+
 START_TEST(the_default_store_follows_ctnode_statedir)
 {
 	setenv("CTNODE_STATEDIR", "/srv/ctnode", 1);
@@ -184,5 +248,7 @@ void add_node_snapshot_tests(Suite *s)
 	tcase_add_test(tc, a_snapshot_records_the_growth_per_container_and_class);
 	tcase_add_test(tc, a_table_gone_is_one_gap_however_long_it_stays_gone);
 	tcase_add_test(tc, the_default_store_follows_ctnode_statedir);
+	tcase_add_test(tc, a_device_that_comes_back_is_hooked_again_with_the_container_s_gap);
+	tcase_add_test(tc, a_deleted_table_is_installed_again_with_one_gap);
 	suite_add_tcase(s, tc);
 }
