@@ -54,7 +54,7 @@ START_TEST(other_messages_are_not_link_events)
 }
 END_TEST
 
-START_TEST(a_link_without_a_name_or_with_a_too_long_one_is_malformed)
+START_TEST(a_link_without_a_name_or_with_an_empty_or_too_long_one_is_malformed)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct rtnl_link_event ev;
@@ -63,6 +63,7 @@ START_TEST(a_link_without_a_name_or_with_a_too_long_one_is_malformed)
 	ck_assert_int_eq(rtnl_link_decode(link_msg(buf, RTM_NEWLINK, 7, NULL), &ev), -1);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(rtnl_link_decode(link_msg(buf, RTM_NEWLINK, 7, "a-name-longer-than-ifnamsiz"), &ev), -1);
+	ck_assert_int_eq(rtnl_link_decode(link_msg(buf, RTM_NEWLINK, 7, ""), &ev), -1);
 }
 END_TEST
 
@@ -73,6 +74,6 @@ void add_rtnl_tests(Suite *s)
 	tcase_add_test(tc, a_new_link_is_decoded_with_its_name_and_index);
 	tcase_add_test(tc, a_deleted_link_is_not_created);
 	tcase_add_test(tc, other_messages_are_not_link_events);
-	tcase_add_test(tc, a_link_without_a_name_or_with_a_too_long_one_is_malformed);
+	tcase_add_test(tc, a_link_without_a_name_or_with_an_empty_or_too_long_one_is_malformed);
 	suite_add_tcase(s, tc);
 }

@@ -48,7 +48,7 @@ int rtnl_link_decode(const struct nlmsghdr *nlh, struct rtnl_link_event *ev)
 	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)) ||
 	    mnl_attr_parse(nlh, sizeof(*ifi), name_cb, &name) < 0 || !name ||
 	    mnl_attr_validate(name, MNL_TYPE_NUL_STRING) < 0 ||
-	    mnl_attr_get_payload_len(name) > IF_NAMESIZE) {
+	    mnl_attr_get_payload_len(name) > IF_NAMESIZE || !*mnl_attr_get_str(name)) {
 		errno = EINVAL;
 		return -1;
 	}

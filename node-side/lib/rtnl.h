@@ -25,7 +25,8 @@ struct rtnl_link_event {
 struct mnl_socket *rtnl_links_open(struct ctv_err *err);
 
 /* Decodes one message: 1 a link event with its name, 0 another message,
- * -1 (EINVAL) a link message without a valid name. */
+ * -1 (EINVAL) a link message without a valid name (missing, empty, not
+ * NUL-terminated within IF_NAMESIZE). */
 int rtnl_link_decode(const struct nlmsghdr *nlh, struct rtnl_link_event *ev);
 
 /* Receives once and passes every link event to cb, in order. 0, or -1
