@@ -459,8 +459,12 @@ static int guard_ready(void *arg, int i)
 
 	(void)i;
 	/* Lost events (ENOBUFS): what is installed must be looked at. */
-	if (nfnl_events_read(&g->ev, on_event, &er, &err) < 0)
-		return errno == ENOBUFS;
+	if (nfnl_events_read(&g->ev, on_event, &er, &err) < 0) {
+		if (errno == ENOBUFS)
+			return 1;
+		ctv_warn(&g->sn->warn, "warning: %s (reloads are noticed within a second)", err.msg);
+		return -1;
+	}
 	return er.due;
 }
 

@@ -89,6 +89,7 @@ static int64_t wall_ms(void)
 /* What one wait is for, in monotonic milliseconds (-1: nothing). */
 struct watch_state {
 	int64_t next_tick, repair_at, first_event;
+	int off[COLLECT_FDS]; /* ready() failed on it: no longer polled */
 };
 
 /* Milliseconds to wait: to the boundary, the next tick or the repair,
@@ -131,7 +132,7 @@ static void watch_until_boundary(unsigned long interval, const struct collect_wa
 		int n = 0, idx[COLLECT_FDS];
 
 		for (int i = 0; i < COLLECT_FDS; i++) {
-			if (w->fd[i] < 0)
+			if (w->fd[i] < 0 || ws->off[i])
 				continue;
 			pfd[n].fd = w->fd[i];
 			pfd[n].events = POLLIN;
@@ -139,9 +140,14 @@ static void watch_until_boundary(unsigned long interval, const struct collect_wa
 			idx[n++] = i;
 		}
 		if (poll(pfd, (nfds_t)n, wait_ms(ws, boundary)) > 0) {
-			for (int i = 0; i < n; i++)
-				if (pfd[i].revents && w->ready(w->arg, idx[i]))
+			for (int i = 0; i < n; i++) {
+				int rc = pfd[i].revents ? w->ready(w->arg, idx[i]) : 0;
+
+				if (rc > 0)
 					due(ws, w);
+				else if (rc < 0)
+					ws->off[idx[i]] = 1; /* never a busy loop on a broken socket */
+			}
 		}
 		if (ws->next_tick >= 0 && collect_mono_ms() >= ws->next_tick) {
 			ws->next_tick = collect_mono_ms() + w->tick_ms;
@@ -158,7 +164,7 @@ static void watch_until_boundary(unsigned long interval, const struct collect_wa
 int collect_watch(unsigned long interval, collect_snap_fn snap, const struct collect_watch *w,
 		  void *arg)
 {
-	struct watch_state ws = { -1, -1, -1 };
+	struct watch_state ws = { -1, -1, -1, { 0 } };
 	int failed;
 
 	collect_catch_stop();

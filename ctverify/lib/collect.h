@@ -43,7 +43,8 @@ int collect_run(unsigned long interval, collect_snap_fn snap, void *arg);
 #define COLLECT_FDS 2
 struct collect_watch {
 	int fd[COLLECT_FDS];   /* -1: unused */
-	/* fd[i] is readable: read it; 1 when a repair is due, else 0. */
+	/* fd[i] is readable: read it; 1 when a repair is due, else 0; -1
+	 * when the descriptor is broken (it is no longer polled). */
 	int (*ready)(void *arg, int i);
 	/* Every tick_ms (0: never): 1 when a repair is due, else 0. */
 	int (*tick)(void *arg);

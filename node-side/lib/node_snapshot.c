@@ -317,6 +317,14 @@ static void ignore_link(const struct rtnl_link_event *ev, void *arg)
 	(void)arg;
 }
 
+/* An event socket that fails other than by losing events: warned, no
+ * longer polled. */
+static int broken(struct guard *g, const struct ctv_err *err)
+{
+	ctv_warn(&g->ns->warn, "warning: %s (no longer followed)", err->msg);
+	return -1;
+}
+
 static int guard_ready(void *arg, int i)
 {
 	struct guard *g = arg;
@@ -327,8 +335,11 @@ static int guard_ready(void *arg, int i)
 	if (i == 0) {
 		int was = g->force;
 
-		if (nfnl_events_read(&g->ev, on_event, g, &err) < 0 && errno == ENOBUFS)
+		if (nfnl_events_read(&g->ev, on_event, g, &err) < 0) {
+			if (errno != ENOBUFS)
+				return broken(g, &err);
 			g->force = 1;
+		}
 		return g->force && !was;
 	}
 	snprintf(path, sizeof(path), "%s/containers", node_snapshot_confdir());
@@ -336,8 +347,13 @@ static int guard_ready(void *arg, int i)
 		rtnl_links_read(g->links, ignore_link, NULL, &err);
 		return 0;
 	}
-	if (rtnl_links_read(g->links, on_link, &lr, &err) < 0 && errno == ENOBUFS)
-		lr.due = 1;
+	if (rtnl_links_read(g->links, on_link, &lr, &err) < 0) {
+		if (errno != ENOBUFS) {
+			containers_free(&lr.cts);
+			return broken(g, &err);
+		}
+		lr.due = g->force = 1; /* lost link events: hook whatever is there */
+	}
 	containers_free(&lr.cts);
 	return lr.due;
 }
