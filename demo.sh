@@ -108,7 +108,7 @@ lab_stop "$udpl"
 echo "               tc says: $(lab_exec ct101 tc -s -j qdisc show dev eth0 | jq '.[0].drops') datagrams dropped"
 lab_exec ct101 tc qdisc del dev eth0 root
 echo "   a flush:    someone deletes ctverify's table in ct101 right after a snapshot;"
-echo "               300 KB flow before the collector puts it back a second later"
+echo "               300 KB flow while the collector puts it back (within a second)"
 intervals() { sqlite3 "file:$CDB?mode=ro" "SELECT count(*) FROM interval" 2>/dev/null || echo 0; }
 n=$(intervals); i=0
 while [ "$(intervals)" -le "$n" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

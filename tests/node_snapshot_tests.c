@@ -229,6 +229,26 @@ START_TEST(a_deleted_table_is_installed_again_with_one_gap)
 }
 END_TEST
 
+START_TEST(only_other_programs_deleting_our_table_ask_for_a_reinstall)
+{
+	struct nfnl_event ev = { .family = 5 /* NFPROTO_NETDEV */, .kind = NFNL_TABLE };
+	struct nfnl_event gen = { .kind = NFNL_GEN, .created = 1, .pid = 1 };
+
+	snprintf(ev.table, sizeof(ev.table), "ctnode");
+	snprintf(gen.proc, sizeof(gen.proc), "nft");
+	node_snapshot_event(&ns, &ev);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 1);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 0); /* a transaction without deletions */
+	snprintf(gen.proc, sizeof(gen.proc), "ctnode");
+	node_snapshot_event(&ns, &ev);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 0); /* ctnode teardown is the admin's */
+	ev.family = 1; /* inet ctnode: another table */
+	snprintf(gen.proc, sizeof(gen.proc), "nft");
+	node_snapshot_event(&ns, &ev);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 0);
+}
+END_TEST
+
 START_TEST(the_default_store_follows_ctnode_statedir)
 {
 	setenv("CTNODE_STATEDIR", "/srv/ctnode", 1);
@@ -250,5 +270,6 @@ void add_node_snapshot_tests(Suite *s)
 	tcase_add_test(tc, the_default_store_follows_ctnode_statedir);
 	tcase_add_test(tc, a_device_that_comes_back_is_hooked_again_with_the_container_s_gap);
 	tcase_add_test(tc, a_deleted_table_is_installed_again_with_one_gap);
+	tcase_add_test(tc, only_other_programs_deleting_our_table_ask_for_a_reinstall);
 	suite_add_tcase(s, tc);
 }

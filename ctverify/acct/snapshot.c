@@ -366,7 +366,7 @@ static int64_t record_good(struct snapshot *sn)
 	return from;
 }
 
-int snapshot_guard(struct snapshot *sn, int deep, struct ctv_err *err)
+int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
 {
 	struct ctv_counters c = { NULL, 0 };
 	const struct backend *b;
@@ -382,7 +382,11 @@ int snapshot_guard(struct snapshot *sn, int deep, struct ctv_err *err)
 			return -1;
 		}
 		why = "gone";
-	} else if (deep && b->check) {
+		if (!repair) {
+			svcspec_free(&spec);
+			return 1;
+		}
+	} else if (repair && b->check) {
 		char *diff = NULL;
 		struct ctv_err e2 = { "" };
 
@@ -420,7 +424,9 @@ int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev)
 			sn->touched = 1;
 		return 0;
 	}
-	due = sn->touched && ev->pid != (uint32_t)getpid();
+	/* Our own reinstall, or 'ctverify rules install|remove' (another
+	 * ctverify), changed our rules on purpose. */
+	due = sn->touched && ev->pid != (uint32_t)getpid() && strcmp(ev->proc, SNAPSHOT_PROG);
 	sn->touched = 0;
 	return due;
 }
@@ -430,12 +436,20 @@ struct guard {
 	struct snapshot *sn;
 	struct nfnl ev;
 	collect_snap_fn snap;
+	char last_warn[CTV_ERR_MAX];
 };
 
-static void guard_warn(struct snapshot *sn, int rc, const struct ctv_err *err)
+/* Warns of a guard's failure once, not every half second while it lasts. */
+static void guard_warn(struct guard *g, int rc, const struct ctv_err *err)
 {
-	if (rc < 0)
-		ctv_warn(&sn->warn, "warning: %s", err->msg);
+	if (rc >= 0) {
+		g->last_warn[0] = '\0';
+		return;
+	}
+	if (!strcmp(g->last_warn, err->msg))
+		return;
+	snprintf(g->last_warn, sizeof(g->last_warn), "%s", err->msg);
+	ctv_warn(&g->sn->warn, "warning: %s", err->msg);
 }
 
 struct event_read {
@@ -468,13 +482,17 @@ static int guard_ready(void *arg, int i)
 	return er.due;
 }
 
+/* Every SNAPSHOT_GUARD_MS: our rules gone asks for the repair, after the
+ * debounce, so 'rules remove' (rules first, then the saved spec) is done
+ * before the repair reads the saved spec again. */
 static int guard_tick(void *arg)
 {
 	struct guard *g = arg;
 	struct ctv_err err = { "" };
+	int rc = snapshot_guard(g->sn, 0, &err);
 
-	guard_warn(g->sn, snapshot_guard(g->sn, 0, &err), &err);
-	return 0;
+	guard_warn(g, rc, &err);
+	return rc == 1;
 }
 
 static void guard_repair(void *arg)
@@ -482,7 +500,7 @@ static void guard_repair(void *arg)
 	struct guard *g = arg;
 	struct ctv_err err = { "" };
 
-	guard_warn(g->sn, snapshot_guard(g->sn, 1, &err), &err);
+	guard_warn(g, snapshot_guard(g->sn, 1, &err), &err);
 }
 
 static int guard_snap(void *arg)
@@ -493,7 +511,7 @@ static int guard_snap(void *arg)
 
 	/* The snapshot's reading is the newest good one. */
 	if (rc == 0)
-		guard_warn(g->sn, snapshot_guard(g->sn, 0, &err), &err);
+		guard_warn(g, snapshot_guard(g->sn, 0, &err), &err);
 	return rc;
 }
 

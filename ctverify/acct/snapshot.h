@@ -102,22 +102,29 @@ int snapshot_before_change(struct snapshot *sn, struct ctv_err *err);
 #define SNAPSHOT_GUARD_MS 500
 
 /* collect's guard between snapshots: reads our counters (kept as the
- * last reading known good); when they are gone (or, deep, when the
- * installed rules differ from the saved spec) records the last good
- * reading, reinstalls the saved spec and records a "gap" event from the
- * last good reading to the moment the rules are back. 0 also when no rules
- * of ours are saved; -1 with err. */
-int snapshot_guard(struct snapshot *sn, int deep, struct ctv_err *err);
+ * last reading known good). Not repair: returns 1 when our rules are gone.
+ * repair: when they are gone, or differ from the saved spec
+ * (backend->check), records the last good reading, reinstalls the saved
+ * spec and records a "gap" event from the last good reading to the moment
+ * the rules are back, then the fresh counters. 0 also when no rules of
+ * ours are saved; -1 with err. */
+int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err);
 
-/* Notes one nftables event; 1 when it ends a transaction (made by
- * another process than this one) that deleted something of our table,
- * so a deep guard is due; else 0. */
+/* The process name (comm) of ctverify: its own rule changes are never
+ * repaired. */
+#define SNAPSHOT_PROG "ctverify"
+
+/* Notes one nftables event; 1 when it ends a transaction that deleted
+ * something of our table, made by another program than ctverify (neither
+ * this process nor 'rules install|remove'), so a deep guard is due; else
+ * 0. */
 int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev);
 
 /* The collect loop with its guard (collect_watch()): snap at every
  * boundary; our counters read every SNAPSHOT_GUARD_MS (the legacy iptables check:
  * it sends no notifications); nftables events about our table end, after
- * a short debounce, in one deep guard. Guard errors go to sn->warn. */
+ * a short debounce, in one repairing guard. Guard errors go to sn->warn,
+ * each once while it lasts. */
 int snapshot_collect(struct snapshot *sn, unsigned long interval, collect_snap_fn snap);
 
 /* Frees what the guard keeps. */

@@ -148,7 +148,8 @@ int node_snapshot_event(struct node_snapshot *ns, const struct nfnl_event *ev)
 			ns->touched = 1;
 		return 0;
 	}
-	due = ns->touched && ev->pid != (uint32_t)getpid();
+	/* Our own repair, or 'ctnode setup|teardown': on purpose. */
+	due = ns->touched && ev->pid != (uint32_t)getpid() && strcmp(ev->proc, NODE_SNAPSHOT_PROG);
 	ns->touched = 0;
 	return due;
 }

@@ -5,7 +5,8 @@
  * Policy: a snapshot that finds our table gone records one "gap" event
  * (not one per snapshot while it stays gone). Under collect
  * (node_snapshot_collect()) the table is also guarded: when another
- * process deletes our table or anything in it (nft flush ruleset), or a
+ * program deletes our table or anything in it (nft flush ruleset; not
+ * 'ctnode teardown'), or a
  * container's device comes back after it went away (a restart), the
  * configuration ctnode setup reads by default is installed again at once
  * in one batch (counts of counters still there kept), with a "gap" event
@@ -55,8 +56,13 @@ struct node_down {
  * SYSCONFDIR/ctverify. */
 const char *node_snapshot_confdir(void);
 
+/* The process name (comm) of ctnode: 'ctnode setup' and 'teardown' are
+ * the administrator's and never undone. */
+#define NODE_SNAPSHOT_PROG "ctnode"
+
 /* Notes one nftables event; 1 when it ends a transaction of another
- * process that deleted something of our table (a reinstall is due). */
+ * program than ctnode that deleted something of our table (a reinstall
+ * is due). */
 int node_snapshot_event(struct node_snapshot *ns, const struct nfnl_event *ev);
 
 /* Notes one link event against the containers file: a container's device
