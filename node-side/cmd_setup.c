@@ -96,6 +96,8 @@ int cmd_setup(int argc, char **argv)
 	} else {
 		printf("ctnode: accounting installed for %zu containers (table netdev %s)\n",
 		       cts.n, NODE_NFT_TABLE);
+		if (node_snapshot_save_setup(classes_file, cts_file, &err) < 0)
+			fprintf(stderr, "%s: warning: %s\n", cli_progname(), err.msg);
 		rc = 0;
 	}
 	node_plan_free(plan);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "linefile.h"
 #include "node_snapshot.h"
 #include "store.h"
 #include "unit_tests.h"
@@ -209,7 +210,7 @@ START_TEST(a_device_that_comes_back_is_hooked_again_with_the_container_s_gap)
 }
 END_TEST
 
-START_TEST(a_deleted_table_is_installed_again_with_one_gap)
+START_TEST(a_table_another_program_deleted_is_installed_again_with_one_gap)
 {
 	struct ctv_err err = { "" };
 	struct store_result res;
@@ -219,7 +220,11 @@ START_TEST(a_deleted_table_is_installed_again_with_one_gap)
 	ck_assert_int_eq(node_snapshot_take(&ns, &res, &err), 0);
 	tbl.gone = 1;
 	ns.read = fake_read;
-	ck_assert_msg(node_snapshot_repair(&ns, 0, &err) == 0, "%s", err.msg);
+	/* Gone, and no one else deleted it: teardown's, left alone. */
+	ck_assert_int_eq(node_snapshot_repair(&ns, 0, &err), 0);
+	ck_assert_int_eq(setups, 0);
+	/* Deleted by another program. */
+	ck_assert_msg(node_snapshot_repair(&ns, 1, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(setups, 1);
 	ck_assert_uint_eq(gaps(), 1);
 	ck_assert_int_eq(ns.gone, 0);
@@ -249,6 +254,34 @@ START_TEST(only_other_programs_deleting_our_table_ask_for_a_reinstall)
 }
 END_TEST
 
+START_TEST(setup_s_files_are_saved_for_the_repairs)
+{
+	char src[2][256], copy[256], *text = NULL;
+	struct ctv_err err = { "" };
+	size_t len = 0;
+	FILE *f;
+
+	setenv("CTNODE_STATEDIR", dir, 1);
+	for (int i = 0; i < 2; i++) {
+		snprintf(src[i], sizeof(src[i]), "%s/src%d", dir, i);
+		f = fopen(src[i], "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, i ? "101 veth veth101\n" : "1 0.0.0.0/0\n");
+		fclose(f);
+	}
+	ck_assert_msg(node_snapshot_save_setup(src[0], src[1], &err) == 0, "%s", err.msg);
+	snprintf(copy, sizeof(copy), "%s/setup.containers", dir);
+	ck_assert_int_eq(linefile_read(copy, &text, &len, &err), 0);
+	ck_assert_uint_eq(len, 17);
+	ck_assert_int_eq(memcmp(text, "101 veth veth101\n", 17), 0);
+	free(text);
+	/* A file that cannot be read: an error naming it, nothing saved. */
+	ck_assert_int_eq(node_snapshot_save_setup("/nonexistent/classes", src[1], &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/classes"));
+	unsetenv("CTNODE_STATEDIR");
+}
+END_TEST
+
 START_TEST(the_default_store_follows_ctnode_statedir)
 {
 	setenv("CTNODE_STATEDIR", "/srv/ctnode", 1);
@@ -269,7 +302,8 @@ void add_node_snapshot_tests(Suite *s)
 	tcase_add_test(tc, a_table_gone_is_one_gap_however_long_it_stays_gone);
 	tcase_add_test(tc, the_default_store_follows_ctnode_statedir);
 	tcase_add_test(tc, a_device_that_comes_back_is_hooked_again_with_the_container_s_gap);
-	tcase_add_test(tc, a_deleted_table_is_installed_again_with_one_gap);
+	tcase_add_test(tc, a_table_another_program_deleted_is_installed_again_with_one_gap);
 	tcase_add_test(tc, only_other_programs_deleting_our_table_ask_for_a_reinstall);
+	tcase_add_test(tc, setup_s_files_are_saved_for_the_repairs);
 	suite_add_tcase(s, tc);
 }

@@ -13,6 +13,7 @@
 
 #include "classes.h"
 #include "collect.h"
+#include "linefile.h"
 #include "node_snapshot.h"
 #include "rtnl.h"
 
@@ -189,8 +190,60 @@ int node_snapshot_link(struct node_snapshot *ns, const struct containers *cts, i
 	return 0;
 }
 
-/* What ctnode setup installs by default: its files in the confdir. */
-static int setup_default(struct ctv_err *err)
+/* The copy of one file setup installed, in the state directory. */
+static void saved_path(char *buf, size_t len, const char *what)
+{
+	snprintf(buf, len, "%s/setup.%s", node_snapshot_statedir(), what);
+}
+
+/* Copies src to the state directory's setup.WHAT (a temporary file, then
+ * rename: a repair never reads half a copy). */
+static int save_copy(const char *src, const char *what, struct ctv_err *err)
+{
+	char dst[4096], tmp[4200];
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ok;
+
+	if (linefile_read(src, &text, &len, err) < 0)
+		return -1;
+	saved_path(dst, sizeof(dst), what);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+	f = fopen(tmp, "we");
+	ok = f && fwrite(text, 1, len, f) == len;
+	ok = f && fclose(f) == 0 && ok;
+	free(text);
+	if (!ok || rename(tmp, dst) < 0) {
+		ctv_err_sys(err, errno, "saving %s for collect's repairs", dst);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+int node_snapshot_save_setup(const char *classes_file, const char *cts_file, struct ctv_err *err)
+{
+	mkdir(node_snapshot_statedir(), 0755);
+	if (save_copy(classes_file, "networks_classes", err) < 0 ||
+	    save_copy(cts_file, "containers", err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The files of the last setup: the copies it saved, else the defaults. */
+static void setup_files(char *cpath, char *tpath, size_t len)
+{
+	saved_path(cpath, len, "networks_classes");
+	saved_path(tpath, len, "containers");
+	if (access(cpath, R_OK) == 0 && access(tpath, R_OK) == 0)
+		return;
+	snprintf(cpath, len, "%s/networks_classes", node_snapshot_confdir());
+	snprintf(tpath, len, "%s/containers", node_snapshot_confdir());
+}
+
+/* What the last ctnode setup installed, installed again. */
+static int setup_again(struct ctv_err *err)
 {
 	char cpath[4096], tpath[4096];
 	struct classes cls;
@@ -198,8 +251,7 @@ static int setup_default(struct ctv_err *err)
 	struct node_plan *plan;
 	int rc;
 
-	snprintf(cpath, sizeof(cpath), "%s/networks_classes", node_snapshot_confdir());
-	snprintf(tpath, sizeof(tpath), "%s/containers", node_snapshot_confdir());
+	setup_files(cpath, tpath, sizeof(cpath));
 	if (classes_load(cpath, &cls, err) < 0)
 		return -1;
 	if (containers_load(tpath, &cts, err) < 0) {
@@ -258,22 +310,26 @@ int node_snapshot_repair(struct node_snapshot *ns, int force, struct ctv_err *er
 	node_counters_free(&nc);
 	if (gone && errno != ENOENT)
 		return -1;
+	/* No table and no one else deleted it (teardown, or never set up):
+	 * nothing to hook a returning device into. */
+	if (gone && !force) {
+		ns->n_down = 0;
+		return 0;
+	}
 	if (!gone && !force && !any_back(ns))
 		return 0;
-	if ((ns->setup ? ns->setup : setup_default)(err) < 0) {
+	if ((ns->setup ? ns->setup : setup_again)(err) < 0) {
 		ctv_err_prefix(err, "cannot put the ctnode table back");
 		return -1;
 	}
 	if (gone) {
 		if (!ns->gone)
-			store_gap_add(ns->st, "the ctnode table was deleted and was installed again from "
-				      "the configuration; traffic since the last reading was not counted", &e2);
-		ctv_warn(&ns->warn, "the ctnode table was deleted; installed it again from %s",
-			 node_snapshot_confdir());
+			store_gap_add(ns->st, "the ctnode table was deleted and was installed again as the "
+				      "last setup did; traffic since the last reading was not counted", &e2);
+		ctv_warn(&ns->warn, "the ctnode table was deleted; installed what the last setup did again");
 		ns->gone = 0;
 	} else if (force) {
-		ctv_warn(&ns->warn, "part of the ctnode table was deleted; installed it again from %s",
-			 node_snapshot_confdir());
+		ctv_warn(&ns->warn, "part of the ctnode table was deleted; installed what the last setup did again");
 	}
 	devices_back(ns, wall_now_ms());
 	/* The store sees the counters that restarted (resets) now, whatever
@@ -330,7 +386,7 @@ static int guard_ready(void *arg, int i)
 {
 	struct guard *g = arg;
 	struct ctv_err err = { "" };
-	char path[4096];
+	char cpath[4096], path[4096];
 	struct link_read lr = { g, { NULL, 0 }, 0 };
 
 	if (i == 0) {
@@ -343,7 +399,7 @@ static int guard_ready(void *arg, int i)
 		}
 		return g->force && !was;
 	}
-	snprintf(path, sizeof(path), "%s/containers", node_snapshot_confdir());
+	setup_files(cpath, path, sizeof(path));
 	if (containers_load(path, &lr.cts, &err) < 0) {
 		rtnl_links_read(g->links, ignore_link, NULL, &err);
 		return 0;

@@ -7,9 +7,9 @@
  * (node_snapshot_collect()) the table is also guarded: when another
  * program deletes our table or anything in it (nft flush ruleset; not
  * 'ctnode teardown'), or a
- * container's device comes back after it went away (a restart), the
- * configuration ctnode setup reads by default is installed again at once
- * in one batch (counts of counters still there kept), with a "gap" event
+ * container's device comes back after it went away (a restart), what
+ * the last ctnode setup installed (the copies of its files it saved) is
+ * installed again at once in one batch (counts of counters still there kept), with a "gap" event
  * of its true width (the table: from the last reading; a device: the
  * container's, from its going away). A reading found stale is read again
  * (collect_record()). Nothing here prints.
@@ -65,17 +65,24 @@ const char *node_snapshot_confdir(void);
  * is due). */
 int node_snapshot_event(struct node_snapshot *ns, const struct nfnl_event *ev);
 
+/* Saves copies of the files a successful ctnode setup installed, in the
+ * state directory (setup.networks_classes, setup.containers), for
+ * collect's repairs. 0, or -1 with err. */
+int node_snapshot_save_setup(const char *classes_file, const char *cts_file, struct ctv_err *err);
+
 /* Notes one link event against the containers file: a container's device
  * gone is remembered with the time; 1 when a remembered device is back
  * (a reinstall is due). */
 int node_snapshot_link(struct node_snapshot *ns, const struct containers *cts, int created,
 		       const char *ifname, int64_t now_ms);
 
-/* The guard's repair: installs the default configuration again when the
- * table is gone (gap from the last reading) or a device came back (each
- * such container's gap from its going away), or when asked (force: an
- * object of ours was deleted); then records a reading so the store sees
- * the counters that restarted. 0, or -1 with err. */
+/* The guard's repair: installs what the last setup did (its saved
+ * copies, else the default files) again when an object of ours was
+ * deleted by another program (force; the table gone: a gap from the last
+ * reading) or, the table there, a device came back (each such container's
+ * gap from its going away); then records a reading so the store sees the
+ * counters that restarted. The table gone without force (teardown) is
+ * left alone. 0, or -1 with err. */
 int node_snapshot_repair(struct node_snapshot *ns, int force, struct ctv_err *err);
 
 /* The collect loop with the guard: nftables events and link events
