@@ -19,7 +19,7 @@ static char db[128];
 
 /* The fake firewall: counters that move as the test says. */
 static struct {
-	int reads, installs, checks;
+	int reads, installs, checks, removes;
 	int gone;       /* read says ENOENT until install */
 	int differs;    /* check finds the rules changed */
 	const char *respec; /* saved into the state on the next failed read */
@@ -76,6 +76,7 @@ static int fake_check(const struct svcspec *spec, char **diff, struct ctv_err *e
 static int fake_remove(struct ctv_err *err)
 {
 	(void)err;
+	fw.removes++;
 	return 0;
 }
 
@@ -463,6 +464,33 @@ START_TEST(only_deletions_of_ours_by_another_process_ask_for_a_repair)
 }
 END_TEST
 
+START_TEST(counters_that_went_back_are_replaced_rules_put_back_from_zero)
+{
+	struct ctv_err err = { "" };
+	int64_t from = 0;
+
+	for (int i = 0; i < 4; i++)
+		tick(1700000000 + i, 100 + i);
+	http_in(8000);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	/* One family's chains restored away: the sum went back. */
+	http_in(3000);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 1);
+	ck_assert_int_eq(fw.installs, 0);
+	ck_assert_msg(snapshot_guard(&sn, 1, &err) == 0, "%s", err.msg);
+	/* Removed first, so every counter restarts from zero. */
+	ck_assert_int_eq(fw.removes, 1);
+	ck_assert_int_eq(fw.installs, 1);
+	ck_assert_uint_eq(events("gap", &from, NULL), 1);
+	ck_assert_int_eq(from, 1700000000000LL);
+	/* Growing counters are not a replacement. */
+	http_in(500);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	ck_assert_int_eq(fw.installs, 1);
+	snapshot_free(&sn);
+}
+END_TEST
+
 START_TEST(the_default_store_is_in_the_state_directory)
 {
 	char want[160];
@@ -492,5 +520,6 @@ void add_snapshot_tests(Suite *s)
 	tcase_add_test(tc, the_guard_records_the_last_good_reading_and_a_gap_from_it_to_the_reinstall);
 	tcase_add_test(tc, a_repairing_guard_puts_back_rules_that_differ_from_the_saved_spec);
 	tcase_add_test(tc, only_deletions_of_ours_by_another_process_ask_for_a_repair);
+	tcase_add_test(tc, counters_that_went_back_are_replaced_rules_put_back_from_zero);
 	suite_add_tcase(s, tc);
 }

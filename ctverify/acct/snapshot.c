@@ -313,8 +313,9 @@ void snapshot_free(struct snapshot *sn)
 }
 
 /* Keeps c (taken over) as the last reading known good, stamped now. */
-static void keep_good(struct snapshot *sn, struct ctv_counters *c)
+static void keep_good(struct snapshot *sn, const struct backend *b, struct ctv_counters *c)
 {
+	snprintf(sn->good_backend, sizeof(sn->good_backend), "%s", b->name);
 	struct store_reading r;
 
 	memset(&r, 0, sizeof(r));
@@ -366,6 +367,29 @@ static int64_t record_good(struct snapshot *sn)
 	return from;
 }
 
+/* 1 when a counter of c is below the last good reading's: rules replaced
+ * (a whole legacy table restored, one family's chains gone). */
+static int went_back(const struct snapshot *sn, const struct backend *b,
+		     const struct ctv_counters *c)
+{
+	/* Another backend's counters (rules install moved ours) start anew. */
+	if (!sn->have_good || strcmp(sn->good_backend, b->name))
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ctv_counter *x = &c->c[i];
+
+		for (size_t j = 0; j < sn->good.n; j++) {
+			const struct ctv_counter *g = &sn->good.c[j];
+
+			if (!strcmp(g->name, x->name) &&
+			    (x->in_bytes < g->in_bytes || x->in_packets < g->in_packets ||
+			     x->out_bytes < g->out_bytes || x->out_packets < g->out_packets))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
 {
 	struct ctv_counters c = { NULL, 0 };
@@ -382,10 +406,11 @@ int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
 			return -1;
 		}
 		why = "gone";
-		if (!repair) {
-			svcspec_free(&spec);
-			return 1;
-		}
+	} else if (went_back(sn, b, &c)) {
+		/* Some counters kept theirs, some restarted: only when all
+		 * restart does the store count them right (its reset rule), so
+		 * ours are removed before the reinstall. */
+		why = "replaced";
 	} else if (repair && b->check) {
 		char *diff = NULL;
 		struct ctv_err e2 = { "" };
@@ -394,9 +419,19 @@ int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
 			why = "changed or flushed";
 		free(diff);
 	}
-	if (why) {
+	if (why && !repair) {
 		ctv_counters_free(&c);
-		rc = reinstall(sn, b, &spec, why, record_good(sn), err);
+		svcspec_free(&spec);
+		return 1;
+	}
+	if (why) {
+		int64_t from = record_good(sn);
+		struct ctv_err e2 = { "" };
+
+		ctv_counters_free(&c);
+		if (!strcmp(why, "replaced") && b->remove(&e2) < 0)
+			ctv_warn(&sn->warn, "warning: removing our replaced rules: %s", e2.msg);
+		rc = reinstall(sn, b, &spec, why, from, err);
 		if (rc == 0 && b->read(&c, err) < 0)
 			rc = -1;
 		/* The counters restart: the next snapshot records the resets. */
@@ -404,7 +439,7 @@ int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
 	}
 	if (rc == 0) {
 		ctv_counters_order(&c, &spec);
-		keep_good(sn, &c);
+		keep_good(sn, b, &c);
 		/* After a reinstall the store must see the counters restart
 		 * (resets), whatever they reach by the next snapshot. */
 		if (why)

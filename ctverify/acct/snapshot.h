@@ -64,6 +64,7 @@ struct snapshot {
 	struct ctv_counters good;
 	int64_t good_wall_ms, good_mono_ms;
 	char good_boot[STORE_BOOT_MAX];
+	char good_backend[16]; /* whose counters those are */
 	int touched; /* the transaction in progress deleted something of ours */
 };
 
@@ -102,12 +103,15 @@ int snapshot_before_change(struct snapshot *sn, struct ctv_err *err);
 #define SNAPSHOT_GUARD_MS 500
 
 /* collect's guard between snapshots: reads our counters (kept as the
- * last reading known good). Not repair: returns 1 when our rules are gone.
- * repair: when they are gone, or differ from the saved spec
- * (backend->check), records the last good reading, reinstalls the saved
- * spec and records a "gap" event from the last good reading to the moment
- * the rules are back, then the fresh counters. 0 also when no rules of
- * ours are saved; -1 with err. */
+ * last reading known good). Not repair: returns 1 when our rules are gone
+ * or a counter went below the last good reading (rules replaced: a legacy
+ * table restored, one family's chains gone). repair: in those cases, and
+ * when the rules differ from the saved spec (backend->check), records the
+ * last good reading, reinstalls the saved spec (replaced rules are
+ * removed first, so every counter restarts and the store's reset rule
+ * counts them right) and records a "gap" event from the last good reading
+ * to the moment the rules are back, then the fresh counters. 0 also when
+ * no rules of ours are saved; -1 with err. */
 int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err);
 
 /* The process name (comm) of ctverify: its own rule changes are never
