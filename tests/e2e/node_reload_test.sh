@@ -53,7 +53,7 @@ wait_for() { # WHAT MS CMD...: polls CMD until it succeeds; prints the ms it too
 ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$DB" \
 	>>"$LAB_TMP/collect.out" 2>>"$LAB_TMP/collect.err" &
 COLLECT=$!
-wait_for "the first snapshot" 10000 test -s "$DB" >/dev/null
+wait_for "the first snapshot" 30000 test -s "$DB" >/dev/null
 sleep 0.5
 
 # (c) the firewall's reload.

@@ -38,13 +38,13 @@ add_into() { # VAR SIGN LINES
 snapshots() {
 	sqlite3 "file:$DB?mode=ro" "SELECT (SELECT count(*) FROM interval) + (SELECT count(*) FROM state)" 2>/dev/null || echo 0
 }
-wait_snapshots() {
+wait_snapshots() { # generous: the machine may be loaded
 	local want=$(( $(snapshots) + $1 )) i
-	for i in $(seq 1 100); do
+	for i in $(seq 1 300); do
 		[ "$(snapshots)" -ge "$want" ] && return 0
 		sleep 0.1
 	done
-	fail "collect recorded no snapshot in 10 s"
+	fail "collect recorded no snapshot in 30 s"
 }
 traffic() {
 	lab_tcp remote ct101 "$LAB_CT101_4" 80 30000 120000 &&
