@@ -122,7 +122,7 @@ lab_stop "$udpl"
 echo "               tc says: $(lab_exec ct101 tc -s -j qdisc show dev eth0 | jq '.[0].drops') datagrams dropped"
 lab_exec ct101 tc qdisc del dev eth0 root
 echo "   a flush:    someone deletes ctverify's table in ct101 right after a snapshot;"
-echo "               300 KB flow before the collector puts it back a second later"
+echo "               300 KB flow while the collector puts it back (within a second)"
 next_interval "$CDB"
 lab_exec ct101 nft delete table inet ctverify
 lab_tcp ct101 remote "$LAB_REMOTE4" 6000 250000 50000

@@ -20,16 +20,10 @@
 
 #define DB_NAME "ctverify.db"
 
-/* The snapshot module's notices: "ctverify: snapshot: ...". */
-static void print_warning(void *arg, const char *msg)
-{
-	cli_error("%s: %s", (const char *)arg, msg);
-}
-
 static void snapper_init(struct snapshot *sn, const char *cmd)
 {
 	memset(sn, 0, sizeof(*sn));
-	sn->warn.fn = print_warning;
+	sn->warn.fn = cli_notice; /* "ctverify: snapshot: ..." */
 	sn->warn.arg = (void *)cmd;
 }
 
@@ -128,9 +122,9 @@ static void collect_usage(FILE *out)
 		"Takes a snapshot at every multiple of the interval of the wall clock\n"
 		"until stopped. SIGTERM or SIGINT records the interval in progress and\n"
 		"exits; a kill -9 loses at most the interval in flight, never counts\n"
-		"anything twice. Our rules gone (or, seen when nothing moved in an\n"
-		"interval, flushed or changed): reinstalled from the saved spec, the gap\n"
-		"recorded, collection goes on.\n\n"
+		"anything twice. Our rules gone or changed (a firewall reload: seen from\n"
+		"nftables events at once, and by reading our counters every half second):\n"
+		"reinstalled from the saved spec, the gap recorded, collection goes on.\n\n"
 		"  --db PATH             the store (default $CTVERIFY_STATEDIR/" DB_NAME ")\n"
 		"  -i, --interval SECS   seconds between snapshots, 1 to 3600 (default 60)\n"
 		"  --minute-days DAYS    keep minute rows this long (default 7, or what the\n"
@@ -189,7 +183,7 @@ int cmd_collect(int argc, char **argv)
 		return EXIT_PROBLEM;
 	if (minute_days)
 		store_set_minute_keep(sn.st, (int64_t)minute_days * 86400 * 1000);
-	rc = collect_run(interval, collect_snap, &sn);
+	rc = snapshot_collect(&sn, interval, collect_snap);
 	store_close(sn.st);
 	return rc < 0 ? EXIT_PROBLEM : 0;
 }

@@ -86,7 +86,7 @@ int cmd_node_snapshot(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	struct store_result res;
-	struct node_snapshot ns = { NULL, 0, NULL, NULL };
+	struct node_snapshot ns = { 0 };
 	int c, rc;
 
 	optind = 1;
@@ -123,7 +123,9 @@ static void collect_usage(FILE *out)
 		"Takes a snapshot at every multiple of the interval of the wall clock\n"
 		"until stopped; SIGTERM or SIGINT records the interval in progress and\n"
 		"exits. A kill -9 loses at most the interval in flight and never counts\n"
-		"anything twice.\n\n"
+		"anything twice. Our table deleted by someone else (a firewall reload), or\n"
+		"a container's device back after a restart: what the last setup installed\n"
+		"is installed again at once, counts kept, the gap recorded.\n\n"
 		"  --db PATH             the store (default $CTNODE_STATEDIR/" DB_NAME ")\n"
 		"  -i, --interval SECS   seconds between snapshots, 1 to 3600 (default 60)\n"
 		"  --minute-days DAYS    keep minute rows this long (default 7, or what the\n"
@@ -156,7 +158,7 @@ int cmd_node_collect(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL;
 	unsigned long interval = 60;
-	struct node_collect cs = { cmd, { NULL, 0, NULL, NULL } };
+	struct node_collect cs = { cmd, { 0 } };
 	int c, rc;
 
 	optind = 1;
@@ -172,12 +174,14 @@ int cmd_node_collect(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	collect_catch_stop();
+	cs.ns.warn.fn = cli_notice;
+	cs.ns.warn.arg = (void *)cmd;
 	cs.ns.st = open_write(cmd, db ? db : node_snapshot_default_db());
 	if (!cs.ns.st)
 		return EXIT_PROBLEM;
 	if (minute_days)
 		store_set_minute_keep(cs.ns.st, (int64_t)minute_days * 86400 * 1000);
-	rc = collect_run(interval, collect_snap, &cs);
+	rc = node_snapshot_collect(&cs.ns, interval, collect_snap, &cs);
 	store_close(cs.ns.st);
 	return rc < 0 ? EXIT_PROBLEM : 0;
 }

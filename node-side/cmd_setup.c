@@ -25,7 +25,7 @@ static void setup_usage(FILE *out)
 		"  --dry-run          check the files and print what would be installed\n"
 		"  -h, --help         show this help\n\n"
 		"$CTNODE_CONFDIR replaces the default directory.\n",
-		NODE_NFT_TABLE, ctnode_confdir(), ctnode_confdir());
+		NODE_NFT_TABLE, node_snapshot_confdir(), node_snapshot_confdir());
 }
 
 int cmd_setup(int argc, char **argv)
@@ -63,7 +63,7 @@ int cmd_setup(int argc, char **argv)
 	if (!classes_file)
 		classes_file = node_snapshot_classes_file();
 	if (!cts_file) {
-		snprintf(tpath, sizeof(tpath), "%s/containers", ctnode_confdir());
+		snprintf(tpath, sizeof(tpath), "%s/containers", node_snapshot_confdir());
 		cts_file = tpath;
 	}
 	if (classes_load(classes_file, &cls, &err) < 0) {
@@ -94,6 +94,8 @@ int cmd_setup(int argc, char **argv)
 	} else {
 		printf("ctnode: accounting installed for %zu containers (table netdev %s)\n",
 		       cts.n, NODE_NFT_TABLE);
+		if (node_snapshot_save_setup(classes_file, cts_file, &err) < 0)
+			fprintf(stderr, "%s: warning: %s\n", cli_progname(), err.msg);
 		rc = 0;
 	}
 	node_plan_free(plan);

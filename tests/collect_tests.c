@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "store.h"
@@ -128,6 +129,121 @@ START_TEST(a_stale_reading_is_read_again_three_times_at_most)
 }
 END_TEST
 
+/* collect_watch() over a pipe: each byte an event asking for a repair. */
+static struct {
+	int fd[2], events, repairs, ticks, consume;
+	int64_t first_ms, repair_ms;
+} wt;
+
+static int watch_ready(void *arg, int i)
+{
+	char c;
+
+	(void)arg;
+	ck_assert_int_eq(i, 0);
+	if (wt.consume)
+		ck_assert_int_eq(read(wt.fd[0], &c, 1), 1);
+	if (!wt.events++)
+		wt.first_ms = collect_mono_ms();
+	return 1;
+}
+
+static int watch_tick(void *arg)
+{
+	(void)arg;
+	wt.ticks++;
+	return 0;
+}
+
+static void watch_repair(void *arg)
+{
+	(void)arg;
+	wt.repairs++;
+	wt.repair_ms = collect_mono_ms();
+	raise(SIGTERM);
+}
+
+static void watch_run(int consume)
+{
+	struct collect_watch w = { { -1, -1 }, watch_ready, watch_tick, 10, watch_repair, 20, NULL };
+
+	memset(&wt, 0, sizeof(wt));
+	wt.consume = consume;
+	ck_assert_int_eq(pipe(wt.fd), 0);
+	ck_assert_int_eq(write(wt.fd[1], "12345", 5), 5);
+	w.fd[0] = wt.fd[0];
+	snaps = 0;
+	fail_from = 0;
+	stop_at = 0;
+	ck_assert_int_eq(collect_watch(3600, snap, &w, NULL), 0);
+	close(wt.fd[0]);
+	close(wt.fd[1]);
+}
+
+START_TEST(a_burst_of_events_is_one_repair_after_they_stop)
+{
+	watch_run(1);
+	ck_assert_int_eq(wt.events, 5);
+	ck_assert_int_eq(wt.repairs, 1);
+	/* The first snapshot, and the last after the stop the repair raised. */
+	ck_assert_int_eq(snaps, 2);
+	ck_assert_int_ge(wt.repair_ms - wt.first_ms, 20);
+	ck_assert_int_lt(wt.repair_ms - wt.first_ms, COLLECT_DEBOUNCE_MAX_MS);
+}
+END_TEST
+
+START_TEST(events_that_never_stop_are_repaired_at_the_debounce_limit)
+{
+	struct timespec a, b;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	watch_run(0); /* the pipe stays readable: an endless burst */
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ck_assert_int_eq(wt.repairs, 1);
+	ck_assert_int_ge(wt.repair_ms - wt.first_ms, COLLECT_DEBOUNCE_MAX_MS);
+	ck_assert_int_lt(wt.repair_ms - wt.first_ms, COLLECT_DEBOUNCE_MAX_MS + 200);
+	/* The ticks went on meanwhile, at their own pace. */
+	ck_assert_int_ge(wt.ticks, 5);
+	ck_assert_int_lt(b.tv_sec - a.tv_sec, 2);
+}
+END_TEST
+
+static int broken_calls, broken_ticks;
+
+static int broken_ready(void *arg, int i)
+{
+	(void)arg;
+	(void)i;
+	broken_calls++;
+	return -1;
+}
+
+static int stop_after_ticks(void *arg)
+{
+	(void)arg;
+	if (++broken_ticks == 5)
+		raise(SIGTERM);
+	return 0;
+}
+
+START_TEST(a_broken_descriptor_is_no_longer_polled)
+{
+	struct collect_watch w = { { -1, -1 }, broken_ready, stop_after_ticks, 10, watch_repair, 20, NULL };
+	int fd[2];
+
+	ck_assert_int_eq(pipe(fd), 0);
+	ck_assert_int_eq(write(fd[1], "x", 1), 1); /* readable for ever */
+	w.fd[1] = fd[0];
+	broken_calls = broken_ticks = 0;
+	snaps = fail_from = stop_at = 0;
+	ck_assert_int_eq(collect_watch(3600, snap, &w, NULL), 0);
+	ck_assert_int_eq(broken_calls, 1);
+	ck_assert_int_eq(broken_ticks, 5);
+	close(fd[0]);
+	close(fd[1]);
+}
+END_TEST
+
 void add_collect_tests(Suite *s)
 {
 	TCase *tc = tcase_create("collect");
@@ -136,5 +252,8 @@ void add_collect_tests(Suite *s)
 	tcase_add_test(tc, a_stop_before_the_loop_still_takes_the_first_snapshot);
 	tcase_add_test(tc, the_result_is_the_last_snapshot_s);
 	tcase_add_test(tc, a_stale_reading_is_read_again_three_times_at_most);
+	tcase_add_test(tc, a_burst_of_events_is_one_repair_after_they_stop);
+	tcase_add_test(tc, events_that_never_stop_are_repaired_at_the_debounce_limit);
+	tcase_add_test(tc, a_broken_descriptor_is_no_longer_polled);
 	suite_add_tcase(s, tc);
 }

@@ -580,6 +580,24 @@ START_TEST(the_end_of_a_transaction_carries_its_generation)
 	ck_assert_int_eq(nfnl_event_decode(h, &ev), 1);
 	ck_assert_int_eq(ev.kind, NFNL_GEN);
 	ck_assert_uint_eq(ev.gen, 7);
+	/* Without the committer's pid and name (older kernels): unknown. */
+	ck_assert_uint_eq(ev.pid, 0);
+	ck_assert_str_eq(ev.proc, "");
+}
+END_TEST
+
+START_TEST(the_end_of_a_transaction_names_the_process_that_made_it)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *h = ev_hdr(buf, NFT_MSG_NEWGEN, NFPROTO_UNSPEC);
+	struct nfnl_event ev;
+
+	mnl_attr_put_u32(h, NFTA_GEN_ID, htonl(8));
+	mnl_attr_put_u32(h, NFTA_GEN_PROC_PID, htonl(4242));
+	mnl_attr_put_strz(h, NFTA_GEN_PROC_NAME, "nft");
+	ck_assert_int_eq(nfnl_event_decode(h, &ev), 1);
+	ck_assert_uint_eq(ev.pid, 4242);
+	ck_assert_str_eq(ev.proc, "nft");
 }
 END_TEST
 
@@ -734,6 +752,7 @@ void add_nfnl_tests(Suite *s)
 	tcase_add_test(tc, a_rule_event_names_its_chain_and_handle);
 	tcase_add_test(tc, a_destroyed_table_is_a_deletion);
 	tcase_add_test(tc, the_end_of_a_transaction_carries_its_generation);
+	tcase_add_test(tc, the_end_of_a_transaction_names_the_process_that_made_it);
 	tcase_add_test(tc, other_messages_are_not_events_and_broken_ones_are_refused);
 	tcase_add_test(tc, received_events_reach_the_callback_in_order);
 	tcase_add_test(tc, a_callback_can_stop_the_read);

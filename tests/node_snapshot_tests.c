@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "linefile.h"
 #include "node_snapshot.h"
 #include "store.h"
 #include "unit_tests.h"
@@ -165,6 +166,122 @@ START_TEST(a_table_gone_is_one_gap_however_long_it_stays_gone)
 }
 END_TEST
 
+static int setups;
+
+static int fake_setup(struct ctv_err *err)
+{
+	(void)err;
+	setups++;
+	tbl.gone = 0; /* the table is back */
+	return 0;
+}
+
+START_TEST(a_device_that_comes_back_is_hooked_again_with_the_container_s_gap)
+{
+	struct containers_ct ct[2];
+	struct containers cts = { ct, 2 };
+	struct ctv_err err = { "" };
+	struct store_events ev;
+
+	memset(ct, 0, sizeof(ct));
+	snprintf(ct[0].id, sizeof(ct[0].id), "101");
+	snprintf(ct[0].ifname, sizeof(ct[0].ifname), "lo"); /* exists when it is back */
+	snprintf(ct[1].id, sizeof(ct[1].id), "102");
+	ns.setup = fake_setup;
+	setups = 0;
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 1, "lo", 1000), 0); /* never seen gone */
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 0, "eth7", 1000), 0); /* not a container's */
+	ck_assert_uint_eq(ns.n_down, 0);
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 0, "lo", 1700000000000LL), 0);
+	ck_assert_uint_eq(ns.n_down, 1);
+	ck_assert_int_eq(node_snapshot_link(&ns, &cts, 1, "lo", 1700000000500LL), 1);
+	ck_assert_msg(node_snapshot_repair(&ns, 0, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(setups, 1);
+	ck_assert_uint_eq(ns.n_down, 0);
+	ck_assert_int_eq(store_events(ns.st, 0, INT64_MAX, "101", &ev, &err), 0);
+	ck_assert_uint_eq(ev.n, 1);
+	ck_assert_str_eq(ev.v[0].kind, "gap");
+	ck_assert_int_eq(ev.v[0].from_ms, 1700000000000LL);
+	store_events_free(&ev);
+	/* Nothing gone, nothing back: no repair. */
+	ck_assert_int_eq(node_snapshot_repair(&ns, 0, &err), 0);
+	ck_assert_int_eq(setups, 1);
+	node_snapshot_free(&ns);
+}
+END_TEST
+
+START_TEST(a_table_another_program_deleted_is_installed_again_with_one_gap)
+{
+	struct ctv_err err = { "" };
+	struct store_result res;
+
+	ns.setup = fake_setup;
+	setups = 0;
+	ck_assert_int_eq(node_snapshot_take(&ns, &res, &err), 0);
+	tbl.gone = 1;
+	ns.read = fake_read;
+	/* Gone, and no one else deleted it: teardown's, left alone. */
+	ck_assert_int_eq(node_snapshot_repair(&ns, 0, &err), 0);
+	ck_assert_int_eq(setups, 0);
+	/* Deleted by another program. */
+	ck_assert_msg(node_snapshot_repair(&ns, 1, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(setups, 1);
+	ck_assert_uint_eq(gaps(), 1);
+	ck_assert_int_eq(ns.gone, 0);
+	/* A snapshot after it finds the table and records no second gap. */
+	ck_assert_int_eq(node_snapshot_take(&ns, &res, &err), 0);
+	ck_assert_uint_eq(gaps(), 1);
+}
+END_TEST
+
+START_TEST(only_other_programs_deleting_our_table_ask_for_a_reinstall)
+{
+	struct nfnl_event ev = { .family = 5 /* NFPROTO_NETDEV */, .kind = NFNL_TABLE };
+	struct nfnl_event gen = { .kind = NFNL_GEN, .created = 1, .pid = 1 };
+
+	snprintf(ev.table, sizeof(ev.table), "ctnode");
+	snprintf(gen.proc, sizeof(gen.proc), "nft");
+	node_snapshot_event(&ns, &ev);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 1);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 0); /* a transaction without deletions */
+	snprintf(gen.proc, sizeof(gen.proc), "ctnode");
+	node_snapshot_event(&ns, &ev);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 0); /* ctnode teardown is the admin's */
+	ev.family = 1; /* inet ctnode: another table */
+	snprintf(gen.proc, sizeof(gen.proc), "nft");
+	node_snapshot_event(&ns, &ev);
+	ck_assert_int_eq(node_snapshot_event(&ns, &gen), 0);
+}
+END_TEST
+
+START_TEST(setup_s_files_are_saved_for_the_repairs)
+{
+	char src[2][256], copy[256], *text = NULL;
+	struct ctv_err err = { "" };
+	size_t len = 0;
+	FILE *f;
+
+	setenv("CTNODE_STATEDIR", dir, 1);
+	for (int i = 0; i < 2; i++) {
+		snprintf(src[i], sizeof(src[i]), "%s/src%d", dir, i);
+		f = fopen(src[i], "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f, i ? "101 veth veth101\n" : "1 0.0.0.0/0\n");
+		fclose(f);
+	}
+	ck_assert_msg(node_snapshot_save_setup(src[0], src[1], &err) == 0, "%s", err.msg);
+	snprintf(copy, sizeof(copy), "%s/setup.containers", dir);
+	ck_assert_int_eq(linefile_read(copy, &text, &len, &err), 0);
+	ck_assert_uint_eq(len, 17);
+	ck_assert_int_eq(memcmp(text, "101 veth veth101\n", 17), 0);
+	free(text);
+	/* A file that cannot be read: an error naming it, nothing saved. */
+	ck_assert_int_eq(node_snapshot_save_setup("/nonexistent/classes", src[1], &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/classes"));
+	unsetenv("CTNODE_STATEDIR");
+}
+END_TEST
+
 START_TEST(the_default_store_follows_ctnode_statedir)
 {
 	setenv("CTNODE_STATEDIR", "/srv/ctnode", 1);
@@ -184,5 +301,9 @@ void add_node_snapshot_tests(Suite *s)
 	tcase_add_test(tc, a_snapshot_records_the_growth_per_container_and_class);
 	tcase_add_test(tc, a_table_gone_is_one_gap_however_long_it_stays_gone);
 	tcase_add_test(tc, the_default_store_follows_ctnode_statedir);
+	tcase_add_test(tc, a_device_that_comes_back_is_hooked_again_with_the_container_s_gap);
+	tcase_add_test(tc, a_table_another_program_deleted_is_installed_again_with_one_gap);
+	tcase_add_test(tc, only_other_programs_deleting_our_table_ask_for_a_reinstall);
+	tcase_add_test(tc, setup_s_files_are_saved_for_the_repairs);
 	suite_add_tcase(s, tc);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rulestate.h"
 #include "snapshot.h"
@@ -18,7 +19,7 @@ static char db[128];
 
 /* The fake firewall: counters that move as the test says. */
 static struct {
-	int reads, installs, checks;
+	int reads, installs, checks, removes;
 	int gone;       /* read says ENOENT until install */
 	int differs;    /* check finds the rules changed */
 	const char *respec; /* saved into the state on the next failed read */
@@ -75,6 +76,7 @@ static int fake_check(const struct svcspec *spec, char **diff, struct ctv_err *e
 static int fake_remove(struct ctv_err *err)
 {
 	(void)err;
+	fw.removes++;
 	return 0;
 }
 
@@ -388,6 +390,107 @@ START_TEST(no_saved_rules_says_to_install_them)
 }
 END_TEST
 
+START_TEST(the_guard_records_the_last_good_reading_and_a_gap_from_it_to_the_reinstall)
+{
+	struct store_result res;
+	struct ctv_err err = { "" };
+	int64_t from = 0, to = 0;
+
+	tick(1700000000, 100);
+	take(&res);
+	http_in(8000);
+	tick(1700000010, 110);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	ck_assert_int_eq(fw.installs, 0);
+	fw.gone = 1;
+	/* Looking only says so; the repair is the collect loop's to schedule. */
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 1);
+	ck_assert_int_eq(fw.installs, 0);
+	tick(1700000011, 111);
+	ck_assert_msg(snapshot_guard(&sn, 1, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(fw.installs, 1);
+	ck_assert_uint_eq(events("gap", &from, &to), 1);
+	/* From the last good reading, not from the last snapshot. */
+	ck_assert_int_eq(from, 1700000010000LL);
+	ck_assert_int_ge(to, from);
+	/* The fresh counters were recorded: the store saw them restart. */
+	ck_assert_uint_ge(events("reset", NULL, NULL), 1);
+	snapshot_free(&sn);
+}
+END_TEST
+
+START_TEST(a_repairing_guard_puts_back_rules_that_differ_from_the_saved_spec)
+{
+	struct ctv_err err = { "" };
+
+	for (int i = 0; i < 4; i++)
+		tick(1700000000 + i, 100 + i);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	fw.differs = 1;
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	ck_assert_int_eq(fw.installs, 0); /* a look only reads */
+	ck_assert_int_eq(snapshot_guard(&sn, 1, &err), 0);
+	ck_assert_int_eq(fw.installs, 1);
+	snapshot_free(&sn);
+}
+END_TEST
+
+START_TEST(only_deletions_of_ours_by_another_process_ask_for_a_repair)
+{
+	struct nfnl_event ev = { .family = 1 /* NFPROTO_INET */, .kind = NFNL_CHAIN };
+	struct nfnl_event gen = { .kind = NFNL_GEN, .created = 1, .pid = (uint32_t)getpid() + 1 };
+
+	snprintf(ev.table, sizeof(ev.table), "ctverify");
+	ev.created = 1;
+	ck_assert_int_eq(snapshot_event(&sn, &ev), 0);
+	ck_assert_int_eq(snapshot_event(&sn, &gen), 0); /* a creation */
+	ev.created = 0;
+	snprintf(ev.table, sizeof(ev.table), "filter");
+	snapshot_event(&sn, &ev);
+	ck_assert_int_eq(snapshot_event(&sn, &gen), 0); /* not our table */
+	snprintf(ev.table, sizeof(ev.table), "ctverify");
+	snapshot_event(&sn, &ev);
+	ck_assert_int_eq(snapshot_event(&sn, &gen), 1);
+	snapshot_event(&sn, &ev);
+	gen.pid = (uint32_t)getpid();
+	ck_assert_int_eq(snapshot_event(&sn, &gen), 0); /* our own install */
+	snapshot_event(&sn, &ev);
+	gen.pid++;
+	snprintf(gen.proc, sizeof(gen.proc), "ctverify");
+	ck_assert_int_eq(snapshot_event(&sn, &gen), 0); /* 'rules install|remove' */
+	snapshot_event(&sn, &ev);
+	snprintf(gen.proc, sizeof(gen.proc), "nft");
+	ck_assert_int_eq(snapshot_event(&sn, &gen), 1); /* a firewall reload */
+}
+END_TEST
+
+START_TEST(counters_that_went_back_are_replaced_rules_put_back_from_zero)
+{
+	struct ctv_err err = { "" };
+	int64_t from = 0;
+
+	for (int i = 0; i < 4; i++)
+		tick(1700000000 + i, 100 + i);
+	http_in(8000);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	/* One family's chains restored away: the sum went back. */
+	http_in(3000);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 1);
+	ck_assert_int_eq(fw.installs, 0);
+	ck_assert_msg(snapshot_guard(&sn, 1, &err) == 0, "%s", err.msg);
+	/* Removed first, so every counter restarts from zero. */
+	ck_assert_int_eq(fw.removes, 1);
+	ck_assert_int_eq(fw.installs, 1);
+	ck_assert_uint_eq(events("gap", &from, NULL), 1);
+	ck_assert_int_eq(from, 1700000000000LL);
+	/* Growing counters are not a replacement. */
+	http_in(500);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	ck_assert_int_eq(fw.installs, 1);
+	snapshot_free(&sn);
+}
+END_TEST
+
 START_TEST(the_default_store_is_in_the_state_directory)
 {
 	char want[160];
@@ -414,5 +517,9 @@ void add_snapshot_tests(Suite *s)
 	tcase_add_test(tc, the_kernel_figures_are_recorded_and_a_missing_one_warned_once);
 	tcase_add_test(tc, no_saved_rules_says_to_install_them);
 	tcase_add_test(tc, the_default_store_is_in_the_state_directory);
+	tcase_add_test(tc, the_guard_records_the_last_good_reading_and_a_gap_from_it_to_the_reinstall);
+	tcase_add_test(tc, a_repairing_guard_puts_back_rules_that_differ_from_the_saved_spec);
+	tcase_add_test(tc, only_deletions_of_ours_by_another_process_ask_for_a_repair);
+	tcase_add_test(tc, counters_that_went_back_are_replaced_rules_put_back_from_zero);
 	suite_add_tcase(s, tc);
 }

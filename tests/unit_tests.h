@@ -53,6 +53,7 @@ void add_snapshot_tests(Suite *s);
 void add_rulechange_tests(Suite *s);
 void add_reconcile_input_tests(Suite *s);
 void add_node_snapshot_tests(Suite *s);
+void add_rtnl_tests(Suite *s);
 void add_node_stat_tests(Suite *s);
 void add_history_tests(Suite *s);
 void add_collect_tests(Suite *s);

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collect.h"
+#include "nft_int.h"
 #include "procnet.h"
 #include "rulestate.h"
 #include "snapshot.h"
@@ -88,9 +90,19 @@ int snapshot_load_rules(const struct snapshot *sn, struct svcspec *spec,
 	return 0;
 }
 
-/* Reinstalls the saved spec and records the gap since the last reading. */
+static int64_t wall_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Reinstalls the saved spec and records the gap: from from_ms (the last
+ * reading known good; -1: the store's last reading) to the moment the
+ * rules are back. */
 static int reinstall(struct snapshot *sn, const struct backend *b, const struct svcspec *spec,
-		     const char *why, struct ctv_err *err)
+		     const char *why, int64_t from_ms, struct ctv_err *err)
 {
 	char detail[STORE_DETAIL_MAX], name[64];
 	struct svcspec now;
@@ -117,7 +129,10 @@ static int reinstall(struct snapshot *sn, const struct backend *b, const struct 
 	if (sn->st) {
 		struct ctv_err e2;
 
-		store_gap_add(sn->st, detail, &e2);
+		if (from_ms < 0)
+			store_gap_add(sn->st, detail, &e2);
+		else
+			store_event_add(sn->st, "gap", NULL, 0, from_ms, wall_now_ms(), detail, &e2);
 	}
 	return 0;
 }
@@ -135,7 +150,7 @@ int snapshot_read(struct snapshot *sn, const struct backend *b, const struct svc
 		  struct ctv_counters *c, struct ctv_err *err)
 {
 	if (b->read(c, err) < 0) {
-		if (errno != ENOENT || sn->no_repair || reinstall(sn, b, spec, "gone", err) < 0 ||
+		if (errno != ENOENT || sn->no_repair || reinstall(sn, b, spec, "gone", -1, err) < 0 ||
 		    b->read(c, err) < 0)
 			return -1;
 	} else if (!sn->no_repair && sn->have_last && all_packets(c) == sn->last_packets && b->check) {
@@ -146,7 +161,7 @@ int snapshot_read(struct snapshot *sn, const struct backend *b, const struct svc
 		free(diff);
 		if (rc == 1) {
 			ctv_counters_free(c);
-			if (reinstall(sn, b, spec, "changed or flushed", err) < 0 || b->read(c, err) < 0)
+			if (reinstall(sn, b, spec, "changed or flushed", -1, err) < 0 || b->read(c, err) < 0)
 				return -1;
 		}
 	}
@@ -286,5 +301,271 @@ int snapshot_before_change(struct snapshot *sn, struct ctv_err *err)
 	rc = snapshot_take(sn, &res, err);
 	store_close(sn->st);
 	sn->st = NULL;
+	return rc;
+}
+
+/* ---- collect's guard -------------------------------------------------------- */
+
+void snapshot_free(struct snapshot *sn)
+{
+	ctv_counters_free(&sn->good);
+	sn->have_good = 0;
+}
+
+/* Keeps c (taken over) as the last reading known good, stamped now. */
+static void keep_good(struct snapshot *sn, const struct backend *b, struct ctv_counters *c)
+{
+	snprintf(sn->good_backend, sizeof(sn->good_backend), "%s", b->name);
+	struct store_reading r;
+
+	memset(&r, 0, sizeof(r));
+	ctv_counters_free(&sn->good);
+	sn->good = *c;
+	c->c = NULL;
+	c->n = 0;
+	sn->have_good = (sn->now ? sn->now : store_reading_now)(&r, NULL) == 0;
+	sn->good_wall_ms = r.wall_ms;
+	sn->good_mono_ms = r.mono_ms;
+	memcpy(sn->good_boot, r.boot_id, sizeof(sn->good_boot));
+}
+
+/* Records the last good reading (when it is newer than the store's last)
+ * and returns the start of the gap: its time, or -1 (the store's last
+ * reading) when there is none. */
+static int64_t record_good(struct snapshot *sn)
+{
+	struct store_clock clk;
+	struct store_reading r;
+	struct store_result res;
+	struct store_sample *smp;
+	struct ctv_err e2 = { "" };
+	int64_t from = -1;
+
+	if (!sn->st || !sn->have_good || store_last_clock(sn->st, &clk, &e2) < 0)
+		return -1;
+	if (clk.valid && clk.wall_ms >= sn->good_wall_ms)
+		return clk.timeline_ms;
+	smp = calloc(sn->good.n + 1, sizeof(*smp));
+	if (!smp)
+		return -1;
+	for (size_t i = 0; i < sn->good.n; i++) {
+		smp[i].key = sn->good.c[i].name;
+		smp[i].c.in_bytes = sn->good.c[i].in_bytes;
+		smp[i].c.in_packets = sn->good.c[i].in_packets;
+		smp[i].c.out_bytes = sn->good.c[i].out_bytes;
+		smp[i].c.out_packets = sn->good.c[i].out_packets;
+	}
+	memset(&r, 0, sizeof(r));
+	r.wall_ms = sn->good_wall_ms;
+	r.mono_ms = sn->good_mono_ms;
+	memcpy(r.boot_id, sn->good_boot, sizeof(r.boot_id));
+	r.samples = smp;
+	r.n_samples = sn->good.n;
+	if (store_record(sn->st, &r, &res, &e2) == 0)
+		from = sn->good_wall_ms;
+	free(smp);
+	return from;
+}
+
+/* 1 when a counter of c is below the last good reading's: rules replaced
+ * (a whole legacy table restored, one family's chains gone). */
+static int went_back(const struct snapshot *sn, const struct backend *b,
+		     const struct ctv_counters *c)
+{
+	/* Another backend's counters (rules install moved ours) start anew. */
+	if (!sn->have_good || strcmp(sn->good_backend, b->name))
+		return 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct ctv_counter *x = &c->c[i];
+
+		for (size_t j = 0; j < sn->good.n; j++) {
+			const struct ctv_counter *g = &sn->good.c[j];
+
+			if (!strcmp(g->name, x->name) &&
+			    (x->in_bytes < g->in_bytes || x->in_packets < g->in_packets ||
+			     x->out_bytes < g->out_bytes || x->out_packets < g->out_packets))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
+{
+	struct ctv_counters c = { NULL, 0 };
+	const struct backend *b;
+	struct svcspec spec;
+	const char *why = NULL;
+	int rc = 0;
+
+	if (snapshot_load_rules(sn, &spec, &b, err) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (b->read(&c, err) < 0) {
+		if (errno != ENOENT) {
+			svcspec_free(&spec);
+			return -1;
+		}
+		why = "gone";
+	} else if (went_back(sn, b, &c)) {
+		/* Some counters kept theirs, some restarted: only when all
+		 * restart does the store count them right (its reset rule), so
+		 * ours are removed before the reinstall. */
+		why = "replaced";
+	} else if (repair && b->check) {
+		char *diff = NULL;
+		struct ctv_err e2 = { "" };
+
+		if (b->check(&spec, &diff, &e2) == 1)
+			why = "changed or flushed";
+		free(diff);
+	}
+	if (why && !repair) {
+		ctv_counters_free(&c);
+		svcspec_free(&spec);
+		return 1;
+	}
+	if (why) {
+		int64_t from = record_good(sn);
+		struct ctv_err e2 = { "" };
+
+		ctv_counters_free(&c);
+		if (!strcmp(why, "replaced") && b->remove(&e2) < 0)
+			ctv_warn(&sn->warn, "warning: removing our replaced rules: %s", e2.msg);
+		rc = reinstall(sn, b, &spec, why, from, err);
+		if (rc == 0 && b->read(&c, err) < 0)
+			rc = -1;
+		/* The counters restart: the next snapshot records the resets. */
+		sn->have_last = 0;
+	}
+	if (rc == 0) {
+		ctv_counters_order(&c, &spec);
+		keep_good(sn, b, &c);
+		/* After a reinstall the store must see the counters restart
+		 * (resets), whatever they reach by the next snapshot. */
+		if (why)
+			record_good(sn);
+	}
+	ctv_counters_free(&c);
+	svcspec_free(&spec);
+	return rc;
+}
+
+int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev)
+{
+	int due;
+
+	if (ev->kind != NFNL_GEN) {
+		if (!ev->created && ev->family == NFTB_FAMILY && !strcmp(ev->table, NFTB_TABLE))
+			sn->touched = 1;
+		return 0;
+	}
+	/* Our own reinstall, or 'ctverify rules install|remove' (another
+	 * ctverify), changed our rules on purpose. */
+	due = sn->touched && ev->pid != (uint32_t)getpid() && strcmp(ev->proc, SNAPSHOT_PROG);
+	sn->touched = 0;
+	return due;
+}
+
+/* The watch's glue: sn, the event socket and the snapshot callback. */
+struct guard {
+	struct snapshot *sn;
+	struct nfnl ev;
+	collect_snap_fn snap;
+	char last_warn[CTV_ERR_MAX];
+};
+
+/* Warns of a guard's failure once, not every half second while it lasts. */
+static void guard_warn(struct guard *g, int rc, const struct ctv_err *err)
+{
+	if (rc >= 0) {
+		g->last_warn[0] = '\0';
+		return;
+	}
+	if (!strcmp(g->last_warn, err->msg))
+		return;
+	snprintf(g->last_warn, sizeof(g->last_warn), "%s", err->msg);
+	ctv_warn(&g->sn->warn, "warning: %s", err->msg);
+}
+
+struct event_read {
+	struct snapshot *sn;
+	int due;
+};
+
+static int on_event(const struct nfnl_event *ev, void *arg)
+{
+	struct event_read *er = arg;
+
+	er->due |= snapshot_event(er->sn, ev);
+	return 0;
+}
+
+static int guard_ready(void *arg, int i)
+{
+	struct guard *g = arg;
+	struct event_read er = { g->sn, 0 };
+	struct ctv_err err = { "" };
+
+	(void)i;
+	/* Lost events (ENOBUFS): what is installed must be looked at. */
+	if (nfnl_events_read(&g->ev, on_event, &er, &err) < 0) {
+		if (errno == ENOBUFS)
+			return 1;
+		ctv_warn(&g->sn->warn, "warning: %s (reloads are noticed within a second)", err.msg);
+		return -1;
+	}
+	return er.due;
+}
+
+/* Every SNAPSHOT_GUARD_MS: our rules gone asks for the repair, after the
+ * debounce, so 'rules remove' (rules first, then the saved spec) is done
+ * before the repair reads the saved spec again. */
+static int guard_tick(void *arg)
+{
+	struct guard *g = arg;
+	struct ctv_err err = { "" };
+	int rc = snapshot_guard(g->sn, 0, &err);
+
+	guard_warn(g, rc, &err);
+	return rc == 1;
+}
+
+static void guard_repair(void *arg)
+{
+	struct guard *g = arg;
+	struct ctv_err err = { "" };
+
+	guard_warn(g, snapshot_guard(g->sn, 1, &err), &err);
+}
+
+static int guard_snap(void *arg)
+{
+	struct guard *g = arg;
+	int rc = g->snap(g->sn);
+	struct ctv_err err = { "" };
+
+	/* The snapshot's reading is the newest good one. */
+	if (rc == 0)
+		guard_warn(g, snapshot_guard(g->sn, 0, &err), &err);
+	return rc;
+}
+
+int snapshot_collect(struct snapshot *sn, unsigned long interval, collect_snap_fn snap)
+{
+	struct guard g;
+	struct collect_watch w = { { -1, -1 }, guard_ready, guard_tick, SNAPSHOT_GUARD_MS, guard_repair, 20, &g };
+	struct ctv_err err = { "" };
+	int rc;
+
+	memset(&g, 0, sizeof(g));
+	g.sn = sn;
+	g.snap = snap;
+	if (nfnl_events_open(&g.ev, &err) < 0)
+		ctv_warn(&sn->warn, "warning: %s (nftables reloads are noticed within a second)", err.msg);
+	else
+		w.fd[0] = nfnl_fd(&g.ev);
+	rc = collect_watch(interval, guard_snap, &w, &g);
+	nfnl_close(&g.ev);
+	snapshot_free(sn);
 	return rc;
 }

@@ -25,7 +25,9 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "collect.h"
 #include "err.h"
+#include "nfnl.h"
 #include "store.h"
 #include "svcspec.h"
 
@@ -55,6 +57,15 @@ struct snapshot {
 	int warned_snmp;
 	int have_last;
 	uint64_t last_packets; /* all buckets, both directions, last reading */
+	/* collect's watch (snapshot_collect): the last reading known good,
+	 * read every second, recorded before a repair so only the window from
+	 * it to the reinstall is a gap. */
+	int have_good;
+	struct ctv_counters good;
+	int64_t good_wall_ms, good_mono_ms;
+	char good_boot[STORE_BOOT_MAX];
+	char good_backend[16]; /* whose counters those are */
+	int touched; /* the transaction in progress deleted something of ours */
 };
 
 /* The store when no --db is given: $CTVERIFY_STATEDIR/ctverify.db. */
@@ -86,5 +97,41 @@ int snapshot_take(struct snapshot *sn, struct store_result *res, struct ctv_err 
  * last one is not lost with them. 0 also when there is nothing to record;
  * -1 with err if the snapshot failed. */
 int snapshot_before_change(struct snapshot *sn, struct ctv_err *err);
+
+/* How often collect's guard reads our counters: the widest gap a reload
+ * leaves is this plus the repair. */
+#define SNAPSHOT_GUARD_MS 500
+
+/* collect's guard between snapshots: reads our counters (kept as the
+ * last reading known good). Not repair: returns 1 when our rules are gone
+ * or a counter went below the last good reading (rules replaced: a legacy
+ * table restored, one family's chains gone). repair: in those cases, and
+ * when the rules differ from the saved spec (backend->check), records the
+ * last good reading, reinstalls the saved spec (replaced rules are
+ * removed first, so every counter restarts and the store's reset rule
+ * counts them right) and records a "gap" event from the last good reading
+ * to the moment the rules are back, then the fresh counters. 0 also when
+ * no rules of ours are saved; -1 with err. */
+int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err);
+
+/* The process name (comm) of ctverify: its own rule changes are never
+ * repaired. */
+#define SNAPSHOT_PROG "ctverify"
+
+/* Notes one nftables event; 1 when it ends a transaction that deleted
+ * something of our table, made by another program than ctverify (neither
+ * this process nor 'rules install|remove'), so a deep guard is due; else
+ * 0. */
+int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev);
+
+/* The collect loop with its guard (collect_watch()): snap at every
+ * boundary; our counters read every SNAPSHOT_GUARD_MS (the legacy iptables check:
+ * it sends no notifications); nftables events about our table end, after
+ * a short debounce, in one repairing guard. Guard errors go to sn->warn,
+ * each once while it lasts. */
+int snapshot_collect(struct snapshot *sn, unsigned long interval, collect_snap_fn snap);
+
+/* Frees what the guard keeps. */
+void snapshot_free(struct snapshot *sn);
 
 #endif

@@ -318,3 +318,8 @@ int cli_main(const struct cli_prog *prog, int argc, char **argv)
 	argv[words] = name;
 	return cmd->run(argc - words, argv + words);
 }
+
+void cli_notice(void *cmd, const char *msg)
+{
+	cli_error("%s: %s", (const char *)cmd, msg);
+}

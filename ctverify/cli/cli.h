@@ -45,6 +45,10 @@ const char *cli_progname(void);
 /* "ctverify: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A struct ctv_warn callback whose arg is the command's name: prints
+ * "PROG: CMD: msg" on stderr. */
+void cli_notice(void *cmd, const char *msg);
+
 /* Prints an error record from the core. */
 void cli_report(const struct ctv_err *err);
 

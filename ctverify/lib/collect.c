@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -64,6 +65,114 @@ int collect_run(unsigned long interval, collect_snap_fn snap, void *arg)
 	while (!stop_signal) {
 		collect_sleep_to_boundary(interval);
 		/* Also after a stop signal: the interval in progress is kept. */
+		failed = snap(arg) < 0;
+	}
+	return failed ? -1 : 0;
+}
+
+int64_t collect_mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* What one wait is for, in monotonic milliseconds (-1: nothing). */
+struct watch_state {
+	int64_t next_tick, repair_at, first_event;
+	int off[COLLECT_FDS]; /* ready() failed on it: no longer polled */
+};
+
+/* Milliseconds to wait: to the boundary, the next tick or the repair,
+ * at most a second (a stop signal between the check and poll() then
+ * waits no longer than that). */
+static int wait_ms(const struct watch_state *ws, int64_t boundary_wall)
+{
+	int64_t now = collect_mono_ms(), ms = boundary_wall - wall_ms();
+
+	if (ws->next_tick >= 0 && ws->next_tick - now < ms)
+		ms = ws->next_tick - now;
+	if (ws->repair_at >= 0 && ws->repair_at - now < ms)
+		ms = ws->repair_at - now;
+	if (ms > 1000)
+		ms = 1000;
+	return ms < 0 ? 0 : (int)ms;
+}
+
+/* An event asked for a repair: in debounce_ms, unless more come, but no
+ * later than COLLECT_DEBOUNCE_MAX_MS after the first. */
+static void due(struct watch_state *ws, const struct collect_watch *w)
+{
+	int64_t now = collect_mono_ms();
+
+	if (ws->repair_at < 0)
+		ws->first_event = now;
+	ws->repair_at = now + w->debounce_ms;
+	if (ws->repair_at > ws->first_event + COLLECT_DEBOUNCE_MAX_MS)
+		ws->repair_at = ws->first_event + COLLECT_DEBOUNCE_MAX_MS;
+}
+
+/* Waits for the next wall-clock boundary of interval, serving w. */
+static void watch_until_boundary(unsigned long interval, const struct collect_watch *w,
+				 struct watch_state *ws)
+{
+	int64_t boundary = (wall_ms() / 1000 / (int64_t)interval + 1) * (int64_t)interval * 1000;
+
+	while (!stop_signal && wall_ms() < boundary) {
+		struct pollfd pfd[COLLECT_FDS];
+		int n = 0, idx[COLLECT_FDS];
+
+		for (int i = 0; i < COLLECT_FDS; i++) {
+			if (w->fd[i] < 0 || ws->off[i])
+				continue;
+			pfd[n].fd = w->fd[i];
+			pfd[n].events = POLLIN;
+			pfd[n].revents = 0;
+			idx[n++] = i;
+		}
+		if (poll(pfd, (nfds_t)n, wait_ms(ws, boundary)) > 0) {
+			for (int i = 0; i < n; i++) {
+				int rc = pfd[i].revents ? w->ready(w->arg, idx[i]) : 0;
+
+				if (rc > 0)
+					due(ws, w);
+				else if (rc < 0)
+					ws->off[idx[i]] = 1; /* never a busy loop on a broken socket */
+			}
+		}
+		if (ws->next_tick >= 0 && collect_mono_ms() >= ws->next_tick) {
+			ws->next_tick = collect_mono_ms() + w->tick_ms;
+			if (w->tick(w->arg))
+				due(ws, w);
+		}
+		if (ws->repair_at >= 0 && collect_mono_ms() >= ws->repair_at) {
+			ws->repair_at = -1;
+			w->repair(w->arg);
+		}
+	}
+}
+
+int collect_watch(unsigned long interval, collect_snap_fn snap, const struct collect_watch *w,
+		  void *arg)
+{
+	struct watch_state ws = { -1, -1, -1, { 0 } };
+	int failed;
+
+	collect_catch_stop();
+	if (w->tick_ms && w->tick)
+		ws.next_tick = collect_mono_ms() + w->tick_ms;
+	failed = snap(arg) < 0;
+	while (!stop_signal) {
+		watch_until_boundary(interval, w, &ws);
 		failed = snap(arg) < 0;
 	}
 	return failed ? -1 : 0;

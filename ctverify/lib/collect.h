@@ -37,6 +37,35 @@ typedef int (*collect_snap_fn)(void *arg);
  * snapshot succeeded, -1 when it failed. */
 int collect_run(unsigned long interval, collect_snap_fn snap, void *arg);
 
+/* What collect_watch() follows between snapshots: up to COLLECT_FDS
+ * descriptors (netlink event sockets), a check every tick_ms, and a
+ * repair that a burst of events asks for once. */
+#define COLLECT_FDS 2
+struct collect_watch {
+	int fd[COLLECT_FDS];   /* -1: unused */
+	/* fd[i] is readable: read it; 1 when a repair is due, else 0; -1
+	 * when the descriptor is broken (it is no longer polled). */
+	int (*ready)(void *arg, int i);
+	/* Every tick_ms (0: never): 1 when a repair is due, else 0. */
+	int (*tick)(void *arg);
+	unsigned tick_ms;
+	/* The repair, once the events have been quiet for debounce_ms (at
+	 * most COLLECT_DEBOUNCE_MAX_MS after the first one). */
+	void (*repair)(void *arg);
+	unsigned debounce_ms;
+	void *arg;
+};
+#define COLLECT_DEBOUNCE_MAX_MS 250
+
+/* collect_run(), and between snapshots: waits (poll) on w's descriptors
+ * and ticks as well as on the interval boundary, and runs w->repair as
+ * they ask. A stop signal ends the wait within a second. */
+int collect_watch(unsigned long interval, collect_snap_fn snap, const struct collect_watch *w,
+		  void *arg);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+int64_t collect_mono_ms(void);
+
 /* Where one reading comes from, for collect_record(). */
 struct collect_reader {
 	/* Fills r->samples and r->scalars (kept by the reader until done()

@@ -740,6 +740,12 @@ int nfnl_event_decode(const struct nlmsghdr *nlh, struct nfnl_event *ev)
 	if (s.kind == NFNL_GEN) {
 		if (tb[NFTA_GEN_ID] && mnl_attr_validate(tb[NFTA_GEN_ID], MNL_TYPE_U32) == 0)
 			ev->gen = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_ID]));
+		if (tb[NFTA_GEN_PROC_PID] &&
+		    mnl_attr_validate(tb[NFTA_GEN_PROC_PID], MNL_TYPE_U32) == 0)
+			ev->pid = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_PROC_PID]));
+		if (tb[NFTA_GEN_PROC_NAME] &&
+		    mnl_attr_validate(tb[NFTA_GEN_PROC_NAME], MNL_TYPE_NUL_STRING) == 0)
+			snprintf(ev->proc, sizeof(ev->proc), "%s", mnl_attr_get_str(tb[NFTA_GEN_PROC_NAME]));
 		return 1;
 	}
 	if (s.kind == NFNL_COUNTER) {

@@ -232,6 +232,8 @@ struct nfnl_event {
 	char name[NFNL_NAME_MAX];   /* the object's name; a rule's chain; "" for a table */
 	uint64_t handle;            /* a rule's handle, else 0 */
 	uint32_t gen;               /* NFNL_GEN: the new generation id */
+	uint32_t pid;               /* NFNL_GEN: the committing process, 0 if not said */
+	char proc[16];              /* NFNL_GEN: its name (comm), "" if not said */
 };
 
 /* Called per decoded event; a non-zero return stops the read and is
