@@ -81,6 +81,7 @@ int main(void)
 	add_reconcile_input_tests(s);
 	add_node_snapshot_tests(s);
 	add_node_stat_tests(s);
+	add_node_hooks_tests(s);
 	add_history_tests(s);
 	add_collect_tests(s);
 	add_promtext_tests(s);

@@ -28,6 +28,14 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: notice: %s\n", progname, msg);
+}
+
+const struct ctv_warn cli_notices = { cli_notice, NULL };
+
 void cli_report(const struct ctv_err *err)
 {
 	cli_error("%s", err && err->msg[0] ? err->msg : "unknown error");

@@ -103,7 +103,7 @@ static int reading_read(void *arg, struct store_reading *r, struct ctv_err *err)
 
 int node_snapshot_take(struct node_snapshot *ns, struct store_result *res, struct ctv_err *err)
 {
-	struct reading rd = { ns, { NULL, 0 }, NULL };
+	struct reading rd = { ns, { NULL, 0, NULL, 0 }, NULL };
 	struct collect_reader reader = { reading_read, reading_done, ns->now, &rd };
 
 	return collect_record(ns->st, &reader, res, err);
