@@ -177,8 +177,10 @@ case_reconcile() {
 
 for c in $CASES; do
 	f0=$(e2e_fails)
+	t0=$(date +%s)
 	echo "=== case $c"
 	"case_$c"
+	echo "=== case $c: $(($(date +%s) - t0)) s"
 	if [ "$(e2e_fails)" = "$f0" ]; then echo "PASS $c" >>"$RESULTS"; else echo "FAIL $c" >>"$RESULTS"; fi
 done
 exit 0

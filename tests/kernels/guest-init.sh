@@ -17,7 +17,17 @@ mkdir -p /run/out /run/netns /run/lock
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /run/out
 ip link set lo up
 # A fresh boot has no legacy iptables yet; iptables(8) would modprobe
-# ip_tables itself, libiptc does not (ctverify says so: see ctverify(8)).
+# ip_tables itself, libiptc does not: ctverify must say what to do (case
+# ipt_unloaded, only here), then the modules are loaded as a node would.
+if ! grep -q '^ip_tables ' /proc/modules; then
+	CTVERIFY_STATEDIR=/tmp/ipt0 "$top_builddir/ctverify/ctverify" rules install --backend iptables \
+		-f "$top_srcdir/rules/default.rules" >/run/out/ipt_unloaded.log 2>&1
+	if [ $? != 0 ] && grep -q "modprobe ip_tables" /run/out/ipt_unloaded.log; then
+		echo "PASS ipt_unloaded" >>/run/out/results.tmp
+	else
+		echo "FAIL ipt_unloaded" >>/run/out/results.tmp
+	fi
+fi
 modprobe -q ip_tables; modprobe -q ip6_tables
 {
 	echo "kernel $(uname -r)"
