@@ -252,6 +252,20 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 
 /* ---- names ------------------------------------------------------------- */
 
+int nfnl_names_add(struct nfnl_names *s, const char *name)
+{
+	char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	s->v = v;
+	s->v[s->n] = strdup(name);
+	if (!s->v[s->n])
+		return -1;
+	s->n++;
+	return 0;
+}
+
 int nfnl_names_has(const struct nfnl_names *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)
@@ -280,23 +294,15 @@ static int names_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct names_dump *d = data;
 	struct nfnl_event ev;
-	char **v, *name;
 
 	if (nfnl_event_decode(nlh, &ev) != 1 || ev.kind != d->kind || strcmp(ev.table, d->table) ||
 	    nfnl_names_has(d->out, ev.name))
 		return MNL_CB_OK;
-	v = realloc(d->out->v, (d->out->n + 1) * sizeof(*v));
-	if (!v)
-		goto nomem;
-	d->out->v = v;
-	name = strdup(ev.name);
-	if (!name)
-		goto nomem;
-	d->out->v[d->out->n++] = name;
+	if (nfnl_names_add(d->out, ev.name) < 0) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
 	return MNL_CB_OK;
-nomem:
-	errno = ENOMEM;
-	return MNL_CB_ERROR;
 }
 
 static void names_restart(void *data)

@@ -135,6 +135,9 @@ struct nfnl_names {
 int nfnl_dump_names(struct nfnl *nl, uint16_t family, const char *table, enum nfnl_kind kind,
 		    struct nfnl_names *out, struct ctv_err *err);
 
+/* Appends a copy of name. Returns 0, or -1 (ENOMEM). */
+int nfnl_names_add(struct nfnl_names *s, const char *name);
+
 /* 1 when name is among s, else 0. */
 int nfnl_names_has(const struct nfnl_names *s, const char *name);
 

@@ -14,7 +14,7 @@ e2e_require_root nft awk
 
 RESULTS=$1
 shift
-CASES=${*:-node_reload node_missing node_restart ctverify_nft ctverify_ipt reconcile}
+CASES=${*:-node_reload node_restart ctverify_nft ctverify_ipt reconcile}
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
 CONF=$LAB_TMP/conf
@@ -30,8 +30,13 @@ nstat() { # CT CLASS FIELD
 }
 pings() { lab_exec "$1" ping -q -c "$2" -i 0.2 -W 2 "$3" >/dev/null; }
 
+# Setup, traffic, a reload with changed classes and containers (counts
+# kept), one of them configured with its device missing (stopped): setup
+# installs the rest, stat names it in a notice on stderr and keeps its
+# stdout, metrics say ctnode_container_hooked 0 for it and 1 for the
+# others; then traffic, an unchanged reload, teardown.
 case_node_reload() {
-	local a b c d
+	local a b c d out=$LAB_TMP/missing
 	printf '1 0.0.0.0/0\n1 ::/0\n' >"$CONF/networks_classes"
 	printf '101 veth veth101\n' >"$CONF/containers"
 	check "ctnode setup (first)" ctnode setup || return
@@ -40,11 +45,25 @@ case_node_reload() {
 	a=$(nstat 101 1 out_bytes); b=$(nstat 101 1 in_bytes)
 	assert_ge "$a" $((5 * PING4)) "ct101 class 1 out bytes after 5 pings"
 	assert_ge "$b" $((5 * PING4)) "ct101 class 1 in bytes after 5 pings"
-	# Changed classes and containers: a class 2 and two more containers.
+	# Changed classes and containers: a class 2 and three more containers,
+	# ct104's device missing.
 	printf '1 0.0.0.0/0\n1 ::/0\n2 198.19.0.0/16\n' >"$CONF/networks_classes"
 	lab_containers_file "$CONF/containers"
-	check "ctnode setup again (class 2, ct102, ct103 added)" ctnode setup || return
+	printf '104 veth veth104\n' >>"$CONF/containers"
+	check "ctnode setup again (class 2; ct102, ct103 and ct104 without device added)" ctnode setup || return
 	lab_listing_check node
+	ctnode stat >"$out.stat" 2>"$out.err"
+	check "ctnode stat exits 0" test $? = 0
+	check "stat: a notice names ct104 and its missing device" \
+		grep -q "notice: container 104: its device veth104 is missing" "$out.err"
+	check "stat: no notice for the hooked ct101" bash -c "! grep -q 'container 101' $out.err"
+	check "stat: stdout keeps its layout (header, then rows)" \
+		awk 'NR == 1 && $1 == "CTID" { h = 1 } NR > 1 && $1 !~ /^[0-9]+$/ { bad = 1 } END { exit !(h && !bad) }' "$out.stat"
+	check "stat: ct101 counted" awk '$1 == 101 && $2 == 1 && $5 >= 420 { f = 1 } END { exit !f }' "$out.stat"
+	ctnode metrics >"$out.prom" 2>&1
+	check "metrics: ct104 not hooked" grep -qx 'ctnode_container_hooked{ct="104",dev="veth104"} 0' "$out.prom"
+	check "metrics: ct101 hooked" grep -qx 'ctnode_container_hooked{ct="101",dev="veth101"} 1' "$out.prom"
+	check "metrics: ct103 hooked" grep -qx 'ctnode_container_hooked{ct="103",dev="veth103"} 1' "$out.prom"
 	c=$(nstat 101 1 out_bytes); d=$(nstat 101 1 in_bytes)
 	assert_ge "$c" "$a" "ct101 class 1 out bytes kept across the reload"
 	assert_ge "$d" "$b" "ct101 class 1 in bytes kept across the reload"
@@ -59,34 +78,6 @@ case_node_reload() {
 	assert_ge "$(nstat 101 1 out_bytes)" $((a + 3 * PING4)) "ct101 counts kept by an unchanged reload"
 	check "ctnode teardown" ctnode teardown
 	check "the table is gone" bash -c "! ip netns exec $(lab_ns node) nft list table netdev ctnode >/dev/null 2>&1"
-}
-
-# A configured container whose device is missing (stopped): setup still
-# installs the rest, stat names it in a notice on stderr and keeps its
-# stdout, metrics say ctnode_container_hooked 0 for it and 1 for the others.
-case_node_missing() {
-	local out=$LAB_TMP/missing
-	printf '1 0.0.0.0/0\n1 ::/0\n' >"$CONF/networks_classes"
-	lab_containers_file "$CONF/containers"
-	printf '104 veth veth104\n' >>"$CONF/containers"
-	check "ctnode setup with ct104's device missing" ctnode setup || return
-	lab_listing_check node
-	check "5 pings from ct101" pings ct101 5 "$LAB_REMOTE4"
-	ctnode stat >"$out.stat" 2>"$out.err"
-	check "ctnode stat exits 0" test $? = 0
-	check "stat: a notice names ct104 and its missing device" \
-		grep -q "notice: container 104: its device veth104 is missing" "$out.err"
-	check "stat: no notice for the hooked ct101" bash -c "! grep -q 'container 101' $out.err"
-	check "stat: stdout keeps its layout (header, then rows)" \
-		awk 'NR == 1 && $1 == "CTID" { h = 1 } NR > 1 && $1 !~ /^[0-9]+$/ { bad = 1 } END { exit !(h && !bad) }' "$out.stat"
-	check "stat: ct101 counted" awk '$1 == 101 && $2 == 1 && $5 >= 420 { f = 1 } END { exit !f }' "$out.stat"
-	ctnode metrics >"$out.prom" 2>&1
-	check "metrics: ct104 not hooked" grep -qx 'ctnode_container_hooked{ct="104",dev="veth104"} 0' "$out.prom"
-	check "metrics: ct101 hooked" grep -qx 'ctnode_container_hooked{ct="101",dev="veth101"} 1' "$out.prom"
-	check "metrics: ct103 hooked" grep -qx 'ctnode_container_hooked{ct="103",dev="veth103"} 1' "$out.prom"
-	check "nft: ct101's device hooked (nft list)" bash -c \
-		"ip netns exec $(lab_ns node) nft list chain netdev ctnode from_ct | grep -q veth101"
-	check "ctnode teardown" ctnode teardown
 }
 
 # A container restart: its veth deleted and made again under the same

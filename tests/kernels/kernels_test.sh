@@ -69,7 +69,7 @@ cat >"$W/initrd/init" <<EOF
 busybox mount -t devtmpfs dev /dev
 busybox mount -t proc proc /proc
 . /insmods
-busybox mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 /dev/root /newroot || busybox poweroff -f
+busybox mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose /dev/root /newroot || busybox poweroff -f
 busybox umount /proc
 busybox mount --move /dev /newroot/dev
 exec busybox switch_root /newroot $KT/guest-init.sh
@@ -82,7 +82,7 @@ echo "initramfs: $(stat -c %s "$W/initrd.gz") bytes"
 t0=$(date +%s)
 timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2048 -smp 2 \
 	-nographic -no-reboot -kernel "$VMLINUZ" -initrd "$W/initrd.gz" \
-	-fsdev local,id=r,path=/,security_model=none,readonly=on -device virtio-9p-pci,fsdev=r,mount_tag=/dev/root \
+	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap -device virtio-9p-pci,fsdev=r,mount_tag=/dev/root \
 	-fsdev local,id=o,path="$W/out",security_model=none -device virtio-9p-pci,fsdev=o,mount_tag=out \
 	-append "console=ttyS0 panic=-1 quiet top_srcdir=$top_srcdir top_builddir=$top_builddir ctvk_cases=${CASES// /,} CI=${CI:-}" \
 	</dev/null >"$W/console.log" 2>&1
