@@ -704,8 +704,10 @@ static int setup_refused(struct nb *bt, const struct node_plan *p, int e, struct
 		for (size_t i = 0; i < p->ndevs; i++)
 			if (!if_nametoindex(p->devs[i]))
 				return 1;
+	/* Before 5.16 the netdev family knows only the ingress hook: the
+	 * kernel answers the egress chain with EOPNOTSUPP. */
 	if (!strncmp(what, "add chain " CHAIN_TO, strlen("add chain " CHAIN_TO)) &&
-	    (e == EOPNOTSUPP || e == ENOENT || e == EINVAL))
+	    (e == EOPNOTSUPP || e == EINVAL))
 		ctv_err_prefix(err, "this kernel has no netdev egress hook, which ctnode needs "
 			       "for traffic to containers (Linux 5.16 and newer have it; see "
 			       "ctnode(8) NOTES)");
@@ -721,10 +723,13 @@ int node_nft_setup(const struct node_plan *p, struct ctv_err *err)
 
 	if (nfnl_open(&nl, err) < 0)
 		return -1;
-	/* The batch is built from what the dump showed (which counters
-	 * exist, what old ones hold). If another setup changed the table in
-	 * between, the kernel refuses the whole batch (a counter created
-	 * with NLM_F_EXCL exists) and we look again. */
+	/* The batch is built from what the dumps showed (which counters,
+	 * chains and maps exist, what old counters hold). If another setup
+	 * changed the table in between, the kernel refuses the whole batch
+	 * (EEXIST: a counter created with NLM_F_EXCL exists; ENOENT: a chain
+	 * or map deleted with NFT_MSG_DEL* is gone) and we look again. Once,
+	 * a refused base chain for a missing device (kernels before 6.16)
+	 * has it built again with only the devices there now. */
 	for (int attempt = 0; attempt < 4; attempt++) {
 		struct old_table old = { { NULL, 0 }, { NULL, 0 } };
 		int existed, retry, e;
