@@ -20,7 +20,7 @@ static void usage(void)
 	       "text exposition format: ctnode_bytes_total and ctnode_packets_total with\n"
 	       "labels ct, class, direction (in = to the container) and family; and from\n"
 	       "the history store (when there is one) ctnode_last_snapshot_timestamp_seconds\n"
-	       "and ctnode_gap_events_total.\n\n"
+	       "and ctnode_gap_events_total; ctnode_container_hooked (1/0) per bridged one.\n\n"
 	       "  --db PATH        the store (default $CTNODE_STATEDIR/ctnode.db)\n"
 	       "  --textfile DIR   write DIR/ctnode.prom for node_exporter's textfile\n"
 	       "                   collector instead: DIR/ctnode.prom.tmp, fsync, rename\n"
@@ -50,7 +50,7 @@ int cmd_metrics(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[optind]);
-	if (node_nft_read(&nc, &err) < 0) {
+	if (node_nft_read_hooks(&nc, NULL, &err) < 0) {
 		cli_report(&err);
 		return EXIT_PROBLEM;
 	}

@@ -91,7 +91,7 @@ int cmd_stat(int argc, char **argv)
 	if (v4 && v6)
 		v4 = v6 = 0;
 	f = (struct node_stat_filter){ cts, ncts, v4 ? AF_INET : v6 ? AF_INET6 : 0, all, classes };
-	if (node_nft_read(&nc, &err) < 0) {
+	if (node_nft_read_hooks(&nc, &cli_notices, &err) < 0) {
 		cli_report(&err);
 		return EXIT_PROBLEM;
 	}

@@ -6,6 +6,8 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libmnl/libmnl.h>
@@ -99,6 +101,8 @@ struct fake {
 	uint32_t seq[16];        /* sequence number of each request sent */
 	int intr;                /* dumps still to be answered as interrupted */
 	int tables;              /* tables in a dump */
+	int chains;              /* chains in a dump instead: even ones in table
+				    "ours", odd ones in "other" */
 	int error;               /* answer an NLMSG_ERROR with this instead */
 	int batch;               /* answer a batch: ack the last message */
 	uint32_t fail_seq;       /* ... after refusing this one with error */
@@ -134,6 +138,21 @@ static size_t put_table(char *buf, size_t off, uint32_t seq, uint16_t flags, con
 	nftnl_table_set_str(t, NFTNL_TABLE_NAME, name);
 	nftnl_table_nlmsg_build_payload(h, t);
 	nftnl_table_free(t);
+	return off + NLMSG_ALIGN(h->nlmsg_len);
+}
+
+static size_t put_chain(char *buf, size_t off, uint32_t seq, int i)
+{
+	struct nlmsghdr *h = nftnl_nlmsg_build_hdr(buf + off, NFT_MSG_NEWCHAIN, NFPROTO_NETDEV,
+						   NLM_F_MULTI, seq);
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	char name[16];
+
+	snprintf(name, sizeof(name), "c%d", i);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, i % 2 ? "other" : "ours");
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_nlmsg_build_payload(h, c);
+	nftnl_chain_free(c);
 	return off + NLMSG_ALIGN(h->nlmsg_len);
 }
 
@@ -188,6 +207,8 @@ static ssize_t fake_recv(void *ctx, void *buf, size_t len)
 	}
 	if (f->error)
 		return (ssize_t)put_answer(buf, 0, seq, f->error);
+	for (int i = 0; i < f->chains; i++)
+		off = put_chain(buf, off, seq, i);
 	for (int i = 0; i < f->tables; i++)
 		off = put_table(buf, off, seq, NLM_F_MULTI | (f->intr ? NLM_F_DUMP_INTR : 0),
 				i ? "b" : "a");
@@ -368,6 +389,58 @@ START_TEST(a_refused_message_is_named_in_the_error)
 	ck_assert_int_eq(errno, EBUSY);
 	ck_assert_ptr_nonnull(strstr(err.msg, "nftables refused deleting chain c (nothing was changed)"));
 	nfnl_batch_free(&b);
+	nfnl_close(&nl);
+}
+END_TEST
+
+START_TEST(the_refused_message_is_kept_for_the_caller)
+{
+	struct fake f = { .batch = 1, .error = EOPNOTSUPP };
+	struct nfnl_batch b;
+	struct ctv_err err;
+	struct nfnl nl;
+
+	ck_assert_int_eq(nfnl_open_io(&nl, &fake_io, &f), 0);
+	three(&b, &nl);
+	ck_assert_uint_eq(b.refused, SIZE_MAX);
+	f.fail_seq = b.seq0 + 1;
+	ck_assert_int_eq(nfnl_batch_send(&nl, &b, &err), -1);
+	ck_assert_uint_eq(b.refused, 1);
+	nfnl_batch_free(&b);
+	nfnl_close(&nl);
+}
+END_TEST
+
+START_TEST(a_names_dump_keeps_only_the_table_asked_for)
+{
+	struct fake f = { .chains = 5 };
+	struct nfnl_names names;
+	struct ctv_err err;
+	struct nfnl nl;
+
+	ck_assert_int_eq(nfnl_open_io(&nl, &fake_io, &f), 0);
+	ck_assert_int_eq(nfnl_dump_names(&nl, NFPROTO_NETDEV, "ours", NFNL_CHAIN, &names, &err), 0);
+	ck_assert_uint_eq(names.n, 3);
+	ck_assert_int_eq(nfnl_names_has(&names, "c0"), 1);
+	ck_assert_int_eq(nfnl_names_has(&names, "c2"), 1);
+	ck_assert_int_eq(nfnl_names_has(&names, "c4"), 1);
+	ck_assert_int_eq(nfnl_names_has(&names, "c1"), 0); /* table "other" */
+	nfnl_names_free(&names);
+	ck_assert_uint_eq(names.n, 0);
+	nfnl_close(&nl);
+}
+END_TEST
+
+START_TEST(a_names_dump_of_a_missing_table_is_empty)
+{
+	struct fake f = { .error = ENOENT };
+	struct nfnl_names names;
+	struct ctv_err err;
+	struct nfnl nl;
+
+	ck_assert_int_eq(nfnl_open_io(&nl, &fake_io, &f), 0);
+	ck_assert_int_eq(nfnl_dump_names(&nl, NFPROTO_NETDEV, "ours", NFNL_SET, &names, &err), 0);
+	ck_assert_uint_eq(names.n, 0);
 	nfnl_close(&nl);
 }
 END_TEST
@@ -742,6 +815,9 @@ void add_nfnl_tests(Suite *s)
 	tcase_add_test(tc, a_get_of_a_missing_object_fails_with_enoent);
 	tcase_add_test(tc, a_batch_is_framed_and_only_its_last_message_asks_for_an_ack);
 	tcase_add_test(tc, a_refused_message_is_named_in_the_error);
+	tcase_add_test(tc, the_refused_message_is_kept_for_the_caller);
+	tcase_add_test(tc, a_names_dump_keeps_only_the_table_asked_for);
+	tcase_add_test(tc, a_names_dump_of_a_missing_table_is_empty);
 	tcase_add_test(tc, an_answer_too_large_for_the_buffer_is_a_refusal);
 	tcase_add_test(tc, an_empty_batch_is_not_sent);
 	tcase_add_test(tc, an_expression_that_could_not_be_allocated_fails_the_batch);

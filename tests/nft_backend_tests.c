@@ -189,7 +189,7 @@ START_TEST(the_class_mirror_is_one_map_lookup_per_family_right_after_loopback)
 	ck_assert_int_eq(nftb_model_build(&spec, 0, &m, &err), 0);
 	/* Services' counters and one pair per class bucket (0, 1, 2). */
 	ck_assert_uint_eq(m.counters.n, 2 * (spec.n + 2) + 2 * 3);
-	ck_assert_int_eq(nftb_names_has(&m.counters, "class_2_out"), 1);
+	ck_assert_int_eq(nfnl_names_has(&m.counters, "class_2_out"), 1);
 	for (size_t i = 0; i < m.counters.n; i++)
 		ck_assert_msg(nft_name_ok(m.counters.v[i]), "counter %s", m.counters.v[i]);
 	nftb_model_free(&m);

@@ -103,7 +103,7 @@ static size_t gaps(void)
 
 START_TEST(the_families_are_summed_per_container_and_class)
 {
-	struct node_counters nc = { NULL, 0 };
+	struct node_counters nc = { NULL, 0, NULL, 0 };
 	struct store_sample smp[4];
 	struct ctv_err err = { "" };
 	size_t n;

@@ -15,7 +15,7 @@ static struct node_counter dump[] = {
 	{ "101", 2, AF_INET, 5, 1, 0, 0 },
 	{ "102", 1, AF_INET6, 7, 1, 8, 1 },
 };
-static const struct node_counters nc = { dump, 4 };
+static const struct node_counters nc = { dump, 4, NULL, 0 };
 
 START_TEST(families_are_summed_into_one_row_per_container_and_class)
 {

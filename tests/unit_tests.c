@@ -83,6 +83,7 @@ int main(void)
 	add_node_snapshot_tests(s);
 	add_rtnl_tests(s);
 	add_node_stat_tests(s);
+	add_node_hooks_tests(s);
 	add_history_tests(s);
 	add_collect_tests(s);
 	add_promtext_tests(s);

@@ -195,13 +195,26 @@ static int table_exists(const struct fam *f, const char *table)
 	return found;
 }
 
+/* What to do when the kernel has no legacy iptables (ENOPROTOOPT: the
+ * ip_tables module is not loaded; iptables(8) would modprobe it, libiptc
+ * does not). */
+static const char *no_iptables_hint(int e)
+{
+	return e == ENOPROTOOPT ? " (legacy iptables is not loaded in this kernel: "
+				  "modprobe ip_tables ip6_tables on the node, or use --backend nft)"
+				: "";
+}
+
 static struct xtc_handle *open_table(const struct fam *f, const char *table, struct ctv_err *err)
 {
 	struct xtc_handle *h = f->init(table);
+	int e = errno;
 
-	if (!h)
-		ctv_err_set(err, "cannot read the legacy iptables table %s (%s): %s",
-			    table, f->label, f->strerror(errno));
+	if (!h) {
+		ctv_err_set(err, "cannot read the legacy iptables table %s (%s): %s%s",
+			    table, f->label, f->strerror(e), no_iptables_hint(e));
+		errno = e;
+	}
 	return h;
 }
 
@@ -927,8 +940,9 @@ static int open_families(struct fam_state st[2], int need_table, struct ctv_err 
 				st[i].skip = 1;
 				continue;
 			}
-			ctv_err_set(err, "cannot read the legacy iptables table %s (%s): %s",
-				    IPTB_TABLE, st[i].f->label, st[i].f->strerror(e));
+			ctv_err_set(err, "cannot read the legacy iptables table %s (%s): %s%s",
+				    IPTB_TABLE, st[i].f->label, st[i].f->strerror(e),
+				    no_iptables_hint(e));
 			errno = e;
 			return -1;
 		}

@@ -180,7 +180,7 @@ static void elem_line(struct nftnl_set_elem *e, char *line, size_t size)
 }
 
 /* The elements of s as lines into out. */
-static void set_lines(struct nftnl_set *s, struct names *out)
+static void set_lines(struct nftnl_set *s, struct nfnl_names *out)
 {
 	struct nftnl_set_elems_iter *it = nftnl_set_elems_iter_create(s);
 	struct nftnl_set_elem *e;
@@ -189,7 +189,7 @@ static void set_lines(struct nftnl_set *s, struct names *out)
 		char line[256];
 
 		elem_line(e, line, sizeof(line));
-		nftb_names_add(out, line);
+		nfnl_names_add(out, line);
 	}
 	nftnl_set_elems_iter_destroy(it);
 }
@@ -206,7 +206,7 @@ static int elem_cb(const struct nlmsghdr *nlh, void *data)
 
 static void elems_restart(void *data)
 {
-	nftb_names_free(data);
+	nfnl_names_free(data);
 }
 
 static int str_cmp(const void *a, const void *b)
@@ -296,7 +296,7 @@ static int check_set(struct backend_diff *d, struct nfnl *nl, struct nftnl_set *
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	const char *name = nftnl_set_get_str(ms, NFTNL_SET_NAME);
-	struct names want = { 0 }, have = { 0 };
+	struct nfnl_names want = { 0 }, have = { 0 };
 	struct nftnl_set *q = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
 
@@ -310,7 +310,7 @@ static int check_set(struct backend_diff *d, struct nfnl *nl, struct nftnl_set *
 	nftnl_set_elems_nlmsg_build_payload(nlh, q);
 	nftnl_set_free(q);
 	if (nfnl_dump(nl, nlh, elem_cb, elems_restart, &have, "set elements", err) < 0) {
-		nftb_names_free(&have);
+		nfnl_names_free(&have);
 		return -1;
 	}
 	set_lines(ms, &want);
@@ -327,8 +327,8 @@ static int check_set(struct backend_diff *d, struct nfnl *nl, struct nftnl_set *
 				break;
 			}
 	}
-	nftb_names_free(&want);
-	nftb_names_free(&have);
+	nfnl_names_free(&want);
+	nfnl_names_free(&have);
 	return 0;
 }
 
@@ -337,12 +337,12 @@ static int check_objects(struct backend_diff *d, struct nfnl *nl, const struct m
 			 const struct present *p, struct ctv_err *err)
 {
 	for (size_t i = 0; i < m->counters.n; i++)
-		if (!nftb_names_has(&p->counters, m->counters.v[i]))
+		if (!nfnl_names_has(&p->counters, m->counters.v[i]))
 			backend_diff_add(d, "counter %s is gone", m->counters.v[i]);
 	for (size_t i = 0; i < m->n_sets; i++) {
 		const char *name = nftnl_set_get_str(m->sets[i], NFTNL_SET_NAME);
 
-		if (!nftb_names_has(&p->sets, name)) {
+		if (!nfnl_names_has(&p->sets, name)) {
 			backend_diff_add(d, "set %s is gone", name);
 			continue;
 		}

@@ -104,7 +104,7 @@ static void put_model(struct nfnl_batch *b, struct nfnl *nl, const struct model 
 /* Deletes our chains and sets (in that order: rules hold set references,
  * set elements hold counter references), and counters not in keep. */
 static void put_teardown(struct nfnl_batch *b, struct nfnl *nl, const struct present *p,
-			 const struct names *keep)
+			 const struct nfnl_names *keep)
 {
 	/* Flush every chain before deleting any: a jump between two chains
 	 * of our table would otherwise keep one busy. */
@@ -118,7 +118,7 @@ static void put_teardown(struct nfnl_batch *b, struct nfnl *nl, const struct pre
 		nfnl_batch_add_named(b, nl, NFT_MSG_DELSET, NFTB_FAMILY, 0, NFNL_SET, NFTB_TABLE,
 				     p->sets.v[i], "deleting our set %s", p->sets.v[i]);
 	for (size_t i = 0; i < p->counters.n; i++) {
-		if (keep && nftb_names_has(keep, p->counters.v[i]))
+		if (keep && nfnl_names_has(keep, p->counters.v[i]))
 			continue;
 		nfnl_batch_add_named(b, nl, NFT_MSG_DELOBJ, NFTB_FAMILY, 0, NFNL_COUNTER, NFTB_TABLE,
 				     p->counters.v[i], "deleting our counter %s", p->counters.v[i]);
@@ -133,7 +133,7 @@ static void put_install(struct nfnl_batch *b, struct nfnl *nl, const struct pres
 			     NFTB_TABLE, NULL, "adding table inet %s", NFTB_TABLE);
 	put_teardown(b, nl, p, &m->counters);
 	for (size_t i = 0; i < m->counters.n; i++) {
-		if (nftb_names_has(&p->counters, m->counters.v[i]))
+		if (nfnl_names_has(&p->counters, m->counters.v[i]))
 			continue; /* kept: it goes on counting */
 		nfnl_batch_add_named(b, nl, NFT_MSG_NEWOBJ, NFTB_FAMILY, NLM_F_CREATE, NFNL_COUNTER,
 				     NFTB_TABLE, m->counters.v[i], "adding counter %s",

@@ -33,21 +33,12 @@ struct nftnl_set;
 enum dir { DIR_IN, DIR_OUT };
 extern const char *const nftb_dir_name[2]; /* "in", "out" */
 
-/* A list of names. */
-struct names {
-	char **v;
-	size_t n;
-};
-
-/* 0, or -1 (ENOMEM). */
-int nftb_names_add(struct names *s, const char *name);
-int nftb_names_has(const struct names *s, const char *name);
-void nftb_names_free(struct names *s);
+/* Lists of names are struct nfnl_names (nfnl.h). */
 
 /* What of ours the kernel has now. */
 struct present {
 	int table;
-	struct names chains, sets, counters;
+	struct nfnl_names chains, sets, counters;
 };
 
 /* Lists our table, chains, sets and counters. Returns 0 (p->table 0 when
@@ -69,7 +60,7 @@ struct model {
 	size_t n_chains;
 	struct nftnl_set **sets;
 	size_t n_sets;
-	struct names counters;
+	struct nfnl_names counters;
 	uint32_t set_id;
 	int with_ids; /* batch-local ids (install) or not (compare with a dump) */
 	int failed;   /* an allocation failed: the model is not used */

@@ -44,7 +44,7 @@ void nftb_model_free(struct model *m)
 	for (size_t i = 0; i < m->n_sets; i++)
 		nftnl_set_free(m->sets[i]);
 	free(m->sets);
-	nftb_names_free(&m->counters);
+	nfnl_names_free(&m->counters);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -690,7 +690,7 @@ static void add_class_maps(struct model *m, const struct svcspec *spec, struct c
 			char cname[32];
 
 			nftb_class_counter_name(ids[i], (enum dir)d, cname, sizeof(cname));
-			if (nftb_names_add(&m->counters, cname) < 0)
+			if (nfnl_names_add(&m->counters, cname) < 0)
 				m->failed = 1;
 		}
 	if (classes_flatten(&spec->classes, &f, err) < 0) {
@@ -749,15 +749,15 @@ int nftb_model_build(const struct svcspec *spec, int with_ids, struct model *m,
 		char cname[SVC_NAME_MAX + 8];
 
 		snprintf(cname, sizeof(cname), "%s_local", nftb_dir_name[d]);
-		if (nftb_names_add(&m->counters, cname) < 0)
+		if (nfnl_names_add(&m->counters, cname) < 0)
 			m->failed = 1;
 		for (size_t i = 0; i < spec->n; i++) {
 			snprintf(cname, sizeof(cname), "%s_%s", nftb_dir_name[d], spec->svcs[i].name);
-			if (nftb_names_add(&m->counters, cname) < 0)
+			if (nfnl_names_add(&m->counters, cname) < 0)
 				m->failed = 1;
 		}
 		snprintf(cname, sizeof(cname), "%s_other", nftb_dir_name[d]);
-		if (nftb_names_add(&m->counters, cname) < 0)
+		if (nfnl_names_add(&m->counters, cname) < 0)
 			m->failed = 1;
 		add_bucket_rule(m, d, "local", 1);
 	}

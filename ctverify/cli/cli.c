@@ -31,6 +31,14 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+void cli_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s: notice: %s\n", progname, msg);
+}
+
+const struct ctv_warn cli_notices = { cli_notice, NULL };
+
 void cli_report(const struct ctv_err *err)
 {
 	cli_error("%s", err && err->msg[0] ? err->msg : "unknown error");
@@ -319,7 +327,7 @@ int cli_main(const struct cli_prog *prog, int argc, char **argv)
 	return cmd->run(argc - words, argv + words);
 }
 
-void cli_notice(void *cmd, const char *msg)
+void cli_cmd_notice(void *cmd, const char *msg)
 {
 	cli_error("%s: %s", (const char *)cmd, msg);
 }

@@ -47,7 +47,11 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A struct ctv_warn callback whose arg is the command's name: prints
  * "PROG: CMD: msg" on stderr. */
-void cli_notice(void *cmd, const char *msg);
+void cli_cmd_notice(void *cmd, const char *msg);
+/* A struct ctv_warn sink: "PROG: notice: MSG" on stderr (arg unused). */
+void cli_notice(void *arg, const char *msg);
+/* A struct ctv_warn that prints with cli_notice. */
+extern const struct ctv_warn cli_notices;
 
 /* Prints an error record from the core. */
 void cli_report(const struct ctv_err *err);

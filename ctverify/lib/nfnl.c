@@ -250,11 +250,105 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	return -1;
 }
 
+/* ---- names ------------------------------------------------------------- */
+
+int nfnl_names_add(struct nfnl_names *s, const char *name)
+{
+	char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	s->v = v;
+	s->v[s->n] = strdup(name);
+	if (!s->v[s->n])
+		return -1;
+	s->n++;
+	return 0;
+}
+
+int nfnl_names_has(const struct nfnl_names *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i], name))
+			return 1;
+	return 0;
+}
+
+void nfnl_names_free(struct nfnl_names *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+struct names_dump {
+	struct nfnl_names *out;
+	const char *table;
+	enum nfnl_kind kind;
+};
+
+/* A dump's answers are NFT_MSG_NEW* messages shaped like the events. */
+static int names_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct names_dump *d = data;
+	struct nfnl_event ev;
+
+	if (nfnl_event_decode(nlh, &ev) != 1 || ev.kind != d->kind || strcmp(ev.table, d->table) ||
+	    nfnl_names_has(d->out, ev.name))
+		return MNL_CB_OK;
+	if (nfnl_names_add(d->out, ev.name) < 0) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static void names_restart(void *data)
+{
+	nfnl_names_free(((struct names_dump *)data)->out);
+}
+
+int nfnl_dump_names(struct nfnl *nl, uint16_t family, const char *table, enum nfnl_kind kind,
+		    struct nfnl_names *out, struct ctv_err *err)
+{
+	static const uint16_t types[] = { [NFNL_CHAIN] = NFT_MSG_GETCHAIN,
+					  [NFNL_SET] = NFT_MSG_GETSET };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct names_dump d = { out, table, kind };
+	struct nlmsghdr *nlh;
+	const char *what = kind == NFNL_CHAIN ? "chains" : kind == NFNL_SET ? "sets" : "counters";
+
+	memset(out, 0, sizeof(*out));
+	if (kind == NFNL_COUNTER) {
+		nlh = nfnl_counters_req(nl, buf, family, table);
+		if (!nlh) {
+			ctv_err_sys(err, ENOMEM, "netlink: reading the counters of %s", table);
+			return -1;
+		}
+	} else if (kind == NFNL_CHAIN || kind == NFNL_SET) {
+		/* The table is filtered here: 6.1 dumps every chain of the
+		 * family whatever the request names. */
+		nlh = nfnl_req(nl, buf, types[kind], family, NLM_F_DUMP);
+	} else {
+		ctv_err_set(err, "netlink: cannot list objects of kind %d", (int)kind);
+		errno = EINVAL;
+		return -1;
+	}
+	if (nfnl_dump(nl, nlh, names_cb, names_restart, &d, what, err) < 0) {
+		nfnl_names_free(out);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- batches ------------------------------------------------------------ */
 
 void nfnl_batch_init(struct nfnl_batch *b)
 {
 	memset(b, 0, sizeof(*b));
+	b->refused = SIZE_MAX;
 }
 
 void nfnl_batch_free(struct nfnl_batch *b)
@@ -491,6 +585,7 @@ int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
 	if (st.error) {
 		size_t i = st.error_seq - b->seq0;
 
+		b->refused = i < b->n ? i : SIZE_MAX;
 		ctv_err_sys(err, st.error, "nftables refused %s (nothing was changed)",
 			    i < b->n ? b->what[i] : "the change");
 		errno = st.error;

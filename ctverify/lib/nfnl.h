@@ -33,7 +33,8 @@ struct nftnl_expr;
 struct nftnl_rule;
 
 /* Kernel 6.3+ messages that ignore a missing object; older uapi headers
- * lack them. */
+ * lack them. We only decode them (events): batches use NFT_MSG_DEL* on
+ * names a dump found, which 6.1 knows too (nfnl_dump_names). */
 #ifndef NFT_MSG_DESTROYCHAIN
 #define NFT_MSG_DESTROYTABLE 26
 #define NFT_MSG_DESTROYCHAIN 27
@@ -118,6 +119,31 @@ enum nfnl_kind {
 	NFNL_GEN,     /* a transaction was committed: its events came before */
 };
 
+/* The names of one kind of object of a table, as a dump found them. */
+struct nfnl_names {
+	char **v;
+	size_t n;
+};
+
+/* Dumps the names of table's chains (kind NFNL_CHAIN), sets (NFNL_SET)
+ * or counter objects (NFNL_COUNTER) in family into *out (emptied first;
+ * an absent table gives none). This is what a batch may delete with
+ * NFT_MSG_DEL*, which every kernel knows: the NFT_MSG_DESTROY* messages
+ * that ignore a missing object exist only from 6.3 and an older kernel
+ * refuses the whole batch for them (docs/DESIGN.md "Kernels"). Returns
+ * 0, or -1 with errno and err. */
+int nfnl_dump_names(struct nfnl *nl, uint16_t family, const char *table, enum nfnl_kind kind,
+		    struct nfnl_names *out, struct ctv_err *err);
+
+/* Appends a copy of name. Returns 0, or -1 (ENOMEM). */
+int nfnl_names_add(struct nfnl_names *s, const char *name);
+
+/* 1 when name is among s, else 0. */
+int nfnl_names_has(const struct nfnl_names *s, const char *name);
+
+/* Frees what s holds and empties it; safe on an empty s. */
+void nfnl_names_free(struct nfnl_names *s);
+
 /* A batch of changes, sent as one transaction: all or nothing. */
 struct nfnl_batch {
 	char *buf;         /* the messages, without batch begin and end */
@@ -127,6 +153,8 @@ struct nfnl_batch {
 	char **what;       /* per message, what it does ("add chain in") */
 	size_t n;
 	int failed;        /* an allocation failed: the batch is not sent */
+	size_t refused;    /* after a refusal: the index of the first refused
+			      message (into what), else SIZE_MAX */
 };
 
 /* Empties b. Never fails. */

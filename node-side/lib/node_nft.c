@@ -83,6 +83,10 @@ static uint32_t cnt_map_id(int dir, int f, unsigned cls, int by_dev)
 struct nb {
 	struct nfnl *nl;
 	struct nfnl_batch b;
+	/* Hook only devices that exist now: set after the kernel refused a
+	 * chain for a missing one (before 6.16 a netdev hook needs the
+	 * device; newer kernels hook by name, also what comes later). */
+	int present_only;
 };
 
 /* Starts a message of ours; NULL when memory ran out (the batch fails). */
@@ -277,23 +281,30 @@ static void add_count_rule(struct nb *bt, int dir, int f, unsigned cls, int by_d
 	rule_end(bt, r, chain);
 }
 
-/* A base chain on the container devices (hook >= 0) or a regular one. */
-static void add_chain(struct nb *bt, const struct node_plan *p, size_t chunk, const char *name,
-		      int hook, int prio)
+/* The devices of base chain chunk into devs (DEVS_PER_CHAIN + 1 slots,
+ * NULL-terminated); returns how many. */
+static size_t chunk_devs(const struct nb *bt, const struct node_plan *p, size_t chunk,
+			 const char **devs)
+{
+	size_t k = 0;
+
+	for (size_t i = chunk * DEVS_PER_CHAIN; i < p->ndevs && i < (chunk + 1) * DEVS_PER_CHAIN; i++)
+		if (!bt->present_only || if_nametoindex(p->devs[i]))
+			devs[k++] = p->devs[i];
+	devs[k] = NULL;
+	return k;
+}
+
+/* A base chain on devs (hook >= 0) or a regular one. */
+static void add_chain(struct nb *bt, const char **devs, const char *name, int hook, int prio)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
-	const char **devs = calloc(DEVS_PER_CHAIN + 1, sizeof(*devs));
 	struct nlmsghdr *nlh;
 
-	if (!c || !devs) {
+	if (!c) {
 		bt->b.failed = 1;
-		free(devs);
-		if (c)
-			nftnl_chain_free(c);
 		return;
 	}
-	for (size_t i = chunk * DEVS_PER_CHAIN, k = 0; i < p->ndevs && k < DEVS_PER_CHAIN; i++, k++)
-		devs[k] = p->devs[i];
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NODE_NFT_TABLE);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_FAMILY, FAMILY);
@@ -310,7 +321,6 @@ static void add_chain(struct nb *bt, const struct node_plan *p, size_t chunk, co
 		nfnl_batch_done(&bt->b, nlh);
 	}
 	nftnl_chain_free(c);
-	free(devs);
 }
 
 static void add_set(struct nb *bt, struct nftnl_set *s)
@@ -330,23 +340,35 @@ static void add_set(struct nb *bt, struct nftnl_set *s)
 	nftnl_set_free(s);
 }
 
-/* DESTROY* messages: like DEL*, but a missing object is no error. */
-static void destroy_named(struct nb *bt, uint16_t type, const char *name)
+/* What the old table holds besides its counters: the names a reload may
+ * delete. NFT_MSG_DEL* fails on a missing object and 6.1 has no
+ * NFT_MSG_DESTROY* (6.3), so only what the dump found is deleted; if it
+ * went away before the commit, the kernel refuses the whole batch with
+ * ENOENT and node_nft_setup looks again. */
+struct old_table {
+	struct nfnl_names chains, sets;
+};
+
+static void del_named(struct nb *bt, const struct nfnl_names *have, uint16_t type,
+		      const char *name)
 {
 	switch (type) {
-	case NFT_MSG_DESTROYRULE:
-		nfnl_batch_add_named(&bt->b, bt->nl, type, FAMILY, 0, NFNL_RULE, NODE_NFT_TABLE, name,
-				     "flush chain %s", name);
+	case NFT_MSG_DELRULE:
+		if (nfnl_names_has(have, name))
+			nfnl_batch_add_named(&bt->b, bt->nl, type, FAMILY, 0, NFNL_RULE,
+					     NODE_NFT_TABLE, name, "flush chain %s", name);
 		break;
-	case NFT_MSG_DESTROYCHAIN:
-		nfnl_batch_add_named(&bt->b, bt->nl, type, FAMILY, 0, NFNL_CHAIN, NODE_NFT_TABLE, name,
-				     "delete chain %s", name);
+	case NFT_MSG_DELCHAIN:
+		if (nfnl_names_has(have, name))
+			nfnl_batch_add_named(&bt->b, bt->nl, type, FAMILY, 0, NFNL_CHAIN,
+					     NODE_NFT_TABLE, name, "delete chain %s", name);
 		break;
-	case NFT_MSG_DESTROYSET:
-		nfnl_batch_add_named(&bt->b, bt->nl, type, FAMILY, 0, NFNL_SET, NODE_NFT_TABLE, name,
-				     "delete map %s", name);
+	case NFT_MSG_DELSET:
+		if (nfnl_names_has(have, name))
+			nfnl_batch_add_named(&bt->b, bt->nl, type, FAMILY, 0, NFNL_SET,
+					     NODE_NFT_TABLE, name, "delete map %s", name);
 		break;
-	default: /* NFT_MSG_DESTROYOBJ */
+	default: /* NFT_MSG_DELOBJ: the caller knows the counter exists */
 		nfnl_batch_add_named(&bt->b, bt->nl, type, FAMILY, 0, NFNL_COUNTER, NODE_NFT_TABLE,
 				     name, "delete counter %s", name);
 		break;
@@ -469,43 +491,45 @@ static void add_class_elems(struct nb *bt, int dir, int f, const struct classes_
 /* Everything of the old table but the counters goes; the order follows
  * the references: rules, base chains, maps, class chains, then the
  * counters nothing refers to any more. */
-static void setup_teardown(struct nb *bt, const struct node_plan *p, const struct raw_list *have)
+static void setup_teardown(struct nb *bt, const struct node_plan *p, const struct raw_list *have,
+			   const struct old_table *old)
 {
+	const struct nfnl_names *ch = &old->chains, *sets = &old->sets;
 	char name[128];
 
 	for (size_t k = 0; k < CHUNKS_MAX; k++) {
 		base_chain_name(name, sizeof(name), CHAIN_FROM, k);
-		destroy_named(bt, NFT_MSG_DESTROYRULE, name);
+		del_named(bt, ch, NFT_MSG_DELRULE, name);
 		base_chain_name(name, sizeof(name), CHAIN_TO, k);
-		destroy_named(bt, NFT_MSG_DESTROYRULE, name);
+		del_named(bt, ch, NFT_MSG_DELRULE, name);
 	}
 	for (int dir = DIR_IN; dir <= DIR_OUT; dir++)
 		for (int f = F4; f <= F6; f++)
 			for (unsigned cls = 1; cls < CLASSES_MAX; cls++) {
 				class_chain_name(name, sizeof(name), dir, f, cls);
-				destroy_named(bt, NFT_MSG_DESTROYRULE, name);
+				del_named(bt, ch, NFT_MSG_DELRULE, name);
 			}
 	for (size_t k = 0; k < CHUNKS_MAX; k++) {
 		base_chain_name(name, sizeof(name), CHAIN_FROM, k);
-		destroy_named(bt, NFT_MSG_DESTROYCHAIN, name);
+		del_named(bt, ch, NFT_MSG_DELCHAIN, name);
 		base_chain_name(name, sizeof(name), CHAIN_TO, k);
-		destroy_named(bt, NFT_MSG_DESTROYCHAIN, name);
+		del_named(bt, ch, NFT_MSG_DELCHAIN, name);
 	}
 	for (int dir = DIR_IN; dir <= DIR_OUT; dir++)
 		for (int f = F4; f <= F6; f++) {
 			class_map_name(name, sizeof(name), dir, f);
-			destroy_named(bt, NFT_MSG_DESTROYSET, name);
+			del_named(bt, sets, NFT_MSG_DELSET, name);
 			for (unsigned cls = 1; cls < CLASSES_MAX; cls++)
 				for (int by_dev = 0; by_dev <= 1; by_dev++) {
 					cnt_map_name(name, sizeof(name), dir, f, cls, by_dev);
-					destroy_named(bt, NFT_MSG_DESTROYSET, name);
+					del_named(bt, sets, NFT_MSG_DELSET, name);
 				}
 		}
 	for (int dir = DIR_IN; dir <= DIR_OUT; dir++)
 		for (int f = F4; f <= F6; f++)
 			for (unsigned cls = 1; cls < CLASSES_MAX; cls++) {
 				class_chain_name(name, sizeof(name), dir, f, cls);
-				destroy_named(bt, NFT_MSG_DESTROYCHAIN, name);
+				del_named(bt, ch, NFT_MSG_DELCHAIN, name);
 			}
 	/* Counters the new plan does not want, or whose link header
 	 * changed (their old bytes would be corrected wrongly). */
@@ -513,7 +537,7 @@ static void setup_teardown(struct nb *bt, const struct node_plan *p, const struc
 		int l2 = wanted_l2(p, have->v[i].name);
 
 		if (l2 < 0 || l2 != have->v[i].l2)
-			destroy_named(bt, NFT_MSG_DESTROYOBJ, have->v[i].name);
+			del_named(bt, NULL, NFT_MSG_DELOBJ, have->v[i].name);
 	}
 }
 
@@ -561,7 +585,7 @@ static void setup_maps(struct nb *bt, const struct node_plan *p)
 				if (!(p->used[f] & (1u << cls)))
 					continue;
 				class_chain_name(name, sizeof(name), dir, f, cls);
-				add_chain(bt, p, 0, name, -1, 0);
+				add_chain(bt, NULL, name, -1, 0);
 				for (int by_dev = 0; by_dev <= 1; by_dev++) {
 					cnt_map_name(name, sizeof(name), dir, f, cls, by_dev);
 					add_set(bt, set_new(name, cnt_map_id(dir, f, cls, by_dev), NFT_SET_OBJECT,
@@ -627,12 +651,15 @@ static void setup_rules(struct nb *bt, const struct node_plan *p)
 					add_count_rule(bt, dir, f, cls, 0);
 				}
 	for (size_t k = 0; k * DEVS_PER_CHAIN < p->ndevs; k++) {
+		const char *devs[DEVS_PER_CHAIN + 1];
 		char from[64], to[64];
 
+		if (!chunk_devs(bt, p, k, devs))
+			continue; /* none of them is there: a chain needs a device */
 		base_chain_name(from, sizeof(from), CHAIN_FROM, k);
 		base_chain_name(to, sizeof(to), CHAIN_TO, k);
-		add_chain(bt, p, k, from, NF_NETDEV_INGRESS, PRIO_FROM_CT);
-		add_chain(bt, p, k, to, NF_NETDEV_EGRESS, PRIO_TO_CT);
+		add_chain(bt, devs, from, NF_NETDEV_INGRESS, PRIO_FROM_CT);
+		add_chain(bt, devs, to, NF_NETDEV_EGRESS, PRIO_TO_CT);
 		for (int f = F4; f <= F6; f++) {
 			add_class_rule(bt, from, DIR_OUT, f);
 			add_class_rule(bt, to, DIR_IN, f);
@@ -641,12 +668,12 @@ static void setup_rules(struct nb *bt, const struct node_plan *p)
 }
 
 static void build_setup(struct nb *bt, const struct node_plan *p, const struct raw_list *have,
-			int existed)
+			const struct old_table *old, int existed)
 {
 	nfnl_batch_add_named(&bt->b, bt->nl, NFT_MSG_NEWTABLE, FAMILY, NLM_F_CREATE, NFNL_TABLE,
 			     NODE_NFT_TABLE, NULL, "add table netdev %s", NODE_NFT_TABLE);
 	if (existed)
-		setup_teardown(bt, p, have);
+		setup_teardown(bt, p, have, old);
 	setup_counters(bt, p, have, existed);
 	if (!p->ndevs)
 		return; /* no containers: the table and nothing else */
@@ -663,32 +690,81 @@ static void build_setup(struct nb *bt, const struct node_plan *p, const struct r
 	setup_rules(bt, p);
 }
 
+/* After the kernel refused the batch: 1 when it is worth building it
+ * again with only the devices there now (a kernel before 6.16 does not
+ * hook a missing device: ENOENT on a base chain), else 0, with err saying
+ * which kernel feature is missing when that is why. */
+static int setup_refused(struct nb *bt, const struct node_plan *p, int e, struct ctv_err *err)
+{
+	const char *what = bt->b.refused < bt->b.n ? bt->b.what[bt->b.refused] : "";
+	int base = !strncmp(what, "add chain " CHAIN_FROM, strlen("add chain " CHAIN_FROM)) ||
+		   !strncmp(what, "add chain " CHAIN_TO, strlen("add chain " CHAIN_TO));
+
+	if (base && e == ENOENT && !bt->present_only)
+		for (size_t i = 0; i < p->ndevs; i++)
+			if (!if_nametoindex(p->devs[i]))
+				return 1;
+	/* Before 5.16 the netdev family knows only the ingress hook: the
+	 * kernel answers the egress chain with EOPNOTSUPP. */
+	if (!strncmp(what, "add chain " CHAIN_TO, strlen("add chain " CHAIN_TO)) &&
+	    (e == EOPNOTSUPP || e == EINVAL))
+		ctv_err_prefix(err, "this kernel has no netdev egress hook, which ctnode needs "
+			       "for traffic to containers (Linux 5.16 and newer have it; see "
+			       "ctnode(8) NOTES)");
+	return 0;
+}
+
 int node_nft_setup(const struct node_plan *p, struct ctv_err *err)
 {
 	struct nfnl nl;
 	struct raw_list have;
-	struct nb bt;
+	struct nb bt = { NULL, { 0 }, 0 };
 	int r = -1;
 
 	if (nfnl_open(&nl, err) < 0)
 		return -1;
-	/* The batch is built from what the dump showed (which counters
-	 * exist, what old ones hold). If another setup changed the table in
-	 * between, the kernel refuses the whole batch (a counter created
-	 * with NLM_F_EXCL exists) and we look again. */
-	for (int attempt = 0; attempt < 3; attempt++) {
+	/* The batch is built from what the dumps showed (which counters,
+	 * chains and maps exist, what old counters hold). If another setup
+	 * changed the table in between, the kernel refuses the whole batch
+	 * (EEXIST: a counter created with NLM_F_EXCL exists; ENOENT: a chain
+	 * or map deleted with NFT_MSG_DEL* is gone) and we look again. Once,
+	 * a refused base chain for a missing device (kernels before 6.16)
+	 * has it built again with only the devices there now. */
+	for (int attempt = 0; attempt < 4; attempt++) {
+		struct old_table old = { { NULL, 0 }, { NULL, 0 } };
+		int existed, retry, e;
+
 		r = node_dump_counters(&nl, &have, err);
 		if (r < 0)
 			break;
+		existed = r == 0;
+		if (existed && (nfnl_dump_names(&nl, FAMILY, NODE_NFT_TABLE, NFNL_CHAIN, &old.chains,
+						err) < 0 ||
+				nfnl_dump_names(&nl, FAMILY, NODE_NFT_TABLE, NFNL_SET, &old.sets,
+						err) < 0)) {
+			nfnl_names_free(&old.chains);
+			free(have.v);
+			r = -1;
+			break;
+		}
 		if (have.n)
 			qsort(have.v, have.n, sizeof(*have.v), raw_cmp);
 		bt.nl = &nl;
 		nfnl_batch_init(&bt.b);
-		build_setup(&bt, p, &have, r == 0);
+		build_setup(&bt, p, &have, &old, existed);
 		r = nfnl_batch_send(&nl, &bt.b, err);
+		e = errno;
+		retry = r < 0 && setup_refused(&bt, p, e, err);
 		nfnl_batch_free(&bt.b);
+		nfnl_names_free(&old.chains);
+		nfnl_names_free(&old.sets);
 		free(have.v);
-		if (r == 0 || (errno != EEXIST && errno != ENOENT))
+		if (retry) {
+			bt.present_only = 1;
+			continue;
+		}
+		errno = e;
+		if (r == 0 || (e != EEXIST && e != ENOENT))
 			break;
 	}
 	nfnl_close(&nl);

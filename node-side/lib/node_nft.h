@@ -37,9 +37,19 @@ struct node_counter {
 	uint64_t in_bytes, in_packets, out_bytes, out_packets;
 };
 
+/* A container counted by its own device (bridged, "veth"): whether the
+ * kernel hooks that device now. */
+struct node_hook {
+	char ct[CONTAINERS_ID_MAX + 1];
+	char dev[16];  /* IF_NAMESIZE */
+	int hooked;    /* the device exists and both base chains hook it */
+};
+
 struct node_counters {
 	struct node_counter *v; /* sorted by ct (numeric ids numerically), class, family */
 	size_t n;
+	struct node_hook *hooks; /* node_nft_read_hooks only, else NULL */
+	size_t nhooks;
 };
 
 /* What setup installs, resolved against the running system (devices,
@@ -73,6 +83,21 @@ int node_nft_teardown(struct ctv_err *err);
  * or not. Returns 0, or -1 with err; errno is ENOENT when our table is
  * not installed. */
 int node_nft_read(struct node_counters *out, struct ctv_err *err);
+
+/* node_nft_read, plus which containers the table counts by device and
+ * whether each device is hooked (out->hooks). A device that went away
+ * leaves its base chains, and kernels before 6.16 do not hook a new
+ * device of the same name: such a container is configured but counts
+ * nothing. Each one not hooked is a notice to w ("container 101: device
+ * veth101 is missing, so nothing of it is counted"). Returns as
+ * node_nft_read. */
+int node_nft_read_hooks(struct node_counters *out, const struct ctv_warn *w, struct ctv_err *err);
+
+/* The decision: a container is hooked when its device exists (exists(dev)
+ * is 1) and the ingress and egress base chains both name it. */
+int node_hook_decide(const char *dev, int (*exists)(const char *dev),
+		     const char *const *ingress, size_t ningress,
+		     const char *const *egress, size_t negress);
 
 void node_counters_free(struct node_counters *c);
 

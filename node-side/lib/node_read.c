@@ -290,8 +290,7 @@ int node_nft_read(struct node_counters *out, struct ctv_err *err)
 	size_t nh = 0;
 	int r;
 
-	out->v = NULL;
-	out->n = 0;
+	memset(out, 0, sizeof(*out));
 	if (nfnl_open(&nl, err) < 0)
 		return -1;
 	r = node_dump_counters(&nl, &raw, err);
@@ -364,5 +363,8 @@ void node_counters_free(struct node_counters *c)
 	free(c->v);
 	c->v = NULL;
 	c->n = 0;
+	free(c->hooks);
+	c->hooks = NULL;
+	c->nhooks = 0;
 }
 

@@ -125,7 +125,7 @@ static int reading_read(void *arg, struct store_reading *r, struct ctv_err *err)
 
 int node_snapshot_take(struct node_snapshot *ns, struct store_result *res, struct ctv_err *err)
 {
-	struct reading rd = { ns, { NULL, 0 }, NULL };
+	struct reading rd = { ns, { NULL, 0, NULL, 0 }, NULL };
 	struct collect_reader reader = { reading_read, reading_done, ns->now, &rd };
 
 	return collect_record(ns->st, &reader, res, err);
@@ -309,7 +309,7 @@ static int any_back(const struct node_snapshot *ns)
 
 int node_snapshot_repair(struct node_snapshot *ns, int force, struct ctv_err *err)
 {
-	struct node_counters nc = { NULL, 0 };
+	struct node_counters nc = { 0 };
 	struct store_result res;
 	struct ctv_err e2;
 	int gone;

@@ -136,4 +136,16 @@ void node_stat_print_metrics(FILE *fp, const void *nc)
 		       "L3 bytes (IP header included) counted by the node's kernel per container, network class and direction.", 1);
 	metrics_family(fp, nc, "ctnode_packets_total",
 		       "Packets counted by the node's kernel per container, network class and direction.", 0);
+	node_stat_print_hooked(fp, nc);
+}
+
+void node_stat_print_hooked(FILE *fp, const struct node_counters *nc)
+{
+	if (!nc->nhooks)
+		return;
+	promtext_family(fp, "ctnode_container_hooked", "gauge",
+			"1 when the kernel hooks the device of a container counted by its device, 0 when the device is missing or not hooked (nothing of it is counted).");
+	for (size_t i = 0; i < nc->nhooks; i++)
+		fprintf(fp, "ctnode_container_hooked{ct=\"%s\",dev=\"%s\"} %d\n", nc->hooks[i].ct,
+			nc->hooks[i].dev, nc->hooks[i].hooked);
 }

@@ -45,4 +45,8 @@ void node_stat_print(FILE *fp, const struct node_stat_row *rows, size_t n,
  * signature of a promtext body). */
 void node_stat_print_metrics(FILE *fp, const void *nc);
 
+/* ctnode_container_hooked{ct,dev} 1|0 per container of nc->hooks
+ * (node_nft_read_hooks); nothing when there are none. */
+void node_stat_print_hooked(FILE *fp, const struct node_counters *nc);
+
 #endif
