@@ -1,8 +1,10 @@
 #include "config.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "linefile.h"
@@ -118,6 +120,31 @@ START_TEST(read_input_stops_at_the_limit_saying_what_it_expected)
 }
 END_TEST
 
+START_TEST(mkdirs_creates_missing_parents_and_names_a_file_in_the_way)
+{
+	char top[] = "/tmp/ctv-mkdirs.XXXXXX", path[256], file[256];
+	struct ctv_err err = { 0 };
+	struct stat st;
+
+	ck_assert_ptr_nonnull(mkdtemp(top));
+	snprintf(path, sizeof(path), "%s/a/b/c", top);
+	ck_assert_int_eq(linefile_mkdirs(path, &err), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_int_eq(linefile_mkdirs(path, &err), 0); /* already there */
+	snprintf(file, sizeof(file), "%s/f", top);
+	close(open(file, O_CREAT | O_WRONLY, 0600));
+	snprintf(path, sizeof(path), "%s/f/d", top);
+	ck_assert_int_eq(linefile_mkdirs(path, &err), -1);
+	ck_assert_msg(strstr(err.msg, path) != NULL, "the error names the path: %s", err.msg);
+	rmdir(strcat(strcpy(path, top), "/a/b/c"));
+	rmdir(strcat(strcpy(path, top), "/a/b"));
+	rmdir(strcat(strcpy(path, top), "/a"));
+	unlink(file);
+	rmdir(top);
+}
+END_TEST
+
 void add_linefile_tests(Suite *s)
 {
 	TCase *tc = tcase_create("linefile");
@@ -128,5 +155,6 @@ void add_linefile_tests(Suite *s)
 	tcase_add_test(tc, split_counts_fields_and_says_when_there_are_too_many);
 	tcase_add_test(tc, read_returns_the_whole_file_and_names_a_missing_one);
 	tcase_add_test(tc, read_input_stops_at_the_limit_saying_what_it_expected);
+	tcase_add_test(tc, mkdirs_creates_missing_parents_and_names_a_file_in_the_way);
 	suite_add_tcase(s, tc);
 }

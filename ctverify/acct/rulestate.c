@@ -26,32 +26,6 @@ const char *rulestate_dir(void)
 	return env && *env ? env : LOCALSTATEDIR "/lib/ctverify";
 }
 
-static int mkdirs(const char *dir, struct ctv_err *err)
-{
-	char path[4096];
-
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
-		ctv_err_set(err, "%s: path too long", dir);
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-			ctv_err_sys(err, errno, "creating %s", path);
-			return -1;
-		}
-		*p = '/';
-	}
-	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-		ctv_err_sys(err, errno, "creating %s", path);
-		return -1;
-	}
-	return 0;
-}
-
 int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_err *err)
 {
 	const char *dir = rulestate_dir();
@@ -60,7 +34,7 @@ int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_e
 	FILE *f;
 	int fd, e;
 
-	if (mkdirs(dir, err) < 0)
+	if (linefile_mkdirs(dir, err) < 0)
 		return -1;
 	snprintf(path, sizeof(path), "%s/%s", dir, RULESTATE_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());

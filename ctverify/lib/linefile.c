@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
 #include "linefile.h"
 
 static int is_space(char c)
@@ -173,4 +174,30 @@ fail:
 		close(fd);
 	free(buf);
 	return -1;
+}
+
+int linefile_mkdirs(const char *dir, struct ctv_err *err)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path)) {
+		ctv_err_set(err, "%s: path too long", dir);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+			ctv_err_sys(err, errno, "creating %s", path);
+			return -1;
+		}
+		*p = '/';
+	}
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		ctv_err_sys(err, errno, "creating %s", path);
+		return -1;
+	}
+	return 0;
 }

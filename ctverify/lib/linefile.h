@@ -47,4 +47,7 @@ int linefile_next(struct linefile *lf, struct ctv_err *err);
  * many there were, max + 1 if more. */
 int linefile_split(char *line, char **f, int max);
 
+/* Creates DIR and its missing parents (mode 0755), like mkdir -p. */
+int linefile_mkdirs(const char *dir, struct ctv_err *err);
+
 #endif

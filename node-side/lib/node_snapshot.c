@@ -232,7 +232,8 @@ static int save_copy(const char *src, const char *what, struct ctv_err *err)
 
 int node_snapshot_save_setup(const char *classes_file, const char *cts_file, struct ctv_err *err)
 {
-	mkdir(node_snapshot_statedir(), 0755);
+	if (linefile_mkdirs(node_snapshot_statedir(), err) < 0)
+		return -1;
 	if (save_copy(classes_file, "networks_classes", err) < 0 ||
 	    save_copy(cts_file, "containers", err) < 0)
 		return -1;

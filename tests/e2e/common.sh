@@ -15,8 +15,12 @@ CTNODE="$top_builddir/node-side/ctnode"
 NETPIPE="$top_builddir/tests/lab/netpipe"
 E2E_NAME=$(basename "$0" .sh)
 E2E_FAILFILE=$(mktemp "${TMPDIR:-/tmp}/ctv-e2e-fails.XXXXXX")
+# ctnode's state (setup's saved files, the default store) in a directory
+# of the test's own unless the test names one: never the host's.
+E2E_STATE=$(mktemp -d "${TMPDIR:-/tmp}/ctv-e2e-state.XXXXXX")
+export CTNODE_STATEDIR=${CTNODE_STATEDIR:-$E2E_STATE/ctnode}
 # Removed when the test's own shell exits (lab_up's trap calls it too).
-e2e_cleanup() { rm -f "$E2E_FAILFILE"; }
+e2e_cleanup() { rm -f "$E2E_FAILFILE"; rm -rf "$E2E_STATE"; }
 trap e2e_cleanup EXIT
 
 e2e_skip() {
