@@ -33,6 +33,8 @@ prom_ok() { # WHAT FILE
 
 must "ctnode setup" ctnode setup
 must "ctverify rules install" ctv rules install -f "$top_srcdir/rules/web-hosting.rules"
+lab_listing_check node
+lab_listing_check ct101
 must "ctnode snapshot (baseline)" ctnode snapshot
 must "ctverify snapshot (baseline)" ctv snapshot
 check "web download from ct101" lab_tcp remote ct101 "$LAB_CT101_4" 80 1000 200000

@@ -46,6 +46,7 @@ assert_eq "$(jq -c '.nftables[] | select(.map) | .map.elem' "$OUT/map4t.json")" 
 ctnode setup --classes "$fx/vz_stock" >/dev/null 2>"$OUT/stock.err"
 assert_eq "$?" 0 "vzctl's stock file (1 ::0/0) installs"
 assert_eq "$(wc -c <"$OUT/stock.err")" 0 "with nothing to say"
+lab_listing_check node
 
 # ---- the same file in the lab's addresses, with traffic -----------------
 # The lab may use 198.18.0.0/15 only, so the man page's networks move
@@ -56,6 +57,7 @@ sed -e 's#10\.0\.0\.0/8#198.19.0.0/17#' -e 's#11\.0\.0\.0/8#198.19.128.0/17#' \
 check "the moved file keeps every line" bash -c \
 	"[ \$(grep -c '^[0-9]' '$CONF/networks_classes') = 6 ] && ! grep -q ' 1[01]\.' '$CONF/networks_classes'"
 check "ctnode setup with the moved file" ctnode setup
+lab_listing_check node
 C2_4=198.19.1.1 C2B_4=198.19.200.1 HOLE_4=198.19.16.1 C0_4=198.19.10.1
 V6=2001:db8:99::1 # on remote, in no listed network
 must "class addresses on remote" lab_remote_addr $C2_4/32 $C2B_4/32 $HOLE_4/32 $C0_4/32 $V6/128
