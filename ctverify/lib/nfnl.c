@@ -457,6 +457,40 @@ static int batch_answer(struct nfnl *nl, struct nfnl_ack *st, struct ctv_err *er
 	return 0;
 }
 
+/* The fault-injection hook (docs/RELIABILITY.md): with CTV_TEST_BAD_ELEMENT=1
+ * one message of the batch (the middle set element, else the middle
+ * message) gets a message type nftables does not know, so the kernel
+ * refuses the batch half-way through. Harmless: it can only make a change
+ * fail, as a whole. */
+static void test_bad_element(struct nfnl_batch *b)
+{
+	const char *v = getenv("CTV_TEST_BAD_ELEMENT");
+	struct nlmsghdr *pick = NULL, *mid = NULL;
+	size_t i = 0, off = 0, elems = 0, n_elem = 0;
+
+	if (!v || strcmp(v, "1"))
+		return;
+	for (off = 0; off < b->len; i++) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + off);
+
+		elems += NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWSETELEM;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	for (off = 0, i = 0; off < b->len; i++) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + off);
+
+		if (i == b->n / 2)
+			mid = h;
+		if (NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWSETELEM && n_elem++ == elems / 2)
+			pick = h;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	if (!pick)
+		pick = mid;
+	if (pick)
+		pick->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | 0xfe);
+}
+
 int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
 {
 	char begin[NLMSG_HDRLEN + 64], end[NLMSG_HDRLEN + 64];
@@ -473,6 +507,7 @@ int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
 	}
 	if (b->n == 0)
 		return 0;
+	test_bad_element(b);
 	((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
 	st.last_seq = b->seq0 + (uint32_t)(b->n - 1);
 	st.begin_seq = nl->seq;
