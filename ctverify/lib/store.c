@@ -337,6 +337,13 @@ static int check_path(const char *path, enum store_open_mode mode, struct ctv_er
 			errno = EINVAL;
 			return -1;
 		}
+		if (mode == STORE_WRITE && access(path, W_OK) < 0) {
+			int e = errno;
+
+			ctv_err_sys(err, e, "%s: cannot write to the store", path);
+			errno = e;
+			return -1;
+		}
 		return 0;
 	}
 	if (errno != ENOENT || mode != STORE_WRITE) {
