@@ -218,6 +218,19 @@ static int talk(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	}
 }
 
+/* The kernel answers EPERM to a process without CAP_NET_ADMIN in its
+ * network namespace's user namespace: say which capability. */
+static void cap_hint(struct ctv_err *err, int e)
+{
+	size_t n;
+
+	if (e != EPERM || !err)
+		return;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n,
+		 " (nftables needs CAP_NET_ADMIN: run as root or with that capability)");
+}
+
 int nfnl_dump(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void (*restart)(void *),
 	      void *data, const char *what, struct ctv_err *err)
 {
@@ -225,7 +238,11 @@ int nfnl_dump(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void (*restart
 		if (talk(nl, req, cb, data) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EINTR) {
-			ctv_err_sys(err, errno, "netlink: reading %s", what);
+			int e = errno;
+
+			ctv_err_sys(err, e, "netlink: reading %s", what);
+			cap_hint(err, e);
+			errno = e;
 			return -1;
 		}
 		if (tries == NFNL_DUMP_TRIES) {
@@ -246,7 +263,13 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	req->nlmsg_flags |= NLM_F_ACK;
 	if (talk(nl, req, cb, data) == 0)
 		return 0;
-	ctv_err_sys(err, errno, "netlink: %s", what);
+	{
+		int e = errno;
+
+		ctv_err_sys(err, e, "netlink: %s", what);
+		cap_hint(err, e);
+		errno = e;
+	}
 	return -1;
 }
 
@@ -528,6 +551,7 @@ int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
 
 		ctv_err_sys(err, st.error, "nftables refused %s (nothing was changed)",
 			    i < b->n ? b->what[i] : "the change");
+		cap_hint(err, st.error);
 		errno = st.error;
 		return -1;
 	}
