@@ -11,15 +11,15 @@
 . "$(dirname "$0")/common.sh"
 e2e_require_root nft sqlite3
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/e2e/collect_common.sh"
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
-export CTVERIFY_STATEDIR="$LAB_TMP/state"
+fault_env
 SMALL=$LAB_TMP/small
 mkdir -p "$SMALL"
 must "a 4 MiB tmpfs for the store" mount -t tmpfs -o size=4m ctv-fault "$SMALL"
 LAB_ON_EXIT='umount -l "$SMALL" 2>/dev/null'
 DB=$SMALL/ctverify.db
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
 
 printf 'service web proto=tcp lport=80\nservice bulk proto=tcp rport=5001\n' >"$LAB_TMP/rules"
 check "rules install" ctv rules install -f "$LAB_TMP/rules"
@@ -35,15 +35,6 @@ kernel() { # "in_bytes in_packets out_bytes out_packets" of all our counters, fr
 stored() {
 	ctv report --db "$DB" --by total --format json |
 		jq -r '[([.[].in_bytes] | add), ([.[].in_packets] | add), ([.[].out_bytes] | add), ([.[].out_packets] | add)] | map(tostring) | join(" ")'
-}
-snapshots() { sqlite3 "file:$DB?mode=ro" "SELECT (SELECT count(*) FROM interval) + (SELECT count(*) FROM state)" 2>/dev/null || echo 0; }
-wait_snapshots() {
-	local want=$(( $(snapshots) + $1 )) i
-	for i in $(seq 1 100); do
-		[ "$(snapshots)" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	fail "collect recorded no snapshot in 10 s"
 }
 traffic() {
 	lab_tcp remote ct101 "$LAB_CT101_4" 80 20000 60000 &&
@@ -61,15 +52,7 @@ start_collect() {
 	lab_own "$COLLECT"
 }
 
-# Baseline: nothing moves between reading K0 and the first snapshot.
-for try in 1 2 3 4 5; do
-	K0=$(kernel)
-	start_collect
-	lab_wait_file "$DB" && wait_snapshots 0 && sleep 1.5
-	[ "$(kernel)" = "$K0" ] && break
-	kill -TERM "$COLLECT"; wait "$COLLECT"
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-done
+collect_baseline kernel
 check "traffic before the disk fills" traffic
 wait_snapshots 2
 

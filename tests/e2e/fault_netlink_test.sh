@@ -15,12 +15,10 @@
 . "$(dirname "$0")/common.sh"
 e2e_require_root nft iptables-legacy-save ip6tables-legacy-save setpriv sha256sum
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/e2e/collect_common.sh"
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
-export CTVERIFY_STATEDIR="$LAB_TMP/state" CTNODE_STATEDIR="$LAB_TMP/nodestate" CTNODE_CONFDIR="$LAB_TMP/conf"
-mkdir -p "$CTNODE_CONFDIR"
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
-ctn() { lab_exec node "$CTNODE" "$@"; }
+fault_env
 
 # Foreign rules and marks, nft and iptables-legacy, IPv4 and IPv6.
 must "a foreign nft table" lab_exec ct101 nft -f - <<'EOF'
@@ -141,20 +139,21 @@ chmod 755 "$LAB_TMP"
 chmod 644 "$LAB_TMP/a.rules"
 check "nft: rules install (for the unprivileged reads)" ctv rules install --backend nft -f "$LAB_TMP/a.rules"
 nobody() { local r=$1; shift; lab_exec "$r" setpriv --reuid nobody --regid nogroup --clear-groups "$@"; }
+unprivileged() { # ROLE PROGRAM COMMAND...: fails naming CAP_NET_ADMIN
+	local r=$1 prog=$2 rc
+	shift 2
+	nobody "$r" "$prog" "$@" >/dev/null 2>"$LAB_TMP/np.err"
+	rc=$?
+	[ "$rc" != 0 ] && grep -q 'CAP_NET_ADMIN' "$LAB_TMP/np.err" &&
+		ok "unprivileged $(basename "$prog") $*: exit $rc, $(head -1 "$LAB_TMP/np.err")" ||
+		fail "unprivileged $(basename "$prog") $*: exit $rc, $(cat "$LAB_TMP/np.err")"
+}
 for c in "rules show" "quick" "metrics" "rules remove" "rules install -f $LAB_TMP/a.rules"; do
 	# shellcheck disable=SC2086
-	nobody ct101 "$CTVERIFY" $c >/dev/null 2>"$LAB_TMP/np.err"
-	rc=$?
-	[ "$rc" != 0 ] && grep -q 'CAP_NET_ADMIN' "$LAB_TMP/np.err" &&
-		ok "unprivileged ctverify $c: exit $rc, $(head -1 "$LAB_TMP/np.err")" ||
-		fail "unprivileged ctverify $c: exit $rc, $(cat "$LAB_TMP/np.err")"
+	unprivileged ct101 "$CTVERIFY" $c
 done
 for c in setup stat metrics teardown; do
-	nobody node "$CTNODE" $c >/dev/null 2>"$LAB_TMP/np.err"
-	rc=$?
-	[ "$rc" != 0 ] && grep -q 'CAP_NET_ADMIN' "$LAB_TMP/np.err" &&
-		ok "unprivileged ctnode $c: exit $rc, $(head -1 "$LAB_TMP/np.err")" ||
-		fail "unprivileged ctnode $c: exit $rc, $(cat "$LAB_TMP/np.err")"
+	unprivileged node "$CTNODE" "$c"
 done
 # rules check reads the saved spec first, which is 0600.
 nobody ct101 "$CTVERIFY" rules check >/dev/null 2>"$LAB_TMP/np.err"

@@ -10,12 +10,10 @@
 . "$(dirname "$0")/common.sh"
 e2e_require_root nft sqlite3 sha256sum
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/e2e/collect_common.sh"
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
-export CTVERIFY_STATEDIR="$LAB_TMP/state" CTNODE_STATEDIR="$LAB_TMP/nodestate" CTNODE_CONFDIR="$LAB_TMP/conf"
-mkdir -p "$CTNODE_CONFDIR"
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
-ctn() { lab_exec node "$CTNODE" "$@"; }
+fault_env
 
 printf 'service web proto=tcp lport=80\n' >"$LAB_TMP/rules"
 check "rules install" ctv rules install -f "$LAB_TMP/rules"
