@@ -162,6 +162,16 @@ grep -q "installed.rules: Permission denied" "$LAB_TMP/np.err" &&
 	fail "unprivileged rules check said: $(cat "$LAB_TMP/np.err")"
 check "the rules are still installed" ctv rules check
 
+# An interface that does not exist now (a stopped container): installed,
+# with a warning naming FILE:LINE.
+printf '101 veth veth101\n# stopped:\n104 veth veth104\n' >"$LAB_TMP/containers.stopped"
+ctn setup --containers "$LAB_TMP/containers.stopped" >/dev/null 2>"$LAB_TMP/stopped.err"
+assert_eq "$?" 0 "a containers file naming a missing interface installs"
+grep -q "warning: $LAB_TMP/containers.stopped:3: interface veth104 of container 104 does not exist now" "$LAB_TMP/stopped.err" &&
+	ok "the missing interface is warned about with FILE:LINE" || fail "missing interface said: $(cat "$LAB_TMP/stopped.err")"
+lab_listing_check node
+check "setup back to the three containers" ctn setup
+
 # One interface for two containers: refused with FILE:LINE, nothing changed.
 N1=$(lab_exec node nft -s list ruleset | sha256sum)
 printf '101 veth veth101\n102 veth veth101\n' >"$LAB_TMP/containers.dup"
