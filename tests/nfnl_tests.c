@@ -709,6 +709,28 @@ START_TEST(lost_events_are_reported_as_enobufs)
 }
 END_TEST
 
+START_TEST(a_message_length_of_2_to_the_31_or_more_ends_the_walk_instead_of_looping)
+{
+	/* Found by nfnl_fuzz: mnl_nlmsg_ok() let it through and
+	 * mnl_nlmsg_next() never moved (NLMSG_ALIGN(0xffffffff) is 0). */
+	uint32_t buf[16];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nfnl_ack st;
+
+	memset(buf, 0xff, sizeof(buf));
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf)), 0);
+	h->nlmsg_len = 0x80000000u;
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf)), 0);
+	h->nlmsg_len = sizeof(buf);
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf)), 1);
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf) - 1), 0);
+	h->nlmsg_len = 0xffffffffu;
+	memset(&st, 0, sizeof(st));
+	nfnl_ack_scan(&st, buf, sizeof(buf)); /* returns */
+	ck_assert_int_eq(st.done, 0);
+}
+END_TEST
+
 void add_nfnl_tests(Suite *s)
 {
 	TCase *tc = tcase_create("nfnl");
@@ -738,5 +760,6 @@ void add_nfnl_tests(Suite *s)
 	tcase_add_test(tc, received_events_reach_the_callback_in_order);
 	tcase_add_test(tc, a_callback_can_stop_the_read);
 	tcase_add_test(tc, lost_events_are_reported_as_enobufs);
+	tcase_add_test(tc, a_message_length_of_2_to_the_31_or_more_ends_the_walk_instead_of_looping);
 	suite_add_tcase(s, tc);
 }

@@ -181,7 +181,7 @@ static void drain(struct nfnl *nl, ssize_t n)
 	for (;;) {
 		int left = (int)n;
 
-		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, left);
+		for (const struct nlmsghdr *h = (const void *)nl->buf; nfnl_msg_ok(h, left);
 		     h = mnl_nlmsg_next(h, &left))
 			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
 				return;
@@ -216,6 +216,15 @@ static int talk(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 			return -1;
 		}
 	}
+}
+
+/* mnl_nlmsg_ok() casts nlmsg_len to int: a length of 2^31 or more passes
+ * and NLMSG_ALIGN(0xffffffff) wraps to 0, so mnl_nlmsg_next() never moves
+ * (found by nfnl_fuzz). The kernel never sends that; we still never loop. */
+int nfnl_msg_ok(const struct nlmsghdr *h, int len)
+{
+	return len >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+	       h->nlmsg_len <= (unsigned)len;
 }
 
 /* The kernel answers EPERM to a process without CAP_NET_ADMIN in its
@@ -420,7 +429,7 @@ void nfnl_ack_scan(struct nfnl_ack *st, const void *buf, size_t len)
 	int left = len > (size_t)INT32_MAX ? INT32_MAX : (int)len;
 
 	/* Acks are control messages, which mnl_cb_run() keeps to itself. */
-	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, left);
+	for (const struct nlmsghdr *h = buf; nfnl_msg_ok(h, left);
 	     h = mnl_nlmsg_next(h, &left)) {
 		const struct nlmsgerr *e;
 
@@ -834,7 +843,7 @@ int nfnl_events_read(struct nfnl *nl, nfnl_event_cb cb, void *data, struct ctv_e
 		return -1;
 	}
 	left = (int)n;
-	for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, left);
+	for (const struct nlmsghdr *h = (const void *)nl->buf; nfnl_msg_ok(h, left);
 	     h = mnl_nlmsg_next(h, &left)) {
 		struct nfnl_event ev;
 

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	memcpy(buf, data, size);
 	len = (int)size;
-	for (h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+	for (h = (const struct nlmsghdr *)buf; nfnl_msg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
 		struct nfnl_event ev;
 
 		errors += h->nlmsg_type == NLMSG_ERROR;
