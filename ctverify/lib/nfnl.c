@@ -436,8 +436,16 @@ void nfnl_ack_scan(struct nfnl_ack *st, const void *buf, size_t len)
 		if (h->nlmsg_type != NLMSG_ERROR)
 			continue;
 		e = mnl_nlmsg_get_payload(h);
-		if (e->error && !st->error) {
-			st->error = -e->error;
+		/* Too short to hold the error code: a malformed failure. The
+		 * kernel's codes are -1..-4095; anything else (INT_MIN, whose
+		 * negation overflows, found by nfnl_fuzz) is EPROTO. */
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e->error))) {
+			if (!st->error) {
+				st->error = EPROTO;
+				st->error_seq = h->nlmsg_seq;
+			}
+		} else if (e->error && !st->error) {
+			st->error = e->error < 0 && e->error > -4096 ? -e->error : EPROTO;
 			st->error_seq = h->nlmsg_seq;
 		}
 		if (h->nlmsg_seq == st->last_seq || h->nlmsg_seq == st->begin_seq)
