@@ -31,19 +31,21 @@ static void snapper_init(struct snapshot *sn, const char *cmd)
 static int snap_once(struct snapshot *sn, struct store_result *res)
 {
 	struct ctv_err err = { "" };
+	char line[CTV_ERR_MAX + 160];
+	int rc = snapshot_take(sn, res, &err);
 
-	if (snapshot_take(sn, res, &err) < 0) {
-		cli_error("%s: %s", (const char *)sn->warn.arg, err.msg);
-		return -1;
-	}
-	return 0;
+	if (collect_say_now(rc, err.msg, line, sizeof(line)))
+		cli_error("%s: %s", (const char *)sn->warn.arg, line);
+	return rc;
 }
 
-static struct store *open_db(const char *cmd, const char *db)
+static struct store *open_db(const char *cmd, const char *db, int collector, unsigned long days)
 {
 	struct ctv_err err = { "" };
 	struct store *st = snapshot_open_store(db, &err);
 
+	if (st && collector)
+		st = collect_claim(st, days, &err);
 	if (!st)
 		cli_error("%s: %s", cmd, err.msg);
 	return st;
@@ -102,7 +104,7 @@ int cmd_snapshot(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	snapper_init(&sn, cmd);
-	sn.st = open_db(cmd, db ? db : snapshot_default_db());
+	sn.st = open_db(cmd, db ? db : snapshot_default_db(), 0, 0);
 	if (!sn.st)
 		return EXIT_PROBLEM;
 	rc = snap_once(&sn, &res);
@@ -178,11 +180,9 @@ int cmd_collect(int argc, char **argv)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	collect_catch_stop();
 	snapper_init(&sn, cmd);
-	sn.st = open_db(cmd, db ? db : snapshot_default_db());
+	sn.st = open_db(cmd, db ? db : snapshot_default_db(), 1, minute_days);
 	if (!sn.st)
 		return EXIT_PROBLEM;
-	if (minute_days)
-		store_set_minute_keep(sn.st, (int64_t)minute_days * 86400 * 1000);
 	rc = snapshot_collect(&sn, interval, collect_snap);
 	store_close(sn.st);
 	return rc < 0 ? EXIT_PROBLEM : 0;

@@ -20,11 +20,15 @@
 
 #define DB_NAME "ctnode.db"
 
-static struct store *open_write(const char *cmd, const char *db)
+static unsigned long minute_days; /* collect --minute-days, 0: keep the store's */
+
+static struct store *open_write(const char *cmd, const char *db, int collector)
 {
 	struct ctv_err err = { "" };
 	struct store *st = node_snapshot_open_store(db, &err);
 
+	if (st && collector)
+		st = collect_claim(st, minute_days, &err);
 	if (!st)
 		cli_error("%s: %s", cmd, err.msg);
 	return st;
@@ -34,15 +38,13 @@ static struct store *open_write(const char *cmd, const char *db)
 static int snap_once(const char *cmd, struct node_snapshot *ns, struct store_result *res)
 {
 	struct ctv_err err = { "" };
+	char line[CTV_ERR_MAX + 160];
+	int rc = node_snapshot_take(ns, res, &err);
 
-	if (node_snapshot_take(ns, res, &err) < 0) {
-		cli_error("%s: %s", cmd, err.msg);
-		return -1;
-	}
-	return 0;
+	if (collect_say_now(rc, err.msg, line, sizeof(line)))
+		cli_error("%s: %s", cmd, line);
+	return rc;
 }
-
-static unsigned long minute_days; /* collect --minute-days, 0: keep the store's */
 
 static int parse_common(int c, const char *cmd, char **argv, const char **db,
 			unsigned long *interval)
@@ -101,7 +103,7 @@ int cmd_node_snapshot(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
-	ns.st = open_write(cmd, db ? db : node_snapshot_default_db());
+	ns.st = open_write(cmd, db ? db : node_snapshot_default_db(), 0);
 	if (!ns.st)
 		return EXIT_PROBLEM;
 	rc = snap_once(cmd, &ns, &res);
@@ -176,11 +178,9 @@ int cmd_node_collect(int argc, char **argv)
 	collect_catch_stop();
 	cs.ns.warn.fn = cli_cmd_notice;
 	cs.ns.warn.arg = (void *)cmd;
-	cs.ns.st = open_write(cmd, db ? db : node_snapshot_default_db());
+	cs.ns.st = open_write(cmd, db ? db : node_snapshot_default_db(), 1);
 	if (!cs.ns.st)
 		return EXIT_PROBLEM;
-	if (minute_days)
-		store_set_minute_keep(cs.ns.st, (int64_t)minute_days * 86400 * 1000);
 	rc = node_snapshot_collect(&cs.ns, interval, collect_snap, &cs);
 	store_close(cs.ns.st);
 	return rc < 0 ? EXIT_PROBLEM : 0;

@@ -78,16 +78,16 @@ int cmd_setup(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	plan = node_plan_build(&cls, &cts, &err);
+	if (plan && node_plan_notice(plan, cts_file, notice, sizeof(notice)))
+		fprintf(stderr, "%s: %s\n", cli_progname(), notice);
 	if (!plan) {
 		cli_report(&err);
 		rc = EXIT_USAGE;
 	} else if (dry) {
 		char *d = node_plan_describe(plan);
 
-		if (d)
-			fputs(d, stdout);
+		rc = d && fputs(d, stdout) >= 0 ? 0 : EXIT_PROBLEM;
 		free(d);
-		rc = d ? 0 : EXIT_PROBLEM;
 	} else if (node_nft_setup(plan, &err) < 0) {
 		cli_report(&err);
 		rc = EXIT_PROBLEM;
@@ -115,9 +115,8 @@ int cmd_teardown(int argc, char **argv)
 	}
 	if (argc > 1)
 		return cli_usage_error(argv[0], "unexpected argument '%s'", argv[1]);
-	if (node_nft_teardown(&err) < 0) {
-		cli_report(&err);
-		return EXIT_PROBLEM;
-	}
-	return 0;
+	if (node_nft_teardown(&err) == 0)
+		return 0;
+	cli_report(&err);
+	return EXIT_PROBLEM;
 }

@@ -244,6 +244,63 @@ START_TEST(a_broken_descriptor_is_no_longer_polled)
 }
 END_TEST
 
+START_TEST(a_failing_snapshot_is_said_at_once_then_once_a_minute_and_its_end_is_said)
+{
+	struct collect_say cs = { 0, 0, 0, 0 };
+	char buf[512];
+	const char *m;
+
+	ck_assert_ptr_null(collect_say(&cs, 0, "", 1000, buf, sizeof(buf)));
+	m = collect_say(&cs, -1, "db: database or disk is full", 2000, buf, sizeof(buf));
+	ck_assert_str_eq(m, "db: database or disk is full");
+	/* Every second for the next 59 s: quiet. */
+	for (int64_t t = 3000; t < 62000; t += 1000)
+		ck_assert_ptr_null(collect_say(&cs, -1, "db: database or disk is full", t, buf, sizeof(buf)));
+	m = collect_say(&cs, -1, "db: database or disk is full", 62000, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m, "db: database or disk is full (still failing: 61 snapshots in 60 s; said "
+			 "once a minute; the kernel's counters keep the interval)");
+	ck_assert_ptr_null(collect_say(&cs, -1, "db: database or disk is full", 63000, buf, sizeof(buf)));
+	m = collect_say(&cs, 0, "", 64000, buf, sizeof(buf));
+	ck_assert_str_eq(m, "recorded again after 62 failed snapshots (62 s); the kernel's counters "
+			 "kept counting, nothing was lost");
+	/* Back to normal: successes are quiet, a new failure is said at once. */
+	ck_assert_ptr_null(collect_say(&cs, 0, "", 65000, buf, sizeof(buf)));
+	ck_assert_ptr_nonnull(collect_say(&cs, -1, "again", 66000, buf, sizeof(buf)));
+	m = collect_say(&cs, 0, "", 67000, buf, sizeof(buf));
+	ck_assert_str_eq(m, "recorded again after 1 failed snapshot (1 s); the kernel's counters "
+			 "kept counting, nothing was lost");
+}
+END_TEST
+
+START_TEST(a_second_collector_on_one_store_is_refused_until_the_first_closes)
+{
+	char dir[] = "/tmp/ctv-collect-claim.XXXXXX", db[64], cmd[128];
+	struct ctv_err err = { "" };
+	struct store *a, *b;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(db, sizeof(db), "%s/c.db", dir);
+	a = store_open(db, STORE_WRITE, &err);
+	ck_assert_msg(a != NULL, "%s", err.msg);
+	ck_assert_ptr_eq(collect_claim(a, 0, &err), a);
+	b = store_open(db, STORE_WRITE, &err);
+	ck_assert_msg(b != NULL, "%s", err.msg);
+	/* A snapshot may open it beside the collector; a second collector not. */
+	errno = 0;
+	ck_assert_ptr_null(collect_claim(b, 0, &err));
+	ck_assert_int_eq(errno, EBUSY);
+	ck_assert_msg(strstr(err.msg, db) && strstr(err.msg, "another collector"), "%s", err.msg);
+	store_close(a);
+	b = store_open(db, STORE_WRITE, &err);
+	ck_assert_msg(b != NULL, "%s", err.msg);
+	ck_assert_ptr_eq(collect_claim(b, 3, &err), b);
+	store_close(b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 void add_collect_tests(Suite *s)
 {
 	TCase *tc = tcase_create("collect");
@@ -255,5 +312,7 @@ void add_collect_tests(Suite *s)
 	tcase_add_test(tc, a_burst_of_events_is_one_repair_after_they_stop);
 	tcase_add_test(tc, events_that_never_stop_are_repaired_at_the_debounce_limit);
 	tcase_add_test(tc, a_broken_descriptor_is_no_longer_polled);
+	tcase_add_test(tc, a_failing_snapshot_is_said_at_once_then_once_a_minute_and_its_end_is_said);
+	tcase_add_test(tc, a_second_collector_on_one_store_is_refused_until_the_first_closes);
 	suite_add_tcase(s, tc);
 }

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -800,6 +801,56 @@ START_TEST(lost_events_are_reported_as_enobufs)
 }
 END_TEST
 
+START_TEST(a_message_length_of_2_to_the_31_or_more_ends_the_walk_instead_of_looping)
+{
+	/* Found by nfnl_fuzz: mnl_nlmsg_ok() let it through and
+	 * mnl_nlmsg_next() never moved (NLMSG_ALIGN(0xffffffff) is 0). */
+	uint32_t buf[16];
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nfnl_ack st;
+
+	memset(buf, 0xff, sizeof(buf));
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf)), 0);
+	h->nlmsg_len = 0x80000000u;
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf)), 0);
+	h->nlmsg_len = sizeof(buf);
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf)), 1);
+	ck_assert_int_eq(nfnl_msg_ok(h, (int)sizeof(buf) - 1), 0);
+	h->nlmsg_len = 0xffffffffu;
+	memset(&st, 0, sizeof(st));
+	nfnl_ack_scan(&st, buf, sizeof(buf)); /* returns */
+	ck_assert_int_eq(st.done, 0);
+}
+END_TEST
+
+START_TEST(an_error_code_the_kernel_never_sends_is_eproto_not_an_overflow)
+{
+	/* Found by nfnl_fuzz: -INT_MIN overflowed; a message too short for
+	 * the code was read past its end. */
+	uint32_t buf[32] = { 0 };
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nlmsgerr *e = (struct nlmsgerr *)(h + 1);
+	struct nfnl_ack st;
+
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_len = NLMSG_LENGTH(sizeof(e->error));
+	h->nlmsg_seq = 7;
+	e->error = INT_MIN;
+	memset(&st, 0, sizeof(st));
+	nfnl_ack_scan(&st, buf, h->nlmsg_len);
+	ck_assert_int_eq(st.error, EPROTO);
+	ck_assert_uint_eq(st.error_seq, 7);
+	e->error = -ENOENT;
+	memset(&st, 0, sizeof(st));
+	nfnl_ack_scan(&st, buf, h->nlmsg_len);
+	ck_assert_int_eq(st.error, ENOENT);
+	h->nlmsg_len = NLMSG_HDRLEN;
+	memset(&st, 0, sizeof(st));
+	nfnl_ack_scan(&st, buf, h->nlmsg_len);
+	ck_assert_int_eq(st.error, EPROTO);
+}
+END_TEST
+
 void add_nfnl_tests(Suite *s)
 {
 	TCase *tc = tcase_create("nfnl");
@@ -833,5 +884,7 @@ void add_nfnl_tests(Suite *s)
 	tcase_add_test(tc, received_events_reach_the_callback_in_order);
 	tcase_add_test(tc, a_callback_can_stop_the_read);
 	tcase_add_test(tc, lost_events_are_reported_as_enobufs);
+	tcase_add_test(tc, a_message_length_of_2_to_the_31_or_more_ends_the_walk_instead_of_looping);
+	tcase_add_test(tc, an_error_code_the_kernel_never_sends_is_eproto_not_an_overflow);
 	suite_add_tcase(s, tc);
 }

@@ -106,6 +106,39 @@ START_TEST(a_plan_describes_devices_ranges_and_counters)
 }
 END_TEST
 
+START_TEST(devices_that_do_not_exist_now_are_named_by_file_and_line)
+{
+	const char *ctext = "1 0.0.0.0/0\n";
+	const char *ttext = "101 veth lo\n\n102 veth ctvtest102\n103 veth ctvtest103\n";
+	struct classes cls;
+	struct containers cts;
+	struct node_plan *p;
+	struct ctv_err err;
+	char buf[512];
+	const char *n;
+
+	ck_assert_int_eq(classes_parse(ctext, strlen(ctext), "nc", &cls, &err), 0);
+	ck_assert_int_eq(containers_parse(ttext, strlen(ttext), "cts", &cts, &err), 0);
+	p = node_plan_build(&cls, &cts, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	n = node_plan_notice(p, "containers", buf, sizeof(buf));
+	ck_assert_ptr_nonnull(n);
+	ck_assert_str_eq(n, "warning: containers:3: interface ctvtest102 of container 102 does not "
+			 "exist now (stopped?); its traffic is counted from when it appears (1 more "
+			 "containers like it)");
+	node_plan_free(p);
+	containers_free(&cts);
+	/* Every device present: nothing to say. */
+	ck_assert_int_eq(containers_parse("101 veth lo\n", 12, "cts", &cts, &err), 0);
+	p = node_plan_build(&cls, &cts, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	ck_assert_ptr_null(node_plan_notice(p, "containers", buf, sizeof(buf)));
+	node_plan_free(p);
+	containers_free(&cts);
+	classes_free(&cls);
+}
+END_TEST
+
 void add_node_nft_tests(Suite *s)
 {
 	TCase *tc = tcase_create("node_nft");
@@ -115,5 +148,6 @@ void add_node_nft_tests(Suite *s)
 	tcase_add_test(tc, the_names_of_earlier_versions_parse_as_legacy);
 	tcase_add_test(tc, names_not_ours_are_refused);
 	tcase_add_test(tc, a_plan_describes_devices_ranges_and_counters);
+	tcase_add_test(tc, devices_that_do_not_exist_now_are_named_by_file_and_line);
 	suite_add_tcase(s, tc);
 }

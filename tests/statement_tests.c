@@ -520,6 +520,31 @@ START_TEST(reading_a_file_names_it_in_errors)
 }
 END_TEST
 
+START_TEST(nesting_deeper_than_the_parser_allows_is_refused_and_an_oversized_count_too)
+{
+	/* An unknown key is skipped, but its value is still parsed: 5,000
+	 * levels of arrays is refused cleanly (jansson stops at 2,048), not a
+	 * stack overflow. */
+	size_t depth = 5000, n = 0;
+	char *text = malloc(sizeof(HEAD) + 2 * depth + 100);
+	const char *msg;
+
+	ck_assert_ptr_nonnull(text);
+	n += (size_t)sprintf(text, "%s\"from\":0,\"to\":1,\"x\":", HEAD);
+	memset(text + n, '[', depth);
+	n += depth;
+	memset(text + n, ']', depth);
+	n += depth;
+	strcpy(text + n, ",\"totals\":{\"in_bytes\":1,\"out_bytes\":0}}");
+	msg = refused(text);
+	ck_assert_msg(strstr(msg, "maximum parsing depth") != NULL, "%s", msg);
+	free(text);
+	/* Numbers beyond int64 are refused naming FILE:LINE:COLUMN. */
+	msg = refused(HEAD "\"from\":0,\"to\":1,\"totals\":{\"in_bytes\":9223372036854775808,\"out_bytes\":0}}");
+	ck_assert_msg(strstr(msg, "statement.json:1:115: JSON: too big integer") != NULL, "%s", msg);
+}
+END_TEST
+
 void add_statement_tests(Suite *s)
 {
 	TCase *tc = tcase_create("statement");
@@ -545,5 +570,6 @@ void add_statement_tests(Suite *s)
 	tcase_add_test(tc, milliseconds_and_networks_are_written_beside_the_seconds_and_read_back);
 	tcase_add_test(tc, without_milliseconds_the_seconds_are_the_instants);
 	tcase_add_test(tc, milliseconds_that_disagree_with_the_seconds_are_refused_by_path);
+	tcase_add_test(tc, nesting_deeper_than_the_parser_allows_is_refused_and_an_oversized_count_too);
 	suite_add_tcase(s, tc);
 }

@@ -748,6 +748,94 @@ START_TEST(a_store_with_a_damaged_schema_page_is_refused_and_left_untouched)
 }
 END_TEST
 
+START_TEST(a_store_with_a_zeroed_data_page_is_refused_by_readers_and_writers)
+{
+	struct store *st = wopen();
+	struct fake f;
+	uint64_t c[4] = { 1, 2, 3, 4 };
+	struct ctv_err err = { "" };
+	static char before[1 << 20];
+	char zero[4096];
+	struct stat sb;
+	int fd;
+	ssize_t n;
+
+	for (int i = 0; i < 40; i++) {
+		c[0] += 1000;
+		rec(st, fake(&f, 8000000 + 60 * i, 10 + 60 * i, "b1", 4, c), NULL);
+	}
+	store_close(st);
+	ck_assert_int_eq(stat(db, &sb), 0);
+	ck_assert_int_ge(sb.st_size, 5 * 4096);
+	ck_assert_int_lt(sb.st_size, (off_t)sizeof(before));
+	/* The header and schema are intact; a later page is not. */
+	memset(zero, 0, sizeof(zero));
+	fd = open(db, O_RDWR);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, zero, sizeof(zero), sb.st_size - 4096), (ssize_t)sizeof(zero));
+	n = pread(fd, before, sizeof(before), 0);
+	close(fd);
+	ck_assert_ptr_null(store_open(db, STORE_READ, &err));
+	ck_assert_msg(strstr(err.msg, db) && strstr(err.msg, "damaged ctverify store"), "%s", err.msg);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+	ck_assert_int_ne(errno, ENOENT);
+	ck_assert_ptr_null(store_open(db, STORE_WRITE, &err));
+	ck_assert_msg(strstr(err.msg, "damaged ctverify store"), "%s", err.msg);
+	{
+		static char after[1 << 20];
+
+		fd = open(db, O_RDONLY);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(pread(fd, after, sizeof(after), 0), n);
+		close(fd);
+		ck_assert(!memcmp(after, before, (size_t)n));
+	}
+}
+END_TEST
+
+START_TEST(a_symbolic_link_at_the_store_path_is_refused_and_its_target_untouched)
+{
+	struct ctv_err err = { "" };
+	char target[160];
+
+	snprintf(target, sizeof(target), "%s/target", dir);
+	{
+		FILE *f = fopen(target, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs("precious", f);
+		fclose(f);
+	}
+	ck_assert_int_eq(symlink(target, db), 0);
+	errno = 0;
+	ck_assert_ptr_null(store_open(db, STORE_WRITE, &err));
+	ck_assert_int_eq(errno, ELOOP);
+	ck_assert_msg(strstr(err.msg, "a symbolic link; refusing to follow it"), "%s", err.msg);
+	ck_assert_ptr_null(store_open(db, STORE_READ, &err));
+	ck_assert(same_file(target, "precious", 8));
+	/* Nor a directory. */
+	ck_assert_int_eq(unlink(db), 0);
+	ck_assert_int_eq(mkdir(db, 0700), 0);
+	ck_assert_ptr_null(store_open(db, STORE_WRITE, &err));
+	ck_assert_msg(strstr(err.msg, "not a regular file"), "%s", err.msg);
+	ck_assert_int_eq(rmdir(db), 0);
+}
+END_TEST
+
+START_TEST(a_new_store_is_created_0600_whatever_the_umask)
+{
+	struct store *st;
+	struct stat sb;
+	mode_t old = umask(022);
+
+	st = wopen();
+	umask(old);
+	ck_assert_int_eq(stat(db, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 07777, 0600);
+	store_close(st);
+}
+END_TEST
+
 START_TEST(reading_a_missing_store_does_not_create_it)
 {
 	struct ctv_err err = { "" };
@@ -1097,6 +1185,9 @@ void add_store_tests(Suite *s)
 	tcase_add_test(tc, a_database_of_another_program_is_refused_and_left_untouched);
 	tcase_add_test(tc, a_store_of_a_newer_schema_is_refused_and_an_empty_file_is_initialised);
 	tcase_add_test(tc, a_store_with_a_damaged_schema_page_is_refused_and_left_untouched);
+	tcase_add_test(tc, a_store_with_a_zeroed_data_page_is_refused_by_readers_and_writers);
+	tcase_add_test(tc, a_symbolic_link_at_the_store_path_is_refused_and_its_target_untouched);
+	tcase_add_test(tc, a_new_store_is_created_0600_whatever_the_umask);
 	tcase_add_test(tc, reading_a_missing_store_does_not_create_it);
 	tcase_add_test(tc, a_store_is_reopened_with_its_history);
 	tcase_add_test(tc, a_reader_never_sees_database_is_locked_while_a_writer_transacts);

@@ -116,6 +116,9 @@ START_TEST(bad_values_are_refused_with_the_reason)
 	refused("service a tcp\n", "'tcp': expected key=value");
 	refused("service a proto=icmp lport=1\n", "ports need proto=tcp, udp or any");
 	refused("service a\n", "has no options");
+	/* Found by svcspec_fuzz: it parsed, and its canonical form ("service r")
+	 * did not read back, so a saved spec would not load. */
+	refused("service r proto=any\n", "t.rules:1: service 'r' has no options but proto=any: it would match everything");
 	refused("service\n", "'service' needs a name");
 	refused("service proto=tcp\n", "needs a name before the options");
 	refused("serv a proto=tcp\n", "expected 'service NAME");

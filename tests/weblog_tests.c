@@ -162,6 +162,46 @@ START_TEST(a_file_read_as_a_stream_sums_like_the_same_text_in_memory)
 }
 END_TEST
 
+START_TEST(a_line_over_the_size_limit_is_malformed_in_a_file_and_in_memory)
+{
+	static const char good[] = L("01/Jan/2024:00:00:00 +0000", "GET / HTTP/1.1", "200", "100") "\n";
+	size_t glen = sizeof(good) - 1, n = 0, cap = 200 * glen + WEBLOG_LINE_MAX + 100;
+	char *log = malloc(cap), path[] = "/tmp/ctv-weblog-long.XXXXXX";
+	struct weblog_sum a, b;
+	struct ctv_err err = { "" };
+	int fd;
+
+	ck_assert_ptr_nonnull(log);
+	for (int i = 0; i < 199; i++, n += glen)
+		memcpy(log + n, good, glen);
+	/* Line 200: one byte over the limit, then a good line 201. */
+	memset(log + n, 'x', WEBLOG_LINE_MAX + 1);
+	n += WEBLOG_LINE_MAX + 1;
+	log[n++] = '\n';
+	memcpy(log + n, good, glen);
+	n += glen;
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, log, n), (ssize_t)n);
+	close(fd);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	ck_assert_msg(weblog_read_file(path, 0, 0, &a, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(weblog_parse(log, n, path, 0, 0, &b, &err), 0);
+	ck_assert_uint_eq(a.malformed, 1);
+	ck_assert_uint_eq(a.lines, 201);
+	ck_assert_uint_eq(a.bytes, 200 * 100);
+	ck_assert_msg(strstr(a.first_bad, ":200: a line longer than 65536 bytes") != NULL, "%s", a.first_bad);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+	/* A line exactly at the limit is read (and is malformed for what it holds). */
+	memset(&a, 0, sizeof(a));
+	ck_assert_int_eq(weblog_parse(log + 199 * glen + 1, WEBLOG_LINE_MAX, path, 0, 0, &a, &err), -1);
+	ck_assert_msg(strstr(err.msg, "longer than") == NULL, "%s", err.msg);
+	unlink(path);
+	free(log);
+}
+END_TEST
+
 START_TEST(a_missing_file_names_the_path)
 {
 	struct weblog_sum s;
@@ -183,6 +223,7 @@ void add_weblog_tests(Suite *s)
 	tcase_add_test(tc, requests_outside_the_window_are_not_summed);
 	tcase_add_test(tc, an_escaped_quote_inside_the_request_does_not_end_it);
 	tcase_add_test(tc, a_malformed_line_in_a_short_log_is_an_error_naming_file_and_line);
+	tcase_add_test(tc, a_line_over_the_size_limit_is_malformed_in_a_file_and_in_memory);
 	tcase_add_test(tc, one_malformed_line_in_a_hundred_is_tolerated_and_remembered);
 	tcase_add_test(tc, a_file_read_as_a_stream_sums_like_the_same_text_in_memory);
 	tcase_add_test(tc, a_missing_file_names_the_path);

@@ -85,6 +85,15 @@ int quick_read(const char *bname, struct quick_view *v, struct ctv_err *err)
 		}
 	}
 	v->nshown = quick_choose(v->src, v->n);
+	/* Nothing to show and a backend that could not be read: that
+	 * backend's error is the answer (it may hold the counters). */
+	for (size_t i = 0; !v->nshown && i < v->n; i++)
+		if (v->src[i].failed) {
+			ctv_err_set(err, "%s backend: %s (no other backend has counters)",
+				    v->src[i].backend, v->src[i].error);
+			errno = EIO;
+			return -1;
+		}
 	return 0;
 }
 

@@ -46,7 +46,10 @@ int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_e
 		ctv_err_sys(err, ENOMEM, "saving the installed spec");
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* A file (or a symbolic link someone planted) left at the temporary
+	 * name is removed, never written through: O_EXCL | O_NOFOLLOW. */
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
 		e = errno;

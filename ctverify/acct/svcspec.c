@@ -420,9 +420,12 @@ static int parse_line(struct svcspec *spec, const struct pos *p, char *line)
 			return -1;
 		}
 	}
-	if (!(seen[K_PROTO] || seen[K_LPORT] || seen[K_RPORT] || seen[K_USER] ||
-	      seen[K_GROUP] || seen[K_CGROUP] || seen[K_PEER])) {
-		perr(p, "service '%s' has no options: it would match everything", s->name);
+	/* proto=any alone selects nothing either (and would be written back
+	 * without options, which reads back as this error). */
+	if (!((seen[K_PROTO] && s->proto != SVC_PROTO_ANY) || seen[K_LPORT] || seen[K_RPORT] ||
+	      seen[K_USER] || seen[K_GROUP] || seen[K_CGROUP] || seen[K_PEER])) {
+		perr(p, "service '%s' has no options%s: it would match everything", s->name,
+		     seen[K_PROTO] ? " but proto=any" : "");
 		svc_free(s);
 		return -1;
 	}

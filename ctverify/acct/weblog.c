@@ -180,6 +180,36 @@ static void feed(struct reader *r, const char *p, const char *le)
 	}
 }
 
+/* A line longer than WEBLOG_LINE_MAX is malformed, like any other bad
+ * line, and never held in memory whole. */
+static void feed_long(struct reader *r)
+{
+	r->lineno++;
+	r->lines++;
+	if (!r->bad++)
+		snprintf(r->first, sizeof(r->first), "%s:%lu: a line longer than %d bytes",
+			 r->name, r->lineno, WEBLOG_LINE_MAX);
+}
+
+/* The next line of f into buf (WEBLOG_LINE_MAX bytes; its newline
+ * dropped): its length, -1 at the end of the file, -2 for a longer line
+ * (the rest of it is skipped). NUL bytes are kept, as getline would. */
+static long next_line(FILE *f, char *buf)
+{
+	long n = 0;
+	int c;
+
+	while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+		if (n == WEBLOG_LINE_MAX) {
+			while ((c = getc_unlocked(f)) != EOF && c != '\n')
+				;
+			return -2;
+		}
+		buf[n++] = (char)c;
+	}
+	return c == EOF && n == 0 ? -1 : n;
+}
+
 /* Applies the tolerance; on success the file's figures join *sum. */
 static int finish(struct reader *r, struct weblog_sum *sum, struct ctv_err *err)
 {
@@ -216,7 +246,10 @@ int weblog_parse(const char *text, size_t len, const char *name, int64_t from, i
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 
-		feed(&r, p, nl ? nl : end);
+		if ((nl ? nl : end) - p > WEBLOG_LINE_MAX)
+			feed_long(&r);
+		else
+			feed(&r, p, nl ? nl : end);
 		p = nl ? nl + 1 : end;
 	}
 	return finish(&r, sum, err);
@@ -227,20 +260,26 @@ int weblog_read_file(const char *path, int64_t from, int64_t to, struct weblog_s
 {
 	FILE *f = fopen(path, "r");
 	struct reader r;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *line = malloc(WEBLOG_LINE_MAX);
+	long n;
 	int rc;
 
-	if (!f) {
-		ctv_err_sys(err, errno, "%s", path);
+	if (!f || !line) {
+		ctv_err_sys(err, f ? ENOMEM : errno, "%s", path);
+		free(line);
+		if (f)
+			fclose(f);
 		return -1;
 	}
 	reader_init(&r, path, from, to, sum);
 	errno = 0;
-	while ((n = getline(&line, &cap, f)) > 0)
-		feed(&r, line, line + n - (line[n - 1] == '\n'));
-	if (ferror(f) || (n < 0 && errno == ENOMEM)) {
+	while ((n = next_line(f, line)) != -1) {
+		if (n == -2)
+			feed_long(&r);
+		else
+			feed(&r, line, line + n);
+	}
+	if (ferror(f)) {
 		int e = errno ? errno : EIO;
 
 		free(line);

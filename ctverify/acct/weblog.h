@@ -17,6 +17,10 @@
 
 #include "err.h"
 
+/* Longer lines are malformed (no server writes them; they are not held
+ * in memory). */
+#define WEBLOG_LINE_MAX (64 * 1024)
+
 struct weblog_sum {
 	uint64_t bytes;     /* response sizes of the requests in the window */
 	uint64_t requests;  /* lines summed */

@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -202,4 +204,56 @@ int collect_record(struct store *st, const struct collect_reader *rd, struct sto
 		 * stale, read the counters again. */
 	}
 	return rc;
+}
+
+struct store *collect_claim(struct store *st, unsigned long minute_days, struct ctv_err *err)
+{
+	if (store_claim(st, err) < 0) {
+		int e = errno;
+
+		store_close(st);
+		errno = e;
+		return NULL;
+	}
+	if (minute_days)
+		store_set_minute_keep(st, (int64_t)minute_days * 86400 * 1000);
+	return st;
+}
+
+const char *collect_say(struct collect_say *cs, int rc, const char *msg, int64_t now_ms,
+			char *buf, size_t len)
+{
+	if (rc == 0) {
+		if (!cs->failed)
+			return NULL;
+		snprintf(buf, len, "recorded again after %u failed snapshot%s (%" PRId64 " s); "
+			 "the kernel's counters kept counting, nothing was lost", cs->failed,
+			 cs->failed == 1 ? "" : "s", (now_ms - cs->first_ms + 500) / 1000);
+		cs->failed = cs->held = 0;
+		return buf;
+	}
+	if (!cs->failed++) {
+		cs->first_ms = now_ms;
+	} else if (now_ms - cs->last_said_ms < COLLECT_SAY_EVERY_MS) {
+		cs->held++;
+		return NULL;
+	}
+	cs->last_said_ms = now_ms;
+	if (cs->held)
+		snprintf(buf, len, "%s (still failing: %u snapshots in %" PRId64 " s; said once a "
+			 "minute; the kernel's counters keep the interval)", msg, cs->failed,
+			 (now_ms - cs->first_ms + 500) / 1000);
+	else
+		snprintf(buf, len, "%s", msg);
+	cs->held = 0;
+	return buf;
+}
+
+const char *collect_say_now(int rc, const char *msg, char *buf, size_t len)
+{
+	static struct collect_say cs;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return collect_say(&cs, rc, msg, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, buf, len);
 }

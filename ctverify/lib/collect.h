@@ -85,4 +85,31 @@ struct collect_reader {
 int collect_record(struct store *st, const struct collect_reader *rd, struct store_result *res,
 		   struct ctv_err *err);
 
+/* Claims st for this collector (store_claim: a second collector on the
+ * same store is refused) and sets the minute-row retention (days, 0: keep
+ * the store's). Returns st, or NULL with err set and st closed. */
+struct store *collect_claim(struct store *st, unsigned long minute_days, struct ctv_err *err);
+
+/* What a collect loop says about its snapshots: a failure is said when it
+ * starts and then at most once a minute while it lasts (the store full or
+ * read-only: nothing is lost, the kernel's counters keep counting and the
+ * next snapshot that can be written covers the whole time); the first
+ * success after failures says so. */
+struct collect_say {
+	int64_t last_said_ms; /* when a failure was last said */
+	unsigned failed;      /* snapshots failed since the last success */
+	unsigned held;        /* of those, not said */
+	int64_t first_ms;     /* when the first of them failed */
+};
+
+#define COLLECT_SAY_EVERY_MS 60000
+
+/* rc: the snapshot's result; msg: its error when rc < 0; now_ms: the
+ * monotonic clock. Returns the line to print (in buf), or NULL for none. */
+const char *collect_say(struct collect_say *cs, int rc, const char *msg, int64_t now_ms,
+			char *buf, size_t len);
+
+/* collect_say() with the process's own state and CLOCK_MONOTONIC. */
+const char *collect_say_now(int rc, const char *msg, char *buf, size_t len);
+
 #endif

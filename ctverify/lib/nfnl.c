@@ -181,7 +181,7 @@ static void drain(struct nfnl *nl, ssize_t n)
 	for (;;) {
 		int left = (int)n;
 
-		for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, left);
+		for (const struct nlmsghdr *h = (const void *)nl->buf; nfnl_msg_ok(h, left);
 		     h = mnl_nlmsg_next(h, &left))
 			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR)
 				return;
@@ -218,6 +218,28 @@ static int talk(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
 	}
 }
 
+/* mnl_nlmsg_ok() casts nlmsg_len to int: a length of 2^31 or more passes
+ * and NLMSG_ALIGN(0xffffffff) wraps to 0, so mnl_nlmsg_next() never moves
+ * (found by nfnl_fuzz). The kernel never sends that; we still never loop. */
+int nfnl_msg_ok(const struct nlmsghdr *h, int len)
+{
+	return len >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+	       h->nlmsg_len <= (unsigned)len;
+}
+
+/* The kernel answers EPERM to a process without CAP_NET_ADMIN in its
+ * network namespace's user namespace: say which capability. */
+static void cap_hint(struct ctv_err *err, int e)
+{
+	size_t n;
+
+	if (e != EPERM || !err)
+		return;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n,
+		 " (nftables needs CAP_NET_ADMIN: run as root or with that capability)");
+}
+
 int nfnl_dump(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void (*restart)(void *),
 	      void *data, const char *what, struct ctv_err *err)
 {
@@ -225,7 +247,11 @@ int nfnl_dump(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void (*restart
 		if (talk(nl, req, cb, data) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EINTR) {
-			ctv_err_sys(err, errno, "netlink: reading %s", what);
+			int e = errno;
+
+			ctv_err_sys(err, e, "netlink: reading %s", what);
+			cap_hint(err, e);
+			errno = e;
 			return -1;
 		}
 		if (tries == NFNL_DUMP_TRIES) {
@@ -246,7 +272,13 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	req->nlmsg_flags |= NLM_F_ACK;
 	if (talk(nl, req, cb, data) == 0)
 		return 0;
-	ctv_err_sys(err, errno, "netlink: %s", what);
+	{
+		int e = errno;
+
+		ctv_err_sys(err, e, "netlink: %s", what);
+		cap_hint(err, e);
+		errno = e;
+	}
 	return -1;
 }
 
@@ -491,15 +523,23 @@ void nfnl_ack_scan(struct nfnl_ack *st, const void *buf, size_t len)
 	int left = len > (size_t)INT32_MAX ? INT32_MAX : (int)len;
 
 	/* Acks are control messages, which mnl_cb_run() keeps to itself. */
-	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, left);
+	for (const struct nlmsghdr *h = buf; nfnl_msg_ok(h, left);
 	     h = mnl_nlmsg_next(h, &left)) {
 		const struct nlmsgerr *e;
 
 		if (h->nlmsg_type != NLMSG_ERROR)
 			continue;
 		e = mnl_nlmsg_get_payload(h);
-		if (e->error && !st->error) {
-			st->error = -e->error;
+		/* Too short to hold the error code: a malformed failure. The
+		 * kernel's codes are -1..-4095; anything else (INT_MIN, whose
+		 * negation overflows, found by nfnl_fuzz) is EPROTO. */
+		if (h->nlmsg_len < NLMSG_LENGTH(sizeof(e->error))) {
+			if (!st->error) {
+				st->error = EPROTO;
+				st->error_seq = h->nlmsg_seq;
+			}
+		} else if (e->error && !st->error) {
+			st->error = e->error < 0 && e->error > -4096 ? -e->error : EPROTO;
 			st->error_seq = h->nlmsg_seq;
 		}
 		if (h->nlmsg_seq == st->last_seq || h->nlmsg_seq == st->begin_seq)
@@ -551,6 +591,40 @@ static int batch_answer(struct nfnl *nl, struct nfnl_ack *st, struct ctv_err *er
 	return 0;
 }
 
+/* The fault-injection hook (docs/RELIABILITY.md): with CTV_TEST_BAD_ELEMENT=1
+ * one message of the batch (the middle set element, else the middle
+ * message) gets a message type nftables does not know, so the kernel
+ * refuses the batch half-way through. Harmless: it can only make a change
+ * fail, as a whole. */
+static void test_bad_element(struct nfnl_batch *b)
+{
+	const char *v = getenv("CTV_TEST_BAD_ELEMENT");
+	struct nlmsghdr *pick = NULL, *mid = NULL;
+	size_t i = 0, off = 0, elems = 0, n_elem = 0;
+
+	if (!v || strcmp(v, "1"))
+		return;
+	for (off = 0; off < b->len; i++) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + off);
+
+		elems += NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWSETELEM;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	for (off = 0, i = 0; off < b->len; i++) {
+		struct nlmsghdr *h = (struct nlmsghdr *)(b->buf + off);
+
+		if (i == b->n / 2)
+			mid = h;
+		if (NFNL_MSG_TYPE(h->nlmsg_type) == NFT_MSG_NEWSETELEM && n_elem++ == elems / 2)
+			pick = h;
+		off += NLMSG_ALIGN(h->nlmsg_len);
+	}
+	if (!pick)
+		pick = mid;
+	if (pick)
+		pick->nlmsg_type = (uint16_t)((NFNL_SUBSYS_NFTABLES << 8) | 0xfe);
+}
+
 int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
 {
 	char begin[NLMSG_HDRLEN + 64], end[NLMSG_HDRLEN + 64];
@@ -567,6 +641,7 @@ int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
 	}
 	if (b->n == 0)
 		return 0;
+	test_bad_element(b);
 	((struct nlmsghdr *)(b->buf + b->last))->nlmsg_flags |= NLM_F_ACK;
 	st.last_seq = b->seq0 + (uint32_t)(b->n - 1);
 	st.begin_seq = nl->seq;
@@ -588,6 +663,7 @@ int nfnl_batch_send(struct nfnl *nl, struct nfnl_batch *b, struct ctv_err *err)
 		b->refused = i < b->n ? i : SIZE_MAX;
 		ctv_err_sys(err, st.error, "nftables refused %s (nothing was changed)",
 			    i < b->n ? b->what[i] : "the change");
+		cap_hint(err, st.error);
 		errno = st.error;
 		return -1;
 	}
@@ -876,7 +952,7 @@ int nfnl_events_read(struct nfnl *nl, nfnl_event_cb cb, void *data, struct ctv_e
 		return -1;
 	}
 	left = (int)n;
-	for (const struct nlmsghdr *h = (const void *)nl->buf; mnl_nlmsg_ok(h, left);
+	for (const struct nlmsghdr *h = (const void *)nl->buf; nfnl_msg_ok(h, left);
 	     h = mnl_nlmsg_next(h, &left)) {
 		struct nfnl_event ev;
 

@@ -107,6 +107,10 @@ int nfnl_dump(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void (*restart
 int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	     const char *what, struct ctv_err *err);
 
+/* mnl_nlmsg_ok() without its signed-length hole: h is a whole message
+ * within len bytes. */
+int nfnl_msg_ok(const struct nlmsghdr *h, int len);
+
 /* ---- batches ------------------------------------------------------------ */
 
 /* The kinds of objects named in batches and events. */

@@ -128,11 +128,22 @@ static int check_counts(const struct statement_counts *c, const char *path,
 	return 0;
 }
 
+/* Seconds as milliseconds, saturated: a statement may carry any int64
+ * seconds, which the milliseconds cannot all hold. */
+static int64_t ms_of(int64_t s)
+{
+	if (s > INT64_MAX / 1000)
+		return INT64_MAX;
+	if (s < INT64_MIN / 1000)
+		return INT64_MIN;
+	return s * 1000;
+}
+
 void statement_fill_times(struct statement *st)
 {
 	if (!st->has_ms) {
-		st->from_ms = st->from * 1000;
-		st->to_ms = st->to * 1000;
+		st->from_ms = ms_of(st->from);
+		st->to_ms = ms_of(st->to);
 	} else {
 		st->from = st->from_ms / 1000;
 		st->to = st->to_ms / 1000;
@@ -141,8 +152,8 @@ void statement_fill_times(struct statement *st)
 		struct statement_interval *iv = &st->intervals[i];
 
 		if (!st->has_ms) {
-			iv->start_ms = iv->start * 1000;
-			iv->end_ms = iv->end * 1000;
+			iv->start_ms = ms_of(iv->start);
+			iv->end_ms = ms_of(iv->end);
 		} else {
 			iv->start = iv->start_ms / 1000;
 			iv->end = iv->end_ms / 1000;

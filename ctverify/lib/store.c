@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,6 +103,7 @@ struct store {
 	char *path;
 	enum store_open_mode mode;
 	int64_t minute_keep_s;
+	int lock_fd; /* store_claim()'s flock, -1 when not claimed */
 	sqlite3_stmt *stmt[S_N];
 };
 
@@ -285,19 +288,125 @@ static int create_schema(struct store *st, struct ctv_err *err)
 	return exec_retry(st, "COMMIT", err);
 }
 
-struct store *store_open(const char *path, enum store_open_mode mode, struct ctv_err *err)
+/* A damaged page is found here, before anything is read or written, not
+ * half-way through a transaction or never (a reader may not touch it). */
+static int check_pages(struct store *st, struct ctv_err *err)
 {
-	struct store *st;
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	int who;
+	sqlite3_stmt *s = NULL;
+	const unsigned char *first;
+	int rc, ok;
 
-	if (mode == STORE_READ && access(path, F_OK) < 0) {
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "damaged, refusing to touch it");
+	rc = step_first(s);
+	first = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+	ok = first && !strcmp((const char *)first, "ok");
+	if (!ok) {
+		char what[200];
+
+		/* "*** in database main ***\nOn tree page 2 ...": one line. */
+		snprintf(what, sizeof(what), "%s", first ? (const char *)first : sqlite3_errstr(rc));
+		for (char *p = what; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		ctv_err_set(err, "%s: a damaged ctverify store (%s); refusing to touch it "
+			    "(restore a backup, or move it aside to start a new one)", st->path, what);
+	}
+	sqlite3_finalize(s);
+	return ok ? 0 : -1;
+}
+
+/* The path itself must be a regular file, never a symbolic link someone
+ * planted (in /var/lib or /run): checked by lstat for the message, and
+ * again by O_NOFOLLOW/SQLITE_OPEN_NOFOLLOW against a race. A writer
+ * creates a missing store 0600 itself (SQLite would create it 0644); the
+ * -wal and -shm files take the store's mode. */
+static int check_path(const char *path, enum store_open_mode mode, struct ctv_err *err)
+{
+	struct stat sb;
+	int fd;
+
+	if (lstat(path, &sb) == 0) {
+		if (S_ISLNK(sb.st_mode)) {
+			ctv_err_set(err, "%s: a symbolic link; refusing to follow it", path);
+			errno = ELOOP;
+			return -1;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			ctv_err_set(err, "%s: not a regular file; refusing to touch it", path);
+			errno = EINVAL;
+			return -1;
+		}
+		if (mode == STORE_WRITE && access(path, W_OK) < 0) {
+			int e = errno;
+
+			ctv_err_sys(err, e, "%s: cannot write to the store", path);
+			errno = e;
+			return -1;
+		}
+		return 0;
+	}
+	if (errno != ENOENT || mode != STORE_WRITE) {
 		int e = errno;
 
 		ctv_err_sys(err, e, "%s", path);
 		errno = e;
-		return NULL;
+		return -1;
 	}
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST) {
+		int e = errno;
+
+		ctv_err_sys(err, e, "%s: creating the store", path);
+		errno = e;
+		return -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
+int store_claim(struct store *st, struct ctv_err *err)
+{
+	int fd;
+
+	if (st->lock_fd >= 0)
+		return 0;
+	fd = open(st->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		ctv_err_sys(err, e, "%s: opening it to lock it", st->path);
+		errno = e;
+		return -1;
+	}
+	/* flock, not fcntl: SQLite's own POSIX locks neither see nor drop it.
+	 * The fd stays open until store_close(), after SQLite's: closing any
+	 * fd of the file would release SQLite's POSIX locks. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		if (e == EWOULDBLOCK)
+			ctv_err_set(err, "%s: another collector is writing this store (it holds "
+				    "its lock); refusing to start a second one", st->path);
+		else
+			ctv_err_sys(err, e, "%s: locking it", st->path);
+		st->lock_fd = fd; /* closed by store_close(), after SQLite's */
+		errno = e == EWOULDBLOCK ? EBUSY : e;
+		return -1;
+	}
+	st->lock_fd = fd;
+	return 0;
+}
+
+struct store *store_open(const char *path, enum store_open_mode mode, struct ctv_err *err)
+{
+	struct store *st;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
+	int who;
+
+	if (check_path(path, mode, err) < 0)
+		return NULL;
 	st = calloc(1, sizeof(*st));
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
@@ -306,6 +415,7 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 		return NULL;
 	}
 	st->mode = mode;
+	st->lock_fd = -1;
 	st->minute_keep_s = STORE_MINUTE_KEEP_MS / 1000;
 	if (mode == STORE_WRITE)
 		flags |= SQLITE_OPEN_CREATE;
@@ -322,9 +432,12 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 	}
 	sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
 	sqlite3_extended_result_codes(st->db, 1);
+	errno = 0;
 	who = identify(st, err);
-	if (who < 0)
+	if (who < 0 || (who == 1 && check_pages(st, err) < 0)) {
+		errno = EINVAL; /* not ENOENT left by SQLite's probes: not "no history yet" */
 		goto refuse;
+	}
 	if (who == 0) {
 		if (mode == STORE_READ) {
 			ctv_err_set(err, "%s: empty, no history recorded yet", path);
@@ -353,9 +466,9 @@ struct store *store_open(const char *path, enum store_open_mode mode, struct ctv
 	}
 	return st;
 refuse:
+	who = errno;
 	store_close(st);
-	if (!errno)
-		errno = EINVAL;
+	errno = who ? who : EINVAL;
 	return NULL;
 }
 
@@ -366,6 +479,8 @@ void store_close(struct store *st)
 	for (int i = 0; i < S_N; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	free(st->path);
 	free(st);
 }
@@ -892,6 +1007,25 @@ static int read_boot_id(char *buf, size_t len, struct ctv_err *err)
 	return 0;
 }
 
+/* The fault-injection hook for a stepped wall clock (docs/RELIABILITY.md):
+ * stepping the real clock of a shared machine disturbs everything else on
+ * it, so with CTV_TEST_CLOCK_STEP_FILE set, the file's first line (seconds,
+ * may be negative; missing or unreadable: 0) is added to the wall clock of
+ * every reading. The monotonic clock is left alone, as a real step does. */
+static int64_t test_clock_step_ms(void)
+{
+	const char *path = getenv("CTV_TEST_CLOCK_STEP_FILE");
+	long long s = 0;
+	FILE *f;
+
+	if (!path || !*path || !(f = fopen(path, "re")))
+		return 0;
+	if (fscanf(f, "%lld", &s) != 1 || s < -86400LL * 366 || s > 86400LL * 366)
+		s = 0;
+	fclose(f);
+	return (int64_t)s * 1000;
+}
+
 int store_reading_now(struct store_reading *r, struct ctv_err *err)
 {
 	struct timespec w, m;
@@ -900,7 +1034,7 @@ int store_reading_now(struct store_reading *r, struct ctv_err *err)
 		ctv_err_sys(err, errno, "clock_gettime");
 		return -1;
 	}
-	r->wall_ms = (int64_t)w.tv_sec * 1000 + w.tv_nsec / 1000000;
+	r->wall_ms = (int64_t)w.tv_sec * 1000 + w.tv_nsec / 1000000 + test_clock_step_ms();
 	r->mono_ms = (int64_t)m.tv_sec * 1000 + m.tv_nsec / 1000000;
 	return read_boot_id(r->boot_id, sizeof(r->boot_id), err);
 }

@@ -99,13 +99,20 @@ enum store_open_mode {
 	STORE_WRITE,  /* creates the file and schema if missing */
 };
 
-/* Opens (and for STORE_WRITE creates) the store at path. Refuses, without
- * writing anything, a file that is not a SQLite database or is one of
- * another program. Returns NULL with err set on failure; errno is ENOENT
+/* Opens (and for STORE_WRITE creates, mode 0600) the store at path.
+ * Refuses, without writing anything, a symbolic link or other non-regular
+ * file, a file that is not a SQLite database, one of another program, or
+ * a store with a damaged page (PRAGMA quick_check). Returns NULL with err set on failure; errno is ENOENT
  * when a STORE_READ store does not exist. */
 struct store *store_open(const char *path, enum store_open_mode mode, struct ctv_err *err);
 
 void store_close(struct store *st);
+
+/* Claims the store for one writer (a collector), with flock(2) on the
+ * file, until store_close(). Returns 0, or -1 with err set (errno EBUSY
+ * when another process holds it). Snapshots do not claim: they may run
+ * beside a collector (store_record's ESTALE rule). */
+int store_claim(struct store *st, struct ctv_err *err);
 
 /* Minute-row retention in milliseconds (at least one hour; whole seconds
  * are kept). Kept in the file with the next reading: later writers use it

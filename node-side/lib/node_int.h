@@ -29,6 +29,7 @@ struct plan_ct {
 	const struct containers_ct *ct;
 	char dev[IF_NAMESIZE]; /* the host device its traffic crosses */
 	uint8_t l2;            /* link-header bytes the egress hook sees */
+	uint8_t absent;        /* the device does not exist now */
 };
 
 struct node_plan {

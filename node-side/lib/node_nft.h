@@ -70,6 +70,11 @@ void node_plan_free(struct node_plan *p);
  * caller frees), for --dry-run. NULL on ENOMEM. */
 char *node_plan_describe(const struct node_plan *p);
 
+/* A notice about devices of the plan that do not exist now (a stopped
+ * container: the hooks attach when the device appears), naming the first
+ * as "NAME:LINE", in buf; NULL when every device exists. */
+const char *node_plan_notice(const struct node_plan *p, const char *name, char *buf, size_t len);
+
 /* Installs or replaces our table to match the plan, in one atomic batch:
  * counters of unchanged (ct, class, direction, family) keys keep their
  * counts; no other table is touched. Returns 0, or -1 with err (nothing

@@ -24,16 +24,19 @@
 /* Every range of a large classes file, one line each, with room. */
 #define DESCRIBE_MAX (256 << 20)
 
-static int link_header_len(const char *ifname)
+/* The link-header length of ifname; *absent is set when it does not exist. */
+static int link_header_len(const char *ifname, uint8_t *absent)
 {
 	struct ifreq ifr;
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
 
+	*absent = 0;
 	if (fd < 0)
 		return ETH_HLEN;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	r = ioctl(fd, SIOCGIFHWADDR, &ifr);
+	*absent = r < 0 && errno == ENODEV;
 	close(fd);
 	/* A device that does not exist yet (container stopped) is assumed
 	 * to be a veth; the hook attaches when it appears. */
@@ -152,7 +155,7 @@ struct node_plan *node_plan_build(const struct classes *cls, const struct contai
 			node_plan_free(p);
 			return NULL;
 		}
-		pc->l2 = (uint8_t)link_header_len(pc->dev);
+		pc->l2 = (uint8_t)link_header_len(pc->dev, &pc->absent);
 		add_dev(p, pc->dev);
 	}
 	return p;
@@ -171,6 +174,29 @@ void node_plan_free(struct node_plan *p)
 	free(p->cts);
 	free(p->devs);
 	free(p);
+}
+
+const char *node_plan_notice(const struct node_plan *p, const char *name, char *buf, size_t len)
+{
+	const struct plan_ct *first = NULL;
+	size_t more = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		if (!p->cts[i].absent)
+			continue;
+		if (first)
+			more++;
+		else
+			first = &p->cts[i];
+	}
+	if (!first)
+		return NULL;
+	snprintf(buf, len, "warning: %s:%u: interface %s of container %s does not exist now "
+		 "(stopped?); its traffic is counted from when it appears", name, first->ct->line,
+		 first->dev, first->ct->id);
+	if (more)
+		snprintf(buf + strlen(buf), len - strlen(buf), " (%zu more containers like it)", more);
+	return buf;
 }
 
 static void describe_ranges(struct strbuf *b, const char *name, int family,

@@ -8,13 +8,13 @@
 . "$(dirname "$0")/common.sh"
 e2e_require_root nft sqlite3
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/e2e/collect_common.sh"
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
 export CTVERIFY_STATEDIR="$LAB_TMP/state"
 DB="$CTVERIFY_STATEDIR/ctverify.db"
 KILLS=${CTV_KILLS:-30}
 
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
 
 RULES="$LAB_TMP/collect.rules"
 cat >"$RULES" <<'EOF'
@@ -76,20 +76,6 @@ start_collect() {
 	COLLECT=$!
 }
 
-# Waits until the store has recorded n more snapshots than now.
-wait_snapshots() {
-	local want=$(( $(snapshots) + $1 )) i
-	for i in $(seq 1 100); do
-		[ "$(snapshots)" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	fail "collect recorded no snapshot in 10 s"
-	return 1
-}
-# Snapshots recorded so far: intervals, plus one for the baseline.
-snapshots() {
-	sqlite3 "file:$DB?mode=ro" "SELECT (SELECT count(*) FROM interval) + (SELECT count(*) FROM state)" 2>/dev/null || echo 0
-}
 
 stop_collect() {
 	kill -TERM "$COLLECT"
@@ -109,15 +95,7 @@ declare -A EXPECT=()
 # counted before the first snapshot (nothing moves in between).
 # Stray packets (IPv6 multicast listener reports after the install) may
 # move a counter between reading K0 and the baseline: then start again.
-for try in 1 2 3 4 5; do
-	K0=$(kernel)
-	start_collect
-	wait_snapshots 1
-	[ "$(kernel)" = "$K0" ] && break
-	stop_collect
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-	sleep 1
-done
+collect_baseline kernel
 add_into EXPECT -1 "$K0"
 for round in 1 2 3 4 5 6; do
 	check "traffic round $round" traffic
@@ -209,30 +187,11 @@ esac
 reset_events() { sqlite3 "file:$DB?mode=ro" "SELECT count(*) FROM event WHERE kind = 'reset'"; }
 resets_before=$(reset_events)
 add_into EXPECT -1 "$K1"
-( while :; do traffic >/dev/null 2>&1 || true; done ) &
-TRAFFIC=$!
-lab_own "$TRAFFIC"
-before=$(snapshots)
-for k in $(seq 1 "$KILLS"); do
-	start_collect
-	sleep "0.$((RANDOM % 10))$((RANDOM % 10))"
-	[ $((RANDOM % 3)) = 0 ] && sleep 1
-	kill -9 "$COLLECT"
-	wait "$COLLECT" 2>/dev/null
-done
-lab_stop "$TRAFFIC"
-# Let the killed connections drain before the final snapshot: the kernel's
-# counters unchanged for 1 s (a retransmitted FIN or a reset can come
-# seconds after the transfer was killed), up to 15 s.
-prev=$(kernel); i=0
-while sleep 1; cur=$(kernel); [ "$cur" != "$prev" ] && [ $i -lt 15 ]; do prev=$cur; i=$((i + 1)); done
-start_collect
-wait_snapshots 2
-stop_collect
+kill9_under_traffic "$KILLS"
 K2=$(kernel)
-assert_eq "$K2" "$cur" "no packet moved during the final snapshots (the compare is exact)"
+assert_eq "$K2" "$KERNEL_QUIET" "no packet moved during the final snapshots (the compare is exact)"
 add_into EXPECT 1 "$K2"
-assert_ge "$(sub "$(snapshots)" "$before" "snapshots between the kills")" "$((KILLS / 2))" "snapshots were recorded between the kills"
+assert_ge "$KILL_SNAPSHOTS" "$((KILLS / 2))" "snapshots were recorded between the kills"
 compare "after $KILLS kill -9, store = kernel growth (nothing lost, nothing twice)"
 assert_eq "$(reset_events)" "$resets_before" "no reset recorded by the kills"
 

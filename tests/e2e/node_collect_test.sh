@@ -7,6 +7,7 @@
 . "$(dirname "$0")/common.sh"
 e2e_require_root nft sqlite3
 . "$top_srcdir/tests/lab/lab.sh"
+. "$top_srcdir/tests/e2e/collect_common.sh"
 
 lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
 CONF=$LAB_TMP/conf
@@ -14,7 +15,7 @@ mkdir -p "$CONF"
 export CTNODE_CONFDIR=$CONF CTNODE_STATEDIR=$LAB_TMP/nodestate
 DB=$CTNODE_STATEDIR/ctnode.db
 KILLS=${CTV_KILLS:-12}
-ctnode() { lab_exec node "$CTNODE" "$@"; }
+ctnode() { ctn "$@"; }
 
 cat >"$CONF/networks_classes" <<'EOF'
 1 0.0.0.0/0
@@ -58,17 +59,6 @@ add_into() { # SIGN LINES: EXPECT[CT:CLASS] += SIGN * (in_b in_p out_b out_p)
 		EXPECT[$ct:$cls]="$((e[0] + $1 * a)) $((e[1] + $1 * b)) $((e[2] + $1 * c)) $((e[3] + $1 * d))"
 	done <<<"$2"
 }
-snapshots() {
-	sqlite3 "file:$DB?mode=ro" "SELECT (SELECT count(*) FROM interval) + (SELECT count(*) FROM state)" 2>/dev/null || echo 0
-}
-wait_snapshots() {
-	local want=$(( $(snapshots) + $1 )) i
-	for i in $(seq 1 100); do
-		[ "$(snapshots)" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	fail "collect recorded no snapshot in 10 s"
-}
 start_collect() {
 	ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$DB" --interval 1 \
 		>>"$LAB_TMP/collect.out" 2>>"$LAB_TMP/collect.err" &
@@ -82,15 +72,7 @@ traffic() {
 		lab_tcp ct102 remote "$C2_6" 5003 9000 9000
 }
 
-for try in 1 2 3 4 5; do
-	K0=$(kernel)
-	start_collect
-	wait_snapshots 1
-	[ "$(kernel)" = "$K0" ] && break
-	stop_collect
-	rm -f "$DB" "$DB-wal" "$DB-shm"
-	sleep 1
-done
+collect_baseline kernel
 add_into -1 "$K0"
 check "traffic while collect runs" traffic
 ( while :; do traffic >/dev/null 2>&1 || true; done ) &
