@@ -584,6 +584,15 @@ START_TEST(class_series_are_named_in_one_place_and_left_out_of_every_sum_of_all_
 	ck_assert_str_eq(rows.v[1].key, "class:0");
 	ck_assert_uint_eq(rows.v[0].c.in_bytes, 60);
 	store_rows_free(&rows);
+	/* Both in one pass, in series order. */
+	ck_assert_int_eq(store_all_key_sums(st, 0, INT64_MAX, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 3);
+	ck_assert_str_eq(rows.v[0].key, "http");
+	ck_assert_str_eq(rows.v[1].key, "class:2");
+	ck_assert_str_eq(rows.v[2].key, "class:0");
+	ck_assert_uint_eq(rows.v[0].c.in_bytes, 100);
+	ck_assert_uint_eq(rows.v[2].c.in_bytes, 40);
+	store_rows_free(&rows);
 	store_close(st);
 }
 END_TEST

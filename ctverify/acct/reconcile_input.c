@@ -127,37 +127,28 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 	return edge_sums(st, in, g, nf_ms, nt_ms, err);
 }
 
-/* The class buckets ("class:N", the mirror of the node's classes) over
- * exactly [cf, ct]. */
-static int gather_classes(struct store *st, struct reconcile_input *in, int64_t cf, int64_t ct,
-			  struct ctv_err *err)
+/* One class series' row ("class:N", the mirror of the node's classes). */
+static void add_class(struct reconcile_input *in, const struct store_row *r)
 {
-	struct store_rows rows = { NULL, 0 };
+	int cls = store_series_is_class(r->key);
 
-	if (store_class_sums(st, cf, ct, &rows, err) < 0)
-		return -1;
-	for (size_t r = 0; r < rows.n; r++) {
-		int cls = store_series_is_class(rows.v[r].key);
-
-		if (cls < 0 || cls >= STATEMENT_CLASSES)
-			continue;
-		in->class_seen |= 1u << cls;
-		in->class_c[cls].in_bytes += rows.v[r].c.in_bytes;
-		in->class_c[cls].in_packets += rows.v[r].c.in_packets;
-		in->class_c[cls].out_bytes += rows.v[r].c.out_bytes;
-		in->class_c[cls].out_packets += rows.v[r].c.out_packets;
-	}
-	store_rows_free(&rows);
-	return 0;
+	if (cls < 0 || cls >= STATEMENT_CLASSES)
+		return;
+	in->class_seen |= 1u << cls;
+	in->class_c[cls].in_bytes += r->c.in_bytes;
+	in->class_c[cls].in_packets += r->c.in_packets;
+	in->class_c[cls].out_bytes += r->c.out_bytes;
+	in->class_c[cls].out_packets += r->c.out_packets;
 }
 
-/* The buckets: each key's sums over exactly [cf, ct]. */
+/* The buckets: each key's sums over exactly [cf, ct], and the class
+ * series' (one pass over the store). */
 static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t cf, int64_t ct,
 			  struct reconcile_gathered *g, struct ctv_err *err)
 {
 	struct store_rows rows = { NULL, 0 };
 
-	if (store_key_sums(st, cf, ct, &rows, err) < 0)
+	if (store_all_key_sums(st, cf, ct, &rows, err) < 0)
 		return -1;
 	g->buckets = calloc(rows.n + 1, sizeof(*g->buckets));
 	if (!g->buckets) {
@@ -166,8 +157,13 @@ static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t 
 		return -1;
 	}
 	for (size_t r = 0; r < rows.n; r++) {
-		struct reconcile_bucket *b = &g->buckets[g->nbuckets++];
+		struct reconcile_bucket *b;
 
+		if (!strncmp(rows.v[r].key, STORE_CLASS_PREFIX, sizeof(STORE_CLASS_PREFIX) - 1)) {
+			add_class(in, &rows.v[r]);
+			continue;
+		}
+		b = &g->buckets[g->nbuckets++];
 		snprintf(b->name, sizeof(b->name), "%s", rows.v[r].key);
 		b->c.in_bytes = rows.v[r].c.in_bytes;
 		b->c.in_packets = rows.v[r].c.in_packets;
@@ -177,7 +173,7 @@ static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t 
 	store_rows_free(&rows);
 	in->buckets = g->buckets;
 	in->nbuckets = g->nbuckets;
-	return gather_classes(st, in, cf, ct, err);
+	return 0;
 }
 
 /* Unobserved windows: events recorded up to one hour after. */

@@ -1286,7 +1286,8 @@ int store_scalars_between(struct store *st, int64_t from_ms, int64_t to_ms,
 	return scalar_query(st, sql, from_ms, to_ms, out, err);
 }
 
-/* store_key_sums() of the services (classes 0) or of the class series (1). */
+/* store_key_sums() of the services (classes 0), of the class series (1)
+ * or of both (-1). */
 static int key_sums(struct store *st, int64_t from_ms, int64_t to_ms, int classes,
 		    struct store_rows *out, struct ctv_err *err)
 {
@@ -1312,7 +1313,7 @@ static int key_sums(struct store *st, int64_t from_ms, int64_t to_ms, int classe
 		"  SELECT m.series, m.in_bytes, m.in_packets, m.out_bytes, m.out_packets "
 		"  FROM edge e JOIN minute m ON m.interval = e.id) "
 		"SELECT s.key, sum(p.ib), sum(p.ip), sum(p.ob), sum(p.op), min(s.id) AS o "
-		"FROM parts p JOIN series s ON s.id = p.series WHERE (s.key GLOB 'class:*') = ?3 "
+		"FROM parts p JOIN series s ON s.id = p.series WHERE ?3 < 0 OR (s.key GLOB 'class:*') = ?3 "
 		"GROUP BY s.key ORDER BY o";
 	struct store_rows rows = { NULL, 0 };
 	size_t cap = 0;
@@ -1367,6 +1368,12 @@ int store_class_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct st
 		     struct ctv_err *err)
 {
 	return key_sums(st, from_ms, to_ms, 1, out, err);
+}
+
+int store_all_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		       struct ctv_err *err)
+{
+	return key_sums(st, from_ms, to_ms, -1, out, err);
 }
 
 const char *store_class_series(int cls, char *buf, size_t len)

@@ -283,6 +283,12 @@ int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct stor
 int store_class_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
 		     struct ctv_err *err);
 
+/* Both in one pass: every key's row, class series included, in series
+ * order (the caller tells them apart with store_series_is_class() or the
+ * STORE_CLASS_PREFIX). */
+int store_all_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		       struct ctv_err *err);
+
 /* Extra figures over the minute intervals lying wholly inside [from_ms,
  * to_ms] (counters summed, gauges the largest value seen), for windows
  * finer than an hour. Returns 0 or -1. */
