@@ -8,6 +8,8 @@
 # adjacent baseline/loaded pairs). Also times setup and one read of
 # all counters.
 #   bench/node_bench.sh [SECONDS_PER_RUN] [ROUNDS]     (root; builds nothing)
+# NODE_CONTAINERS=N (default 1000, at least 2) sets the number of containers
+# (ct101, ct102, then half bridged ports, half routed addresses).
 set -eu
 top_srcdir=$(cd "$(dirname "$0")/.." && pwd)
 : "${top_builddir:=$top_srcdir/build}"
@@ -15,6 +17,10 @@ CTNODE=$top_builddir/node-side/ctnode
 NETPIPE=$top_builddir/tests/lab/netpipe
 T=${1:-3}
 ROUNDS=${2:-7}
+NCT=${NODE_CONTAINERS:-1000}
+[ "$NCT" -ge 2 ] || { echo "node_bench: NODE_CONTAINERS must be >= 2" >&2; exit 1; }
+NBR=$(( (NCT - 2) / 2 ))
+NRT=$(( NCT - 2 - NBR ))
 [ "$(id -u)" = 0 ] || { echo "node_bench: needs root" >&2; exit 77; }
 command -v iperf3 >/dev/null || { echo "node_bench: needs iperf3" >&2; exit 77; }
 [ -x "$CTNODE" ] || { echo "node_bench: build first (scripts/build.sh)" >&2; exit 1; }
@@ -37,13 +43,13 @@ export CTNODE_CONFDIR=$CONF
 	for i in $(seq 0 19); do echo "0 172.$((16 + i)).0.0/16"; done
 	echo "2 198.19.0.0/16"
 } >"$CONF/networks_classes"
-# 1,000 containers: ct101 and ct102 are real, the others bridged ports
-# that do not exist and routed addresses on veth102.
+# NCT containers (1,000): ct101 and ct102 are real, the others bridged
+# ports that do not exist and routed addresses on veth102.
 {
 	echo "101 veth veth101"
 	echo "102 ip 198.18.20.102,2001:db8:20::102"
-	for i in $(seq 1 499); do echo "$((1000 + i)) veth vb$i"; done
-	for i in $(seq 1 499); do echo "$((2000 + i)) ip 198.18.$((30 + i / 250)).$((i % 250 + 1)) dev veth102"; done
+	for i in $(seq 1 "$NBR"); do echo "$((100000 + i)) veth vb$i"; done
+	for i in $(seq 1 "$NRT"); do echo "$((200000 + i)) ip 198.18.$((30 + i / 250)).$((i % 250 + 1)) dev veth102"; done
 } >"$CONF/containers"
 lab_remote_addr 198.19.1.1/32
 
@@ -69,7 +75,7 @@ lab_exec node "$CTNODE" setup >/dev/null
 t1=$(date +%s.%N)
 n=$(lab_exec node "$CTNODE" stat --format json | jq length)
 t2=$(date +%s.%N)
-lab_exec node "$CTNODE" stat --format json >/dev/null
+lab_exec node /usr/bin/time -o "$LAB_TMP/stat.time" -f %M "$CTNODE" stat --format json >/dev/null
 t3=$(date +%s.%N)
 lab_exec node "$CTNODE" setup >/dev/null
 t4=$(date +%s.%N)
@@ -87,7 +93,7 @@ l=$(printf '%s\n' "${load[@]}" | median)
 ranges=$(lab_exec node "$CTNODE" setup --dry-run | awk '/disjoint ranges/ { gsub(/[(,]/, " "); for (i = 1; i <= NF; i++) if ($i == "disjoint") s += $(i - 1) } END { print s }')
 echo "node_bench: 64-byte UDP through node, $ROUNDS x ${T}s runs each, medians"
 echo "  no accounting:                      $b pps   (runs: ${base[*]})"
-echo "  1000 containers x 16 classes:       $l pps   (runs: ${load[*]})"
+echo "  $NCT containers x 16 classes:       $l pps   (runs: ${load[*]})"
 ratios=()
 for i in "${!base[@]}"; do ratios+=("$(awk -v a="${load[$i]}" -v b="${base[$i]}" 'BEGIN { printf "%.3f", a / b }')"); done
 echo "  ratio of medians:                   $(awk -v a="$l" -v b="$b" 'BEGIN { printf "%.2f", a / b }')"
@@ -103,4 +109,5 @@ echo "  counter objects (x 2 dirs x 2 fam): $objs"
 echo "  setup (one batch):                  $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f s", b - a }')"
 echo "  reload keeping all counts:          $(awk -v a="$t3" -v b="$t4" 'BEGIN { printf "%.2f s", b - a }')"
 echo "  stat --format json (one dump):      $(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.3f s", b - a }')"
+echo "  stat peak RSS:                      $(cat "$LAB_TMP/stat.time") KiB"
 echo "  packets counted for ct101 class 2:  $counted"

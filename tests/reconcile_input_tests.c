@@ -73,19 +73,46 @@ static const struct reconcile_bucket *bucket(const struct reconcile_gathered *g,
 	return NULL;
 }
 
+/* Six minutes of readings gathered for the node's window [f, t] (seconds
+ * after T0), which chooses minutes 1 to 4. */
+static void gather_four(struct reconcile_input *in, struct reconcile_gathered *g, int64_t f,
+			int64_t t)
+{
+	struct ctv_err err = { "" };
+
+	fill(6);
+	memset(in, 0, sizeof(*in));
+	ck_assert_msg(reconcile_input_gather(st, in, (T0 + f) * 1000, (T0 + t) * 1000, g, &err) == 0,
+		      "%s", err.msg);
+	ck_assert_uint_eq(in->span_hi - in->span_lo, 4);
+	ck_assert_int_eq(g->spans[in->span_lo].start_ms, (T0 + 60) * 1000);
+}
+
+START_TEST(the_spans_reaching_past_the_node_window_carry_their_bytes_for_the_edges)
+{
+	struct reconcile_input in;
+	struct reconcile_gathered g;
+
+	/* The node's window starts and ends 20 s inside a minute: the first
+	 * and last chosen intervals reach past it, window_skew reads them. */
+	gather_four(&in, &g, 80, 280);
+	ck_assert_uint_eq(g.spans[in.span_lo].in_bytes, 1100);
+	ck_assert_uint_eq(g.spans[in.span_lo].out_bytes, 3100);
+	ck_assert_int_eq(g.spans[in.span_hi - 1].end_ms, (T0 + 300) * 1000);
+	ck_assert_uint_eq(g.spans[in.span_hi - 1].in_bytes, 1100);
+	ck_assert_uint_eq(g.spans[in.span_hi - 1].out_bytes, 3100);
+	ck_assert_uint_eq(bucket(&g, "http")->c.in_bytes, 4000);
+	reconcile_gathered_free(&g);
+}
+END_TEST
+
 START_TEST(buckets_and_figures_are_summed_over_the_chosen_intervals_only)
 {
 	struct reconcile_input in;
 	struct reconcile_gathered g;
-	struct ctv_err err = { "" };
 
-	fill(6);
-	memset(&in, 0, sizeof(in));
 	/* The node's window: minutes 1 to 4 (four intervals). */
-	ck_assert_msg(reconcile_input_gather(st, &in, (T0 + 60) * 1000, (T0 + 300) * 1000, &g,
-					     &err) == 0, "%s", err.msg);
-	ck_assert_uint_eq(in.span_hi - in.span_lo, 4);
-	ck_assert_int_eq(g.spans[in.span_lo].start_ms, (T0 + 60) * 1000);
+	gather_four(&in, &g, 60, 300);
 	ck_assert_uint_eq(bucket(&g, "http")->c.in_bytes, 4000);
 	ck_assert_uint_eq(bucket(&g, "http")->c.out_packets, 80);
 	ck_assert_uint_eq(bucket(&g, "local")->c.out_bytes, 400);
@@ -299,6 +326,7 @@ void add_reconcile_input_tests(Suite *s)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, buckets_and_figures_are_summed_over_the_chosen_intervals_only);
+	tcase_add_test(tc, the_spans_reaching_past_the_node_window_carry_their_bytes_for_the_edges);
 	tcase_add_test(tc, class_series_are_the_mirror_and_not_buckets);
 	tcase_add_test(tc, resets_gaps_and_reboots_are_unobserved_windows_and_clock_steps_are_not);
 	tcase_add_test(tc, no_interval_in_the_window_names_collect_and_the_db);

@@ -584,6 +584,15 @@ START_TEST(class_series_are_named_in_one_place_and_left_out_of_every_sum_of_all_
 	ck_assert_str_eq(rows.v[1].key, "class:0");
 	ck_assert_uint_eq(rows.v[0].c.in_bytes, 60);
 	store_rows_free(&rows);
+	/* Both in one pass, in series order. */
+	ck_assert_int_eq(store_all_key_sums(st, 0, INT64_MAX, &rows, &err), 0);
+	ck_assert_uint_eq(rows.n, 3);
+	ck_assert_str_eq(rows.v[0].key, "http");
+	ck_assert_str_eq(rows.v[1].key, "class:2");
+	ck_assert_str_eq(rows.v[2].key, "class:0");
+	ck_assert_uint_eq(rows.v[0].c.in_bytes, 100);
+	ck_assert_uint_eq(rows.v[2].c.in_bytes, 40);
+	store_rows_free(&rows);
 	store_close(st);
 }
 END_TEST
@@ -1072,6 +1081,28 @@ START_TEST(writers_killed_at_random_moments_never_count_twice)
 }
 END_TEST
 
+/* store_key_sums() of key k over [from_ms, to_ms] the slow way: every
+ * interval lying inside, from its minute rows. */
+static struct store_counts sums_inside(struct store *st, const char *key, int64_t from_ms,
+				       int64_t to_ms)
+{
+	struct store_intervals iv;
+	struct store_counts want = { 0, 0, 0, 0 };
+	struct ctv_err err = { "" };
+
+	ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, key, -1, &iv, &err), 0);
+	for (size_t i = 0; i < iv.n; i++) {
+		if (iv.v[i].start_ms < from_ms || iv.v[i].end_ms > to_ms)
+			continue;
+		want.in_bytes += iv.v[i].c.in_bytes;
+		want.in_packets += iv.v[i].c.in_packets;
+		want.out_bytes += iv.v[i].c.out_bytes;
+		want.out_packets += iv.v[i].c.out_packets;
+	}
+	store_intervals_free(&iv);
+	return want;
+}
+
 START_TEST(key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_included)
 {
 	struct store *st;
@@ -1099,21 +1130,10 @@ START_TEST(key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_includ
 	ck_assert_msg(store_key_sums(st, from_ms, to_ms, &rows, &err) == 0, "%s", err.msg);
 	ck_assert_uint_eq(rows.n, 3);
 	for (size_t k = 0; k < 3; k++) {
-		struct store_intervals iv;
-		struct store_counts want = { 0, 0, 0, 0 };
+		struct store_counts want = sums_inside(st, names[k], from_ms, to_ms);
 
 		ck_assert_str_eq(rows.v[k].key, names[k]); /* series order */
 		ck_assert_int_eq(rows.v[k].sub, -1);
-		ck_assert_int_eq(store_intervals(st, 0, INT64_MAX, names[k], -1, &iv, &err), 0);
-		for (size_t i = 0; i < iv.n; i++) {
-			if (iv.v[i].start_ms < from_ms || iv.v[i].end_ms > to_ms)
-				continue;
-			want.in_bytes += iv.v[i].c.in_bytes;
-			want.in_packets += iv.v[i].c.in_packets;
-			want.out_bytes += iv.v[i].c.out_bytes;
-			want.out_packets += iv.v[i].c.out_packets;
-		}
-		store_intervals_free(&iv);
 		ck_assert_uint_gt(want.in_bytes, 0);
 		ck_assert_uint_eq(rows.v[k].c.in_bytes, want.in_bytes);
 		ck_assert_uint_eq(rows.v[k].c.in_packets, want.in_packets);
@@ -1127,6 +1147,65 @@ START_TEST(key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_includ
 	ck_assert_int_eq(store_key_sums(st, at("2024-05-01 22:00") * 1000, to_ms, &rows, &err), 0);
 	ck_assert_uint_eq(rows.v[0].c.in_bytes, (uint64_t)(60 + 60 + 120 + 17) * 1000);
 	store_rows_free(&rows);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(key_sums_from_whole_hour_rows_equal_the_minute_rows_for_any_edges)
+{
+	struct store *st;
+	struct store_rows rows;
+	struct store_intervals a, b;
+	struct ctv_err err = { "" };
+	struct fake f;
+	int64_t wall, mono = 100, t0;
+	uint64_t c[3] = { 0, 0, 0 };
+	/* Interval lengths that straddle hour boundaries either side of
+	 * their middle. */
+	static const int len[] = { 60, 37, 150, 61, 599, 13 };
+
+	st = wopen();
+	t0 = wall = at("2024-05-01 21:50");
+	rec(st, fake(&f, wall, mono, "b1", 3, c), NULL);
+	for (int i = 0; i < 400; i++) {
+		wall += len[i % 6];
+		mono += len[i % 6];
+		c[0] += 1000 + (uint64_t)i;
+		c[1] += (uint64_t)(i % 5);
+		c[2] += i % 7 ? 0 : 5;
+		rec(st, fake(&f, wall, mono, "b1", 3, c), NULL);
+	}
+	/* The same intervals with and without sums. */
+	ck_assert_int_eq(store_intervals(st, t0 * 1000, wall * 1000, NULL, -1, &a, &err), 0);
+	ck_assert_int_eq(store_interval_times(st, t0 * 1000, wall * 1000, NULL, -1, &b, &err), 0);
+	ck_assert_uint_eq(a.n, 400);
+	ck_assert_uint_eq(b.n, a.n);
+	for (size_t i = 0; i < a.n; i++) {
+		ck_assert_int_eq(b.v[i].start_ms, a.v[i].start_ms);
+		ck_assert_int_eq(b.v[i].end_ms, a.v[i].end_ms);
+		ck_assert_uint_eq(b.v[i].c.in_bytes, 0);
+	}
+	/* Windows from interval edges and from odd times, one of them
+	 * covering whole hours, one inside one hour. */
+	for (size_t w = 0; w < 12; w++) {
+		int64_t from_ms = w < 6 ? a.v[w * 7].start_ms : (t0 + 600 + (int64_t)w * 997) * 1000;
+		int64_t to_ms = w < 6 ? a.v[a.n - 1 - w * 11].end_ms : from_ms + (int64_t)w * 3000 * 1000;
+
+		ck_assert_msg(store_key_sums(st, from_ms, to_ms, &rows, &err) == 0, "%s", err.msg);
+		for (size_t k = 0; k < rows.n; k++) {
+			struct store_counts want = sums_inside(st, rows.v[k].key, from_ms, to_ms);
+
+			ck_assert_uint_eq(rows.v[k].c.in_bytes, want.in_bytes);
+			ck_assert_uint_eq(rows.v[k].c.in_packets, want.in_packets);
+			ck_assert_uint_eq(rows.v[k].c.out_bytes, want.out_bytes);
+			ck_assert_uint_eq(rows.v[k].c.out_packets, want.out_packets);
+		}
+		ck_assert_uint_gt(rows.n, 0);
+		ck_assert_str_eq(rows.v[0].key, "local");
+		store_rows_free(&rows);
+	}
+	store_intervals_free(&a);
+	store_intervals_free(&b);
 	store_close(st);
 }
 END_TEST
@@ -1180,6 +1259,7 @@ void add_store_tests(Suite *s)
 	tcase_add_test(tc, extra_figures_keep_counter_growth_and_the_last_gauge);
 	tcase_add_test(tc, events_the_caller_records_are_listed_with_their_series);
 	tcase_add_test(tc, key_sums_over_a_window_equal_the_intervals_inside_it_hour_rows_included);
+	tcase_add_test(tc, key_sums_from_whole_hour_rows_equal_the_minute_rows_for_any_edges);
 	tcase_add_test(tc, extra_figures_between_two_times_sum_counters_and_keep_the_largest_gauge);
 	tcase_add_test(tc, a_file_that_is_not_a_database_is_refused_and_left_untouched);
 	tcase_add_test(tc, a_database_of_another_program_is_refused_and_left_untouched);

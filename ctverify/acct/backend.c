@@ -23,11 +23,48 @@ void ctv_counters_free(struct ctv_counters *c)
 	c->n = 0;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	const char *const *x = a, *const *y = b;
+	int d = strcmp(*x, *y);
+
+	/* Equal names in the order of their entries. */
+	return d ? d : (*x > *y) - (*x < *y);
+}
+
+const char **ctv_names_sort(const char *first, size_t stride, size_t n)
+{
+	const char **v = malloc((n ? n : 1) * sizeof(*v));
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = first + i * stride;
+	qsort(v, n, sizeof(*v), cmp_names);
+	return v;
+}
+
+size_t ctv_names_find(const char **sorted, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(sorted[mid], name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && !strcmp(sorted[lo], name) ? lo : n;
+}
+
 /* Rank of a bucket: local, the spec's services, unknown names, other,
- * the class buckets by class. */
-static size_t rank(const char *name, const struct svcspec *spec)
+ * the class buckets by class (names: the spec's names sorted, or NULL). */
+static size_t rank(const char *name, const struct svcspec *spec, const char **names)
 {
 	int cls = store_series_is_class(name);
+	size_t k;
 
 	if (cls >= 0)
 		return spec->n + 3 + (size_t)cls;
@@ -35,25 +72,62 @@ static size_t rank(const char *name, const struct svcspec *spec)
 		return 0;
 	if (!strcmp(name, "other"))
 		return spec->n + 2;
+	if (names) {
+		k = ctv_names_find(names, spec->n, name);
+		return k < spec->n ? (size_t)(names[k] - spec->svcs[0].name) / sizeof(spec->svcs[0]) + 1 :
+				     spec->n + 1;
+	}
 	for (size_t i = 0; i < spec->n; i++)
 		if (!strcmp(spec->svcs[i].name, name))
 			return i + 1;
 	return spec->n + 1;
 }
 
+struct ranked {
+	size_t rank, pos;
+	struct ctv_counter c;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return (x->rank > y->rank) - (x->rank < y->rank);
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
 void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec)
 {
-	/* Insertion sort: stable, and the lists are short. */
-	for (size_t i = 1; i < c->n; i++) {
-		struct ctv_counter x = c->c[i];
-		size_t rx = rank(x.name, spec), j = i;
+	const char **names = spec->n ? ctv_names_sort(spec->svcs[0].name, sizeof(spec->svcs[0]),
+						      spec->n) : NULL;
+	struct ranked *r = c->n ? malloc(c->n * sizeof(*r)) : NULL;
 
-		while (j > 0 && rank(c->c[j - 1].name, spec) > rx) {
-			c->c[j] = c->c[j - 1];
-			j--;
+	if (r) {
+		/* Each rank once, then a stable sort: n log n. */
+		for (size_t i = 0; i < c->n; i++) {
+			r[i].rank = rank(c->c[i].name, spec, names);
+			r[i].pos = i;
+			r[i].c = c->c[i];
 		}
-		c->c[j] = x;
+		qsort(r, c->n, sizeof(*r), cmp_ranked);
+		for (size_t i = 0; i < c->n; i++)
+			c->c[i] = r[i].c;
+	} else {
+		/* Out of memory: insertion sort, stable. */
+		for (size_t i = 1; i < c->n; i++) {
+			struct ctv_counter x = c->c[i];
+			size_t rx = rank(x.name, spec, names), j = i;
+
+			while (j > 0 && rank(c->c[j - 1].name, spec, names) > rx) {
+				c->c[j] = c->c[j - 1];
+				j--;
+			}
+			c->c[j] = x;
+		}
 	}
+	free(r);
+	free(names);
 }
 
 const struct backend *backend_find(const char *name, struct ctv_err *err)

@@ -104,6 +104,15 @@ void ctv_counters_free(struct ctv_counters *c);
  * class buckets after other, by class. */
 void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec);
 
+/* The n names of an array (the first at first, one every stride bytes)
+ * sorted (equal names in array order), for ctv_names_find(); NULL when out
+ * of memory. The caller frees it. An entry's index is (v[k] - first) /
+ * stride. */
+const char **ctv_names_sort(const char *first, size_t stride, size_t n);
+
+/* Where name first is in sorted (n names), or n when it is not. */
+size_t ctv_names_find(const char **sorted, size_t n, const char *name);
+
 /* The backend called name ("nft", "iptables"), or NULL with a message in
  * err when there is none or it is not built into this program. */
 const struct backend *backend_find(const char *name, struct ctv_err *err);

@@ -36,6 +36,47 @@ static int outside_matters(const struct reconcile_input *in, const struct reconc
 	       (oo > in->tol_bytes && (long double)oo > to);
 }
 
+/* The sums of the chosen spans overlapping [f, t) from the store: spans
+ * and the store's intervals are in the same order, matched by their ends. */
+static int fill_sums(struct store *st, struct reconcile_input *in, struct reconcile_span *sp,
+		     int64_t f, int64_t t, struct ctv_err *err)
+{
+	struct store_intervals iv = { NULL, 0 };
+	size_t j = in->span_lo;
+
+	if (t <= f)
+		return 0;
+	if (store_intervals(st, f, t, NULL, -1, &iv, err) < 0)
+		return -1;
+	for (size_t i = 0; i < iv.n; i++) {
+		size_t k = j;
+
+		while (k < in->span_hi && (sp[k].start_ms != iv.v[i].start_ms ||
+					   sp[k].end_ms != iv.v[i].end_ms))
+			k++;
+		if (k == in->span_hi)
+			continue;
+		sp[k].in_bytes = iv.v[i].c.in_bytes;
+		sp[k].out_bytes = iv.v[i].c.out_bytes;
+		j = k + 1;
+	}
+	store_intervals_free(&iv);
+	return 0;
+}
+
+/* reconcile_run() reads the chosen spans' bytes only where they reach
+ * past the node's figure [a_from, a_to] (the window_skew edges): only
+ * those are read from minute rows; the buckets carry the sums. */
+static int edge_sums(struct store *st, struct reconcile_input *in, struct reconcile_gathered *g,
+		     int64_t a_from, int64_t a_to, struct ctv_err *err)
+{
+	int64_t cf = g->spans[in->span_lo].start_ms, ct = g->spans[in->span_hi - 1].end_ms;
+
+	if (fill_sums(st, in, g->spans, cf, a_from, err) < 0)
+		return -1;
+	return fill_sums(st, in, g->spans, a_to > cf ? a_to : cf, ct, err);
+}
+
 /* The container's intervals around the node's window, and the chosen ones. */
 static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf_ms,
 			int64_t nt_ms, struct reconcile_gathered *g, struct ctv_err *err)
@@ -45,8 +86,8 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 	int64_t wf, wt;
 
 	/* A second before and two after, in whole seconds. */
-	if (store_intervals(st, (nf_ms / 1000 - 1) * 1000, (nt_ms / 1000 + 2) * 1000, NULL, -1,
-			    &all, err) < 0)
+	if (store_interval_times(st, (nf_ms / 1000 - 1) * 1000, (nt_ms / 1000 + 2) * 1000, NULL,
+				 -1, &all, err) < 0)
 		return -1;
 	g->spans = calloc(all.n + 1, sizeof(*g->spans));
 	if (!g->spans) {
@@ -75,7 +116,7 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 		in->node_hi = w.node_hi;
 		in->span_lo = w.span_lo;
 		in->span_hi = w.span_hi;
-		return 0;
+		return edge_sums(st, in, g, w.node_from_ms, w.node_to_ms, err);
 	}
 	reconcile_choose(g->spans, g->nspans, nf_ms, nt_ms, &in->span_lo, &in->span_hi);
 	if (in->span_lo == in->span_hi) {
@@ -83,40 +124,31 @@ static int gather_spans(struct store *st, struct reconcile_input *in, int64_t nf
 				 "(is 'ctverify collect' running, and is this the right --db?)");
 		return -1;
 	}
-	return 0;
+	return edge_sums(st, in, g, nf_ms, nt_ms, err);
 }
 
-/* The class buckets ("class:N", the mirror of the node's classes) over
- * exactly [cf, ct]. */
-static int gather_classes(struct store *st, struct reconcile_input *in, int64_t cf, int64_t ct,
-			  struct ctv_err *err)
+/* One class series' row ("class:N", the mirror of the node's classes). */
+static void add_class(struct reconcile_input *in, const struct store_row *r)
 {
-	struct store_rows rows = { NULL, 0 };
+	int cls = store_series_is_class(r->key);
 
-	if (store_class_sums(st, cf, ct, &rows, err) < 0)
-		return -1;
-	for (size_t r = 0; r < rows.n; r++) {
-		int cls = store_series_is_class(rows.v[r].key);
-
-		if (cls < 0 || cls >= STATEMENT_CLASSES)
-			continue;
-		in->class_seen |= 1u << cls;
-		in->class_c[cls].in_bytes += rows.v[r].c.in_bytes;
-		in->class_c[cls].in_packets += rows.v[r].c.in_packets;
-		in->class_c[cls].out_bytes += rows.v[r].c.out_bytes;
-		in->class_c[cls].out_packets += rows.v[r].c.out_packets;
-	}
-	store_rows_free(&rows);
-	return 0;
+	if (cls < 0 || cls >= STATEMENT_CLASSES)
+		return;
+	in->class_seen |= 1u << cls;
+	in->class_c[cls].in_bytes += r->c.in_bytes;
+	in->class_c[cls].in_packets += r->c.in_packets;
+	in->class_c[cls].out_bytes += r->c.out_bytes;
+	in->class_c[cls].out_packets += r->c.out_packets;
 }
 
-/* The buckets: each key's sums over exactly [cf, ct]. */
+/* The buckets: each key's sums over exactly [cf, ct], and the class
+ * series' (one pass over the store). */
 static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t cf, int64_t ct,
 			  struct reconcile_gathered *g, struct ctv_err *err)
 {
 	struct store_rows rows = { NULL, 0 };
 
-	if (store_key_sums(st, cf, ct, &rows, err) < 0)
+	if (store_all_key_sums(st, cf, ct, &rows, err) < 0)
 		return -1;
 	g->buckets = calloc(rows.n + 1, sizeof(*g->buckets));
 	if (!g->buckets) {
@@ -125,8 +157,13 @@ static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t 
 		return -1;
 	}
 	for (size_t r = 0; r < rows.n; r++) {
-		struct reconcile_bucket *b = &g->buckets[g->nbuckets++];
+		struct reconcile_bucket *b;
 
+		if (!strncmp(rows.v[r].key, STORE_CLASS_PREFIX, sizeof(STORE_CLASS_PREFIX) - 1)) {
+			add_class(in, &rows.v[r]);
+			continue;
+		}
+		b = &g->buckets[g->nbuckets++];
 		snprintf(b->name, sizeof(b->name), "%s", rows.v[r].key);
 		b->c.in_bytes = rows.v[r].c.in_bytes;
 		b->c.in_packets = rows.v[r].c.in_packets;
@@ -136,7 +173,7 @@ static int gather_buckets(struct store *st, struct reconcile_input *in, int64_t 
 	store_rows_free(&rows);
 	in->buckets = g->buckets;
 	in->nbuckets = g->nbuckets;
-	return gather_classes(st, in, cf, ct, err);
+	return 0;
 }
 
 /* Unobserved windows: events recorded up to one hour after. */

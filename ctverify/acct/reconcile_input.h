@@ -6,7 +6,9 @@
  * Policy (docs/DESIGN.md, "Reconcile"):
  *  - the container's intervals around the node's window, of which
  *    reconcile_choose() picks those at least half inside it; buckets are
- *    each key's sums over exactly those intervals;
+ *    each key's sums over exactly those intervals (whole hours from hour
+ *    rows); a span's own bytes are filled in only where it reaches past
+ *    the node's figure (the window edges reconcile_run() reads), else 0;
  *  - events "reset", "gap" and "reboot" recorded up to an hour after the
  *    chosen span are its unobserved windows;
  *  - Udp.SndbufErrors, Icmp.OutErrors, interface drops (not lo) and the

@@ -1181,29 +1181,35 @@ void store_rows_free(struct store_rows *rows)
 	rows->n = 0;
 }
 
-int store_intervals(struct store *st, int64_t from_ms, int64_t to_ms, const char *key, int sub,
-		    struct store_intervals *out, struct ctv_err *err)
+/* Hours before the first remaining minute interval come from hour rows;
+ * the rest from minute intervals (pruning is by whole hours). sel: the
+ * series asked for, as a list the joins below seek by. [0] with the sums,
+ * [1] the same rows without them (no minute row read). */
+#define IV_WITH                                                                              \
+	"WITH first(h) AS (SELECT coalesce(min(hour), 9223372036854775807) FROM interval), "  \
+	"  sel(id) AS (SELECT id FROM series WHERE (?3 IS NULL AND key NOT GLOB 'class:*' OR " \
+	"    key = ?3) AND (?4 < 0 OR sub = ?4)) "
+#define IV_HOURS                                                                     \
+	"FROM sel JOIN hour h INDEXED BY hour_series ON h.series = sel.id, first "   \
+	"WHERE h.t < first.h AND h.t + 3600 > ?1 AND h.t < ?2 GROUP BY h.t UNION ALL "
+static const char *const intervals_sql[2] = {
+	IV_WITH
+	"SELECT 1, h.t * 1000, h.t * 1000 + 3600000, 3600000, sum(h.in_bytes), sum(h.in_packets), "
+	"  sum(h.out_bytes), sum(h.out_packets), h.t " IV_HOURS
+	"SELECT 0, i.start_ms, i.end_ms, coalesce(i.elapsed_ms, -1), "
+	"  coalesce(sum(m.in_bytes), 0), coalesce(sum(m.in_packets), 0), "
+	"  coalesce(sum(m.out_bytes), 0), coalesce(sum(m.out_packets), 0), i.id "
+	"FROM interval i LEFT JOIN minute m ON m.interval = i.id AND m.series IN (SELECT id FROM sel) "
+	"WHERE i.end_ms > ?5 AND i.start_ms < ?6 GROUP BY i.id ORDER BY 1 DESC, 9",
+	IV_WITH "SELECT 1, h.t * 1000, h.t * 1000 + 3600000, 3600000, 0, 0, 0, 0, h.t " IV_HOURS
+	"SELECT 0, i.start_ms, i.end_ms, coalesce(i.elapsed_ms, -1), 0, 0, 0, 0, i.id "
+	"FROM interval i WHERE i.end_ms > ?5 AND i.start_ms < ?6 ORDER BY 1 DESC, 9",
+};
+
+static int intervals_query(struct store *st, int64_t from_ms, int64_t to_ms, const char *key,
+			   int sub, int times_only, struct store_intervals *out, struct ctv_err *err)
 {
-	/* Hours before the first remaining minute interval come from hour
-	 * rows; the rest from minute intervals (pruning is by whole hours). */
-	/* The series asked for, as a list the joins below seek by. */
-	static const char sql[] =
-		"WITH first(h) AS (SELECT coalesce(min(hour), 9223372036854775807) FROM interval), "
-		"  sel(id) AS (SELECT id FROM series WHERE (?3 IS NULL AND key NOT GLOB 'class:*' OR key = ?3) "
-		"    AND (?4 < 0 OR sub = ?4)) "
-		"SELECT 1, h.t * 1000, h.t * 1000 + 3600000, 3600000, sum(h.in_bytes), sum(h.in_packets), "
-		"  sum(h.out_bytes), sum(h.out_packets), h.t "
-		"FROM sel JOIN hour h INDEXED BY hour_series ON h.series = sel.id, first "
-		"WHERE h.t < first.h AND h.t + 3600 > ?1 AND h.t < ?2 "
-		"GROUP BY h.t "
-		"UNION ALL "
-		"SELECT 0, i.start_ms, i.end_ms, coalesce(i.elapsed_ms, -1), "
-		"  coalesce(sum(m.in_bytes), 0), coalesce(sum(m.in_packets), 0), "
-		"  coalesce(sum(m.out_bytes), 0), coalesce(sum(m.out_packets), 0), i.id "
-		"FROM interval i LEFT JOIN minute m ON m.interval = i.id AND m.series IN (SELECT id FROM sel) "
-		"WHERE i.end_ms > ?5 AND i.start_ms < ?6 "
-		"GROUP BY i.id "
-		"ORDER BY 1 DESC, 9";
+	const char *sql = intervals_sql[times_only ? 1 : 0];
 	struct store_intervals iv = { NULL, 0 };
 	size_t cap = 0;
 	sqlite3_stmt *s;
@@ -1252,6 +1258,18 @@ int store_intervals(struct store *st, int64_t from_ms, int64_t to_ms, const char
 	}
 	*out = iv;
 	return 0;
+}
+
+int store_intervals(struct store *st, int64_t from_ms, int64_t to_ms, const char *key, int sub,
+		    struct store_intervals *out, struct ctv_err *err)
+{
+	return intervals_query(st, from_ms, to_ms, key, sub, 0, out, err);
+}
+
+int store_interval_times(struct store *st, int64_t from_ms, int64_t to_ms, const char *key,
+			 int sub, struct store_intervals *out, struct ctv_err *err)
+{
+	return intervals_query(st, from_ms, to_ms, key, sub, 1, out, err);
 }
 
 void store_intervals_free(struct store_intervals *iv)
@@ -1402,24 +1420,35 @@ int store_scalars_between(struct store *st, int64_t from_ms, int64_t to_ms,
 	return scalar_query(st, sql, from_ms, to_ms, out, err);
 }
 
-/* store_key_sums() of the services (classes 0) or of the class series (1). */
+/* store_key_sums() of the services (classes 0), of the class series (1)
+ * or of both (-1). */
 static int key_sums(struct store *st, int64_t from_ms, int64_t to_ms, int classes,
 		    struct store_rows *out, struct ctv_err *err)
 {
 	/* Same split as store_intervals(): hour rows before the first
-	 * remaining minute interval, minute intervals after. */
+	 * remaining minute interval, minute intervals after; but an hour all
+	 * of whose intervals lie inside is read from its hour row (the same
+	 * transaction added each of them to it), so only the two edge hours
+	 * read minute rows. CROSS JOIN keeps SQLite (3.22 on) from scanning
+	 * the minute rows first. */
 	static const char sql[] =
 		"WITH first(h) AS (SELECT coalesce(min(hour), 9223372036854775807) FROM interval), "
+		"whole(h) AS (SELECT hour FROM interval GROUP BY hour "
+		"  HAVING min(start_ms) >= ?1 AND max(end_ms) <= ?2), "
+		"edge(id) AS (SELECT id FROM interval WHERE start_ms >= ?1 AND end_ms <= ?2 "
+		"  AND hour NOT IN (SELECT h FROM whole)), "
 		"parts(series, ib, ip, ob, op) AS ("
 		"  SELECT h.series, h.in_bytes, h.in_packets, h.out_bytes, h.out_packets "
 		"  FROM hour h, first WHERE h.t < first.h AND h.t * 1000 >= ?1 "
 		"    AND h.t * 1000 + 3600000 <= ?2 "
 		"  UNION ALL "
+		"  SELECT h.series, h.in_bytes, h.in_packets, h.out_bytes, h.out_packets "
+		"  FROM whole w CROSS JOIN hour h ON h.t = w.h "
+		"  UNION ALL "
 		"  SELECT m.series, m.in_bytes, m.in_packets, m.out_bytes, m.out_packets "
-		"  FROM interval i JOIN minute m ON m.interval = i.id "
-		"  WHERE i.start_ms >= ?1 AND i.end_ms <= ?2) "
+		"  FROM edge e CROSS JOIN minute m ON m.interval = e.id) "
 		"SELECT s.key, sum(p.ib), sum(p.ip), sum(p.ob), sum(p.op), min(s.id) AS o "
-		"FROM parts p JOIN series s ON s.id = p.series WHERE (s.key GLOB 'class:*') = ?3 "
+		"FROM parts p CROSS JOIN series s ON s.id = p.series WHERE ?3 < 0 OR (s.key GLOB 'class:*') = ?3 "
 		"GROUP BY s.key ORDER BY o";
 	struct store_rows rows = { NULL, 0 };
 	size_t cap = 0;
@@ -1474,6 +1503,12 @@ int store_class_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct st
 		     struct ctv_err *err)
 {
 	return key_sums(st, from_ms, to_ms, 1, out, err);
+}
+
+int store_all_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		       struct ctv_err *err)
+{
+	return key_sums(st, from_ms, to_ms, -1, out, err);
 }
 
 const char *store_class_series(int cls, char *buf, size_t len)

@@ -229,6 +229,12 @@ struct store_intervals {
 int store_intervals(struct store *st, int64_t from_ms, int64_t to_ms, const char *key, int sub,
 		    struct store_intervals *out, struct ctv_err *err);
 
+/* store_intervals() without the sums (all zero): the same intervals in
+ * the same order, reading no minute row (cost: the intervals, not the
+ * intervals x series). Returns 0 or -1. */
+int store_interval_times(struct store *st, int64_t from_ms, int64_t to_ms, const char *key,
+			 int sub, struct store_intervals *out, struct ctv_err *err);
+
 void store_intervals_free(struct store_intervals *iv);
 
 struct store_event {
@@ -274,13 +280,21 @@ void store_scalar_sums_free(struct store_scalar_sums *s);
  * wholly inside [from_ms, to_ms]: minute intervals, and hour rows where
  * minutes were pruned (as store_intervals() returns them). Rows in series
  * order, period 0, sub -1; keys without a row in range are left out.
- * Returns 0 or -1. One pass, for windows of any length. */
+ * Returns 0 or -1. One pass, for windows of any length; an hour whose
+ * intervals all lie inside is read from its hour row, so the cost is the
+ * hours plus the minutes of the two edge hours. */
 int store_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
 		   struct ctv_err *err);
 
 /* The same for the class series only ("class:N"), in series order. */
 int store_class_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
 		     struct ctv_err *err);
+
+/* Both in one pass: every key's row, class series included, in series
+ * order (the caller tells them apart with store_series_is_class() or the
+ * STORE_CLASS_PREFIX). */
+int store_all_key_sums(struct store *st, int64_t from_ms, int64_t to_ms, struct store_rows *out,
+		       struct ctv_err *err);
 
 /* Extra figures over the minute intervals lying wholly inside [from_ms,
  * to_ms] (counters summed, gauges the largest value seen), for windows
