@@ -15,6 +15,12 @@ for d in /tmp /run /var/lib /var/tmp /var/log /root /dev/shm; do mount -t tmpfs 
 mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
 mkdir -p /run/out /run/netns /run/lock
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 out /run/out
+# The source and build trees come on shares of their own, mounted where
+# they are on the host: a clone under /tmp, /root or /var/lib would be
+# hidden by the tmpfs mounts above.
+mkdir -p "$top_srcdir" "$top_builddir" 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 src "$top_srcdir"
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144 bld "$top_builddir"
 ip link set lo up
 # A fresh boot has no legacy iptables yet; iptables(8) would modprobe
 # ip_tables itself, libiptc does not: ctverify must say what to do (case

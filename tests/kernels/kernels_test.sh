@@ -84,6 +84,8 @@ timeout -k 5 "$VM_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -
 	-nographic -no-reboot -kernel "$VMLINUZ" -initrd "$W/initrd.gz" \
 	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap -device virtio-9p-pci,fsdev=r,mount_tag=/dev/root \
 	-fsdev local,id=o,path="$W/out",security_model=none -device virtio-9p-pci,fsdev=o,mount_tag=out \
+	-fsdev local,id=s,path="$top_srcdir",security_model=none,readonly=on,multidevs=remap -device virtio-9p-pci,fsdev=s,mount_tag=src \
+	-fsdev local,id=b,path="$top_builddir",security_model=none,readonly=on,multidevs=remap -device virtio-9p-pci,fsdev=b,mount_tag=bld \
 	-append "console=ttyS0 panic=-1 quiet top_srcdir=$top_srcdir top_builddir=$top_builddir ctvk_cases=${CASES// /,} CI=${CI:-}" \
 	</dev/null >"$W/console.log" 2>&1
 rc=$?
