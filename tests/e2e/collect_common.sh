@@ -74,22 +74,48 @@ kernel_quiet() {
 	return 1
 }
 
+# kernel_still CMD...: waits for quiet, runs CMD, reads the kernel again:
+# the same answer means no packet moved while CMD ran, so the snapshots
+# taken in it saw exactly that answer (KERNEL_STILL). A stray packet
+# meanwhile (a neighbour probe some 30 s after the last connection: the
+# node counts it) makes it try again, five times at most. CMD's status.
+kernel_still() {
+	local try rc
+	for try in 1 2 3 4 5; do
+		kernel_quiet || return 1
+		"$@"; rc=$?
+		KERNEL_STILL=$(kernel)
+		[ "$KERNEL_STILL" = "$KERNEL_QUIET" ] && return $rc
+		echo "# a packet moved while '$*' ran (try $try of 5)" >&2
+	done
+	fail "the kernel's counters moved while '$*' ran, five times"
+	return 1
+}
+
+# collect_two: a collector that records two snapshots, then SIGTERM; its status.
+collect_two() {
+	start_collect
+	wait_snapshots 2
+	kill -TERM "$COLLECT"
+	wait "$COLLECT"
+}
+
 # kill9_under_traffic N: with the test's traffic function looping the
-# whole time, kill9_loop N; then the last connection drains, a collector
-# runs two snapshots and is stopped with SIGTERM. Sets KILL_SNAPSHOTS to
-# the snapshots recorded meanwhile; returns the last collector's status.
+# whole time, kill9_loop N; then the last connection drains and a
+# collector runs two snapshots while the kernel stands still (kernel_still
+# collect_two: the store's last reading is KERNEL_STILL). Sets
+# KILL_SNAPSHOTS to the snapshots recorded meanwhile; returns the last
+# collector's status.
 kill9_under_traffic() {
-	local before
+	local before rc
 	( while :; do traffic >/dev/null 2>&1 || true; done ) &
 	TRAFFIC=$!
 	lab_own "$TRAFFIC"
 	before=$(snapshots)
 	kill9_loop "$1"
 	lab_stop "$TRAFFIC"
-	kernel_quiet
-	start_collect
-	wait_snapshots 2
+	kernel_still collect_two
+	rc=$?
 	KILL_SNAPSHOTS=$(sub "$(snapshots)" "$before" "snapshots between the kills")
-	kill -TERM "$COLLECT"
-	wait "$COLLECT"
+	return $rc
 }

@@ -81,10 +81,12 @@ for i in $(seq 1 50); do grep -q "recorded again after" "$LAB_TMP/collect.err" &
 grep -q "recorded again after [0-9]* failed snapshots" "$LAB_TMP/collect.err" &&
 	ok "collect says it recorded again: $(grep -o 'recorded again after.*' "$LAB_TMP/collect.err" | head -1)" ||
 	fail "collect did not say it recovered: $(cat "$LAB_TMP/collect.err")"
-kernel_quiet # the last connection's final packets counted before the compare
-wait_snapshots 2
-K1=$(kernel)
-assert_eq "$(stored)" "$(growth "$K0" "$K1")" "after the disk was full: store = kernel growth (in_b in_p out_b out_p)"
+# The last connection's final packets counted, then N snapshots and the
+# store read with nothing moving (kernel_still): STORED, KERNEL_STILL.
+stored_after() { wait_snapshots "$1" && STORED=$(stored); }
+kernel_still stored_after 2
+K1=$KERNEL_STILL
+assert_eq "$STORED" "$(growth "$K0" "$K1")" "after the disk was full: store = kernel growth (in_b in_p out_b out_p)"
 
 # Read-only: Linux refuses to remount a filesystem read-only while a file
 # on it is open for writing (EBUSY), so a running collector cannot meet
@@ -102,10 +104,9 @@ must "remount it read-write" mount -o remount,rw "$SMALL"
 start_collect
 wait_snapshots 1
 check "traffic after the store is writable again" traffic
-kernel_quiet
-wait_snapshots 2
-K1=$(kernel)
-assert_eq "$(stored)" "$(growth "$K0" "$K1")" "after disk full and read-only: store = kernel growth (in_b in_p out_b out_p)"
+kernel_still stored_after 2
+K1=$KERNEL_STILL
+assert_eq "$STORED" "$(growth "$K0" "$K1")" "after disk full and read-only: store = kernel growth (in_b in_p out_b out_p)"
 
 # The wall clock stepped forward 1 h, then back 1 h (2 h back from there).
 STEP=$LAB_TMP/clockstep
@@ -123,12 +124,11 @@ check "traffic after the step forward" traffic
 echo -3600 >"$STEP"
 wait_snapshots 2
 check "traffic after the step back" traffic
-kernel_quiet
-wait_snapshots 3
+kernel_still stored_after 3
 kill -TERM "$COLLECT"; wait "$COLLECT"
 unset CTV_TEST_CLOCK_STEP_FILE
-K2=$(kernel)
-assert_eq "$(stored)" "$(growth "$K1" "$K2" | awk -v s="$S1" 'BEGIN { split(s, a, " ") } { print $1 + a[1], $2 + a[2], $3 + a[3], $4 + a[4] }')" \
+K2=$KERNEL_STILL
+assert_eq "$STORED" "$(growth "$K1" "$K2" | awk -v s="$S1" 'BEGIN { split(s, a, " ") } { print $1 + a[1], $2 + a[2], $3 + a[3], $4 + a[4] }')" \
 	"after the clock steps: store = kernel growth"
 q() { sqlite3 "file:$DB?mode=ro" "$1"; }
 assert_eq "$(q 'SELECT count(*) FROM interval WHERE end_ms < start_ms')" 0 "no negative interval"

@@ -58,7 +58,7 @@ kill -9 "$COLLECT"; wait "$COLLECT" 2>/dev/null
 need_int "counting rules read" "$(grep -c . <<<"$K0")"
 kill9_under_traffic "$KILLS"
 assert_eq "$?" 0 "the last collect exits 0 on SIGTERM"
-K1=$(kernel)
+K1=$KERNEL_STILL
 G=$(growth "$K0" "$K1")
 assert_ge "$(grep -c '^web in' <<<"$G")" 1 "the counting rules saw web traffic"
 assert_ge "$KILL_SNAPSHOTS" "$((KILLS / 2))" "snapshots were recorded between the kills"
