@@ -23,7 +23,7 @@
 static void snapper_init(struct snapshot *sn, const char *cmd)
 {
 	memset(sn, 0, sizeof(*sn));
-	sn->warn.fn = cli_cmd_notice; /* "ctverify: snapshot: ..." */
+	sn->warn.fn = cli_notice; /* "ctverify: snapshot: ..." */
 	sn->warn.arg = (void *)cmd;
 }
 

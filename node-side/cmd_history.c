@@ -176,7 +176,7 @@ int cmd_node_collect(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
 	collect_catch_stop();
-	cs.ns.warn.fn = cli_cmd_notice;
+	cs.ns.warn.fn = cli_notice;
 	cs.ns.warn.arg = (void *)cmd;
 	cs.ns.st = open_write(cmd, db ? db : node_snapshot_default_db(), 1);
 	if (!cs.ns.st)

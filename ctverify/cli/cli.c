@@ -31,13 +31,12 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void cli_notice(void *arg, const char *msg)
+void cli_notice(void *label, const char *msg)
 {
-	(void)arg;
-	fprintf(stderr, "%s: notice: %s\n", progname, msg);
+	fprintf(stderr, "%s: %s: %s\n", progname, label ? (const char *)label : "notice", msg);
 }
 
-const struct ctv_warn cli_notices = { cli_notice, NULL };
+const struct ctv_warn cli_notices = { cli_notice, (void *)"notice" };
 
 void cli_report(const struct ctv_err *err)
 {
@@ -325,9 +324,4 @@ int cli_main(const struct cli_prog *prog, int argc, char **argv)
 	snprintf(name, sizeof(name), "%s", cmd->name);
 	argv[words] = name;
 	return cmd->run(argc - words, argv + words);
-}
-
-void cli_cmd_notice(void *cmd, const char *msg)
-{
-	cli_error("%s: %s", (const char *)cmd, msg);
 }

@@ -45,12 +45,11 @@ const char *cli_progname(void);
 /* "ctverify: <message>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* A struct ctv_warn callback whose arg is the command's name: prints
- * "PROG: CMD: msg" on stderr. */
-void cli_cmd_notice(void *cmd, const char *msg);
-/* A struct ctv_warn sink: "PROG: notice: MSG" on stderr (arg unused). */
-void cli_notice(void *arg, const char *msg);
-/* A struct ctv_warn that prints with cli_notice. */
+/* The struct ctv_warn callback of the commands: prints "PROG: LABEL: MSG"
+ * on stderr, LABEL being the const char * in the warn's arg (the command's
+ * name, as in "ctverify: snapshot: ..."; "notice" when NULL). */
+void cli_notice(void *label, const char *msg);
+/* cli_notice with the label "notice": "PROG: notice: MSG". */
 extern const struct ctv_warn cli_notices;
 
 /* Prints an error record from the core. */
