@@ -20,27 +20,15 @@
 e2e_require_root nft sqlite3
 . "$top_srcdir/tests/lab/lab.sh"
 
-lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
-CONF=$LAB_TMP/conf
-mkdir -p "$CONF"
-export CTNODE_CONFDIR=$CONF CTNODE_STATEDIR=$LAB_TMP/nodestate CTVERIFY_STATEDIR=$LAB_TMP/ct101state
-NDB=$CTNODE_STATEDIR/ctnode.db
-CDB=$CTVERIFY_STATEDIR/ctverify.db
-OUT=$LAB_TMP/out; mkdir -p "$OUT"
-ctnode() { lab_exec node "$CTNODE" "$@"; }
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
+. "$top_srcdir/tests/e2e/reconcile_common.sh"
 
-cat >"$CONF/networks_classes" <<'EOF'
+C0_4=198.19.9.1
+reconcile_node_setup "a class-0 address on remote" $C0_4/32 <<'EOF'
 1 0.0.0.0/0
 1 ::/0
 0 198.19.9.0/24		# the node's own network: never accounted
 0 2001:db8:209::/48
 EOF
-lab_containers_file "$CONF/containers"
-C0_4=198.19.9.1
-must "a class-0 address on remote" lab_remote_addr $C0_4/32
-check "ctnode setup" ctnode setup
-lab_listing_check node
 
 RULES=$LAB_TMP/00-provider.rules
 cat >"$RULES" <<'EOF'
@@ -52,24 +40,8 @@ check "ctverify rules install in ct101 (provider's + web-hosting)" \
 	ctv rules install -f "$RULES" -f "$top_srcdir/rules/web-hosting.rules"
 lab_listing_check ct101
 
-count() { sqlite3 "file:$1?mode=ro" "SELECT count(*) FROM interval" 2>/dev/null || echo 0; }
-wait_intervals() { # DB N: until DB has N more intervals
-	local want=$(( $(count "$1") + $2 )) i
-	for i in $(seq 1 100); do
-		[ "$(count "$1")" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	fail "no new interval in $1 within 10 s"
-}
-
-ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$NDB" --interval 1 \
-	>"$LAB_TMP/ncollect.out" 2>&1 &
-NCOLLECT=$!
-lab_own "$NCOLLECT"
-ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$CDB" --interval 1 \
-	>"$LAB_TMP/ccollect.out" 2>&1 &
-CCOLLECT=$!
-lab_own "$CCOLLECT"
+start_node_collect 1
+start_ct_collect 1
 wait_intervals "$NDB" 2
 wait_intervals "$CDB" 2
 

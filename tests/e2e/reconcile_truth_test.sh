@@ -18,27 +18,15 @@
 e2e_require_root nft sqlite3
 . "$top_srcdir/tests/lab/lab.sh"
 
-lab_up || { echo "FAIL: lab_up" >&2; exit 1; }
-CONF=$LAB_TMP/conf
-mkdir -p "$CONF"
-export CTNODE_CONFDIR=$CONF CTNODE_STATEDIR=$LAB_TMP/nodestate CTVERIFY_STATEDIR=$LAB_TMP/ct101state
-NDB=$CTNODE_STATEDIR/ctnode.db
-CDB=$CTVERIFY_STATEDIR/ctverify.db
-OUT=$LAB_TMP/out; mkdir -p "$OUT"
-ctnode() { lab_exec node "$CTNODE" "$@"; }
-ctv() { lab_exec ct101 "$CTVERIFY" "$@"; }
+. "$top_srcdir/tests/e2e/reconcile_common.sh"
 
-cat >"$CONF/networks_classes" <<'EOF'
+P0=198.18.60.1; P1=$LAB_REMOTE4; P2=198.19.0.1
+reconcile_node_setup "class-0 and class-2 peers on remote" $P0/32 $P2/32 <<'EOF'
 0 198.18.60.0/24
 1 0.0.0.0/0
 1 ::/0
 2 198.19.0.0/16
 EOF
-lab_containers_file "$CONF/containers"
-P0=198.18.60.1; P1=$LAB_REMOTE4; P2=198.19.0.1
-must "class-0 and class-2 peers on remote" lab_remote_addr $P0/32 $P2/32
-check "ctnode setup" ctnode setup
-lab_listing_check node
 
 # The truth: remote's own counters per peer and direction (in = towards
 # ct101), L3 bytes like ours.
@@ -62,21 +50,8 @@ truth() {
 	lab_exec remote nft -j list counter inet truth "$1" | jq -r '.nftables[] | select(.counter) | .counter.bytes'
 }
 
-count() { sqlite3 "file:$1?mode=ro" "SELECT count(*) FROM interval" 2>/dev/null || echo 0; }
-wait_intervals() { # DB N: until DB has N more intervals
-	local want=$(( $(count "$1") + $2 )) i
-	for i in $(seq 1 150); do
-		[ "$(count "$1")" -ge "$want" ] && return 0
-		sleep 0.1
-	done
-	fail "no new interval in $1 within 15 s"
-}
-
-ip netns exec "$(lab_ns node)" "$CTNODE" collect --db "$NDB" --interval 2 \
-	>"$LAB_TMP/ncollect.out" 2>&1 &
-NCOLLECT=$!
-lab_own "$NCOLLECT"
-wait_intervals "$NDB" 1
+start_node_collect 2
+wait_intervals "$NDB" 1 15
 # The customer installs the class mirror from the node's own statement.
 ctnode export --db "$NDB" --ct 101 >"$OUT/networks.json" 2>"$OUT/export0.err"
 assert_eq "$?" 0 "ctnode export (for its networks)"
@@ -87,12 +62,9 @@ printf '%s\n' "service bulk proto=tcp rport=5000-5999" >"$OUT/test.rules"
 check "ctverify rules install --classes STATEMENT in ct101" \
 	ctv rules install -f "$OUT/test.rules" --classes "$OUT/networks.json"
 lab_listing_check ct101
-ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$CDB" --interval 2 \
-	>"$LAB_TMP/ccollect.out" 2>&1 &
-CCOLLECT=$!
-lab_own "$CCOLLECT"
-wait_intervals "$CDB" 2
-wait_intervals "$NDB" 1
+start_ct_collect 2
+wait_intervals "$CDB" 2 15
+wait_intervals "$NDB" 1 15
 
 lo_l3() { # rx bytes of ct101's lo less the 14-byte header lo adds per packet
 	local b p
@@ -112,8 +84,8 @@ C0_IN=$(sub "$(truth c0_in)" "$c0i0" "class-0 in truth")
 C0_OUT=$(sub "$(truth c0_out)" "$c0o0" "class-0 out truth")
 C2_OUT=$(sub "$(truth c2_out)" "$c2o0" "class-2 out truth")
 # Idle edges, then both collectors stop.
-wait_intervals "$NDB" 2
-wait_intervals "$CDB" 2
+wait_intervals "$NDB" 2 15
+wait_intervals "$CDB" 2 15
 kill -TERM "$NCOLLECT" "$CCOLLECT"
 wait "$NCOLLECT"; assert_eq "$?" 0 "ctnode collect exits 0"
 wait "$CCOLLECT"; assert_eq "$?" 0 "ctverify collect exits 0"
