@@ -16,55 +16,64 @@ static int only_veth101_exists(const char *dev)
 }
 
 static const char *const both[] = { "veth101", "veth103" };
+static const char *const other[] = { "veth103" };
 
-START_TEST(a_device_that_exists_and_both_chains_hook_is_hooked)
-{
-	ck_assert_int_eq(node_hook_decide("veth101", only_veth101_exists, both, 2, both, 2), 1);
-}
-END_TEST
-
-START_TEST(a_missing_device_is_not_hooked_even_if_a_chain_still_names_it)
-{
+/* node_hook_decide for dev against the devices the ingress and the
+ * egress base chains hook, only veth101 existing; a row per case. */
+static const struct decide_case {
+	const char *what;
+	const char *dev;
+	const char *const *ingress;
+	size_t ningress;
+	const char *const *egress;
+	size_t negress;
+	int hooked;
+} decide_cases[] = {
+	{ "a device that exists and both chains hook is hooked",
+	  "veth101", both, 2, both, 2, 1 },
 	/* 6.18 keeps a hook by name for a device that is gone. */
-	ck_assert_int_eq(node_hook_decide("veth103", only_veth101_exists, both, 2, both, 2), 0);
-}
-END_TEST
-
-START_TEST(a_device_made_again_that_the_chains_lost_is_not_hooked)
-{
+	{ "a missing device is not hooked even if a chain still names it",
+	  "veth103", both, 2, both, 2, 0 },
 	/* 6.1: the device is back, the base chains dropped it when it went. */
-	static const char *const other[] = { "veth103" };
+	{ "a device made again that the chains lost is not hooked",
+	  "veth101", other, 1, other, 1, 0 },
+	{ "a device only one direction hooks is not hooked (egress lacks it)",
+	  "veth101", both, 2, other, 1, 0 },
+	{ "a device only one direction hooks is not hooked (ingress lacks it)",
+	  "veth101", other, 1, both, 2, 0 },
+	{ "no base chain means nothing is hooked",
+	  "veth101", NULL, 0, NULL, 0, 0 },
+};
 
-	ck_assert_int_eq(node_hook_decide("veth101", only_veth101_exists, other, 1, other, 1), 0);
-}
-END_TEST
-
-START_TEST(a_device_only_one_direction_hooks_is_not_hooked)
+START_TEST(a_device_is_hooked_when_it_exists_and_both_chains_hook_it)
 {
-	static const char *const other[] = { "veth103" };
+	const struct decide_case *c = &decide_cases[_i];
+	int got = node_hook_decide(c->dev, only_veth101_exists, c->ingress, c->ningress,
+				   c->egress, c->negress);
 
-	ck_assert_int_eq(node_hook_decide("veth101", only_veth101_exists, both, 2, other, 1), 0);
-	ck_assert_int_eq(node_hook_decide("veth101", only_veth101_exists, other, 1, both, 2), 0);
+	ck_assert_msg(got == c->hooked, "%s: got %d, wanted %d", c->what, got, c->hooked);
 }
 END_TEST
 
-START_TEST(no_base_chain_means_nothing_is_hooked)
+/* What node_stat_print_hooked prints for nc; *len its length. malloc'ed. */
+static char *hooked_text(const struct node_counters *nc, size_t *len)
 {
-	ck_assert_int_eq(node_hook_decide("veth101", only_veth101_exists, NULL, 0, NULL, 0), 0);
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, len);
+
+	ck_assert_ptr_nonnull(fp);
+	node_stat_print_hooked(fp, nc);
+	fclose(fp);
+	return buf;
 }
-END_TEST
 
 START_TEST(metrics_show_each_container_hooked_or_not)
 {
 	struct node_hook hooks[] = { { "101", "veth101", 1 }, { "103", "veth103", 0 } };
 	struct node_counters nc = { NULL, 0, hooks, 2 };
-	char *buf = NULL;
 	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	char *buf = hooked_text(&nc, &len);
 
-	ck_assert_ptr_nonnull(fp);
-	node_stat_print_hooked(fp, &nc);
-	fclose(fp);
 	ck_assert_ptr_nonnull(strstr(buf, "# TYPE ctnode_container_hooked gauge\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "ctnode_container_hooked{ct=\"101\",dev=\"veth101\"} 1\n"));
 	ck_assert_ptr_nonnull(strstr(buf, "ctnode_container_hooked{ct=\"103\",dev=\"veth103\"} 0\n"));
@@ -75,13 +84,9 @@ END_TEST
 START_TEST(metrics_without_device_containers_print_no_hooked_family)
 {
 	struct node_counters nc = { NULL, 0, NULL, 0 };
-	char *buf = NULL;
 	size_t len = 0;
-	FILE *fp = open_memstream(&buf, &len);
+	char *buf = hooked_text(&nc, &len);
 
-	ck_assert_ptr_nonnull(fp);
-	node_stat_print_hooked(fp, &nc);
-	fclose(fp);
 	ck_assert_uint_eq(len, 0);
 	free(buf);
 }
@@ -91,11 +96,8 @@ void add_node_hooks_tests(Suite *s)
 {
 	TCase *tc = tcase_create("node_hooks");
 
-	tcase_add_test(tc, a_device_that_exists_and_both_chains_hook_is_hooked);
-	tcase_add_test(tc, a_missing_device_is_not_hooked_even_if_a_chain_still_names_it);
-	tcase_add_test(tc, a_device_made_again_that_the_chains_lost_is_not_hooked);
-	tcase_add_test(tc, a_device_only_one_direction_hooks_is_not_hooked);
-	tcase_add_test(tc, no_base_chain_means_nothing_is_hooked);
+	tcase_add_loop_test(tc, a_device_is_hooked_when_it_exists_and_both_chains_hook_it, 0,
+			    (int)(sizeof(decide_cases) / sizeof(decide_cases[0])));
 	tcase_add_test(tc, metrics_show_each_container_hooked_or_not);
 	tcase_add_test(tc, metrics_without_device_containers_print_no_hooked_family);
 	suite_add_tcase(s, tc);

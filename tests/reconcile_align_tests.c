@@ -34,6 +34,18 @@ static void spans_of(struct reconcile_span *sp, int n, int64_t from_ms, int64_t 
 	}
 }
 
+/* Asserts the window's node intervals [node_lo, node_hi) and container
+ * spans [span_lo, span_hi). */
+static void assert_window(const struct reconcile_window *w, size_t node_lo, size_t node_hi,
+			  size_t span_lo, size_t span_hi)
+{
+	ck_assert_msg(w->node_lo == node_lo && w->node_hi == node_hi && w->span_lo == span_lo &&
+			      w->span_hi == span_hi,
+		      "window: node [%zu, %zu) spans [%zu, %zu), wanted [%zu, %zu) [%zu, %zu)",
+		      w->node_lo, w->node_hi, w->span_lo, w->span_hi, node_lo, node_hi, span_lo,
+		      span_hi);
+}
+
 START_TEST(intervals_a_few_milliseconds_apart_are_matched_edge_to_edge)
 {
 	struct statement st;
@@ -44,10 +56,7 @@ START_TEST(intervals_a_few_milliseconds_apart_are_matched_edge_to_edge)
 	spans_of(sp, 7, 998011, 2000); /* the container at .011, one interval earlier */
 	ck_assert_int_eq(reconcile_align(&st, st.from_ms, st.to_ms, sp, 7, &w), 1);
 	ck_assert_int_eq(w.aligned, 1);
-	ck_assert_uint_eq(w.node_lo, 0);
-	ck_assert_uint_eq(w.node_hi, 5);
-	ck_assert_uint_eq(w.span_lo, 1);
-	ck_assert_uint_eq(w.span_hi, 6);
+	assert_window(&w, 0, 5, 1, 6);
 	ck_assert_int_eq(w.node_from_ms, 1000003);
 	ck_assert_int_eq(w.cont_from_ms, 1000011);
 	ck_assert_int_eq(w.node_to_ms, 1010003);
@@ -67,16 +76,10 @@ START_TEST(the_window_is_the_largest_of_whole_intervals_present_on_both_sides)
 	node_of(&st, 8, 0);
 	spans_of(sp, 4, 1006000, 2000);
 	ck_assert_int_eq(reconcile_align(&st, st.from_ms, st.to_ms, sp, 4, &w), 1);
-	ck_assert_uint_eq(w.node_lo, 3);
-	ck_assert_uint_eq(w.node_hi, 7);
-	ck_assert_uint_eq(w.span_lo, 0);
-	ck_assert_uint_eq(w.span_hi, 4);
+	assert_window(&w, 3, 7, 0, 4);
 	/* --from/--to inside: only whole node intervals inside count. */
 	ck_assert_int_eq(reconcile_align(&st, 1008500, 1012000, sp, 4, &w), 1);
-	ck_assert_uint_eq(w.node_lo, 5);
-	ck_assert_uint_eq(w.node_hi, 6);
-	ck_assert_uint_eq(w.span_lo, 2);
-	ck_assert_uint_eq(w.span_hi, 3);
+	assert_window(&w, 5, 6, 2, 3);
 	statement_free(&st);
 }
 END_TEST

@@ -31,7 +31,7 @@ static void bucket(struct fixture *f, const char *name, unsigned kinds, int subm
 
 /* web carries http, mail smtp and pop3_imap, submission smtp (465/587
  * only), ssh nothing; Plesk's columns are the payloads exactly. */
-static void setup(struct fixture *f)
+static void fixture_init(struct fixture *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->p.buckets = f->b;
@@ -54,6 +54,19 @@ static void setup(struct fixture *f)
 	f->in.tol_bytes = 8192;
 }
 
+/* Each test's fixture, made afresh before it and its result freed after. */
+static struct fixture fx;
+
+static void setup(void)
+{
+	fixture_init(&fx);
+}
+
+static void teardown(void)
+{
+	reconcile_result_free(&fx.res);
+}
+
 static const struct reconcile_cause *cause(const struct fixture *f, const char *id, const char *in_detail)
 {
 	for (size_t i = 0; i < f->res.ncauses; i++)
@@ -62,13 +75,26 @@ static const struct reconcile_cause *cause(const struct fixture *f, const char *
 	return NULL;
 }
 
+/* Plesk counts bytes more in column kind, direction dir (0 in, 1 out). */
+static void plesk_counts_more(struct fixture *f, int kind, int dir, uint64_t bytes)
+{
+	f->p.sum.v[kind][dir] += bytes;
+	f->p.sum.total += bytes;
+	f->in.plesk_bytes = f->p.sum.total;
+}
+
+/* Explains f, asserting it does; the container-Plesk comparison. */
+static const struct reconcile_cmp *explained(struct fixture *f)
+{
+	ck_assert_int_eq(reconcile_plesk_explain(&f->in, &f->res), 0);
+	return &f->res.cmp[RECONCILE_CONTAINER_PLESK];
+}
+
 START_TEST(one_service_on_two_columns_joins_them)
 {
-	struct fixture f;
 	unsigned m[PLESK_NKINDS];
 
-	setup(&f);
-	reconcile_plesk_groups(&f.p, m);
+	reconcile_plesk_groups(&fx.p, m);
 	ck_assert_uint_eq(m[PLESK_HTTP], 1u << PLESK_HTTP);
 	ck_assert_uint_eq(m[PLESK_FTP], 1u << PLESK_FTP);
 	ck_assert_uint_eq(m[PLESK_SMTP], 1u << PLESK_SMTP | 1u << PLESK_POP3_IMAP);
@@ -78,95 +104,82 @@ END_TEST
 
 START_TEST(counted_mail_and_web_are_log_overhead_never_unlogged)
 {
-	struct fixture f;
+	const struct reconcile_cmp *cmp;
 	const struct reconcile_cause *c;
 
-	setup(&f);
-	f.p.sum.v[PLESK_SMTP][1] += 40000; /* the submitted mail, relayed: Plesk's smtp_out */
-	f.p.sum.total += 40000;
-	f.in.plesk_bytes = f.p.sum.total;
-	ck_assert_int_eq(reconcile_plesk_explain(&f.in, &f.res), 0);
-	c = cause(&f, "log_overhead", "http: ");
+	plesk_counts_more(&fx, PLESK_SMTP, 1, 40000); /* the submitted mail, relayed: Plesk's smtp_out */
+	cmp = explained(&fx);
+	c = cause(&fx, "log_overhead", "http: ");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->in_bytes, 100 * H);
 	ck_assert_uint_eq(c->out_bytes, 400 * H);
-	c = cause(&f, "log_overhead", "smtp+pop3_imap: ");
+	c = cause(&fx, "log_overhead", "smtp+pop3_imap: ");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->in_bytes, 290 * H);
 	ck_assert_uint_eq(c->out_bytes, 180 * H);
-	ck_assert_ptr_null(cause(&f, "mail_submission", ""));
-	ck_assert_ptr_null(cause(&f, "weblog_unlogged", "'mail'"));
-	ck_assert_ptr_null(cause(&f, "weblog_unlogged", "'web'"));
-	ck_assert_ptr_null(cause(&f, "weblog_unlogged", "'submission'"));
-	ck_assert_ptr_nonnull(cause(&f, "weblog_unlogged", "'ssh'"));
-	ck_assert_ptr_nonnull(cause(&f, "weblog_unlogged", "'local'"));
-	ck_assert_int_eq(f.res.cmp[RECONCILE_CONTAINER_PLESK].unexplained_out, 0);
-	ck_assert_int_eq(f.res.cmp[RECONCILE_CONTAINER_PLESK].verdict, RECONCILE_CONSISTENT);
-	reconcile_result_free(&f.res);
+	ck_assert_ptr_null(cause(&fx, "mail_submission", ""));
+	ck_assert_ptr_null(cause(&fx, "weblog_unlogged", "'mail'"));
+	ck_assert_ptr_null(cause(&fx, "weblog_unlogged", "'web'"));
+	ck_assert_ptr_null(cause(&fx, "weblog_unlogged", "'submission'"));
+	ck_assert_ptr_nonnull(cause(&fx, "weblog_unlogged", "'ssh'"));
+	ck_assert_ptr_nonnull(cause(&fx, "weblog_unlogged", "'local'"));
+	ck_assert_int_eq(cmp->unexplained_out, 0);
+	ck_assert_int_eq(cmp->verdict, RECONCILE_CONSISTENT);
 }
 END_TEST
 
 START_TEST(submitted_mail_counted_twice_here_is_mail_submission)
 {
-	struct fixture f;
+	const struct reconcile_cmp *cmp;
 	const struct reconcile_cause *c;
 
-	setup(&f); /* Plesk counts the 40000 B submitted once: not in smtp_in */
-	ck_assert_int_eq(reconcile_plesk_explain(&f.in, &f.res), 0);
-	c = cause(&f, "mail_submission", "smtp+pop3_imap: ");
+	/* Plesk counts the 40000 B submitted once: not in smtp_in */
+	cmp = explained(&fx);
+	c = cause(&fx, "mail_submission", "smtp+pop3_imap: ");
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(c->in_bytes, 40000);
-	ck_assert_ptr_nonnull(cause(&f, "log_overhead", "smtp+pop3_imap: "));
-	ck_assert_int_eq(f.res.cmp[RECONCILE_CONTAINER_PLESK].verdict, RECONCILE_CONSISTENT);
-	reconcile_result_free(&f.res);
+	ck_assert_ptr_nonnull(cause(&fx, "log_overhead", "smtp+pop3_imap: "));
+	ck_assert_int_eq(cmp->verdict, RECONCILE_CONSISTENT);
 }
 END_TEST
 
 START_TEST(what_headers_cannot_explain_stays_unexplained)
 {
-	struct fixture f;
+	const struct reconcile_cmp *cmp;
 
-	setup(&f);
-	f.b[1].b.c.out_bytes += 100000; /* HTTP headers and TLS: in no log, size unknown */
-	ck_assert_int_eq(reconcile_plesk_explain(&f.in, &f.res), 0);
-	ck_assert_int_eq(f.res.cmp[RECONCILE_CONTAINER_PLESK].unexplained_out, 100000);
-	ck_assert_int_eq(f.res.cmp[RECONCILE_CONTAINER_PLESK].verdict, RECONCILE_A_HIGHER);
-	reconcile_result_free(&f.res);
+	fx.b[1].b.c.out_bytes += 100000; /* HTTP headers and TLS: in no log, size unknown */
+	cmp = explained(&fx);
+	ck_assert_int_eq(cmp->unexplained_out, 100000);
+	ck_assert_int_eq(cmp->verdict, RECONCILE_A_HIGHER);
 }
 END_TEST
 
 START_TEST(plesk_counting_more_than_the_services_is_plesk_higher)
 {
-	struct fixture f;
+	const struct reconcile_cmp *cmp;
 
-	setup(&f);
-	f.p.sum.v[PLESK_FTP][0] = 900000; /* no installed service carries ftp */
-	f.p.sum.total += 900000;
-	f.in.plesk_bytes = f.p.sum.total;
-	ck_assert_int_eq(reconcile_plesk_explain(&f.in, &f.res), 0);
-	ck_assert_ptr_null(cause(&f, "log_overhead", "ftp"));
-	ck_assert_int_eq(f.res.cmp[RECONCILE_CONTAINER_PLESK].verdict, RECONCILE_B_HIGHER);
-	reconcile_result_free(&f.res);
+	plesk_counts_more(&fx, PLESK_FTP, 0, 900000); /* no installed service carries ftp */
+	cmp = explained(&fx);
+	ck_assert_ptr_null(cause(&fx, "log_overhead", "ftp"));
+	ck_assert_int_eq(cmp->verdict, RECONCILE_B_HIGHER);
 }
 END_TEST
 
 START_TEST(the_table_names_the_window_and_each_column_group)
 {
-	struct fixture f;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *fp;
 
-	setup(&f);
-	snprintf(f.p.sum.first, sizeof(f.p.sum.first), "2026-12-01");
-	snprintf(f.p.sum.last, sizeof(f.p.sum.last), "2026-12-02");
-	f.p.sum.rows = 4;
-	f.p.sum.domains = 2;
-	f.p.sum.left_out = 1;
-	f.p.bounded = 1;
+	snprintf(fx.p.sum.first, sizeof(fx.p.sum.first), "2026-12-01");
+	snprintf(fx.p.sum.last, sizeof(fx.p.sum.last), "2026-12-02");
+	fx.p.sum.rows = 4;
+	fx.p.sum.domains = 2;
+	fx.p.sum.left_out = 1;
+	fx.p.bounded = 1;
 	fp = open_memstream(&text, &len);
 	ck_assert_ptr_nonnull(fp);
-	reconcile_plesk_table(fp, &f.p);
+	reconcile_plesk_table(fp, &fx.p);
 	fclose(fp);
 	ck_assert_ptr_nonnull(strstr(text, "window: the Plesk rows' days, 2026-12-01 to 2026-12-02 in "
 					   "local time (4 rows, 2 domains), intersected with --from/--to"));
@@ -184,6 +197,8 @@ END_TEST
 void add_reconcile_plesk_tests(Suite *s)
 {
 	TCase *tc = tcase_create("reconcile_plesk");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
 
 	tcase_add_test(tc, one_service_on_two_columns_joins_them);
 	tcase_add_test(tc, counted_mail_and_web_are_log_overhead_never_unlogged);
