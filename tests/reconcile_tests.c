@@ -805,7 +805,17 @@ START_TEST(with_the_classes_mirrored_class_0_is_measured_and_each_class_has_its_
 	ck_assert_int_eq(f.res.by_class, RECONCILE_CLASSES_COMPARED);
 	ck_assert_uint_eq(f.res.nclasses, 3);
 	ck_assert_int_eq(f.res.classes[0].cls, 0);
+	/* Class 0: the node bills none, the container's 30000/40000 there
+	 * are class_excluded, measured: nothing left, consistent. */
 	ck_assert_int_eq(f.res.classes[0].not_billed, 1);
+	ck_assert_int_eq(f.res.classes[0].verdict, RECONCILE_CONSISTENT);
+	ck_assert_str_eq(reconcile_verdict_name(RECONCILE_NODE_CONTAINER, f.res.classes[0].verdict),
+			 "consistent");
+	ck_assert_msg(strstr(f.res.classes[0].detail, "not billed") &&
+		      strstr(f.res.classes[0].detail, "30000 B in, 40000 B out there are the "
+						     "class_excluded cause"),
+		      "%s", f.res.classes[0].detail);
+	ck_assert_str_eq(f.res.classes[1].detail, "");
 	ck_assert_int_eq(f.res.classes[1].cls, 1);
 	ck_assert_int_eq(f.res.classes[1].verdict, RECONCILE_CONSISTENT);
 	ck_assert_int_eq(f.res.classes[2].cls, 2);

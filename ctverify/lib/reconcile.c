@@ -712,12 +712,19 @@ static void by_class(const struct reconcile_input *in, struct reconcile_result *
 		k->container = in->class_c[cls];
 		k->diff_in = diff(k->node.in_bytes, k->container.in_bytes);
 		k->diff_out = diff(k->node.out_bytes, k->container.out_bytes);
-		/* Class 0 is measured as class_excluded; the node bills none. */
+		/* Class 0 the node bills none of: what the container counted
+		 * there is the class_excluded cause, measured, all of it. */
 		k->not_billed = cls == 0 && (!k->node_has || (!k->node.in_bytes && !k->node.out_bytes));
-		if (k->not_billed)
+		if (k->not_billed) {
 			k->verdict = RECONCILE_CONSISTENT;
-		else
+			snprintf(k->detail, sizeof(k->detail),
+				 "not billed: the node accounts nothing of class 0 (%s); the container's "
+				 "%" PRIu64 " B in, %" PRIu64 " B out there are the class_excluded cause, "
+				 "measured", k->node_has ? "0 B in its statement" : "none in its statement",
+				 k->container.in_bytes, k->container.out_bytes);
+		} else {
 			class_verdict(in, nc, k);
+		}
 		res->nclasses++;
 	}
 }
