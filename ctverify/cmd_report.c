@@ -13,6 +13,7 @@
 #include "period.h"
 #include "history.h"
 #include "render.h"
+#include "rulestate.h"
 #include "snapshot.h"
 #include "statement.h"
 #include "store.h"
@@ -163,6 +164,8 @@ int cmd_export(int argc, char **argv)
 	};
 	const char *cmd = argv[0], *db = NULL, *ct = NULL, *key = NULL;
 	struct history_window w = { 0, 0, 0, 0 };
+	struct classes mirror = { NULL, 0 };
+	struct ctv_err err = { "" };
 	unsigned seen = 0;
 	int c, rc;
 	struct store *st;
@@ -205,7 +208,11 @@ int cmd_export(int argc, char **argv)
 	st = cli_open_history(cmd, db ? db : snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	rc = cli_export_history(cmd, st, STATEMENT_CTVERIFY, ct, key, NULL, &w);
+	/* The classes the rules mirror, as the node's export has them. */
+	if (rulestate_mirror_classes(&mirror, &err) < 0)
+		cli_error("%s: warning: %s; the statement carries no networks", cmd, err.msg);
+	rc = cli_export_history(cmd, st, STATEMENT_CTVERIFY, ct, key, NULL, &mirror, &w);
+	classes_free(&mirror);
 	store_close(st);
 	return rc;
 }

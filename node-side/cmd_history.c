@@ -340,7 +340,7 @@ int cmd_node_export(int argc, char **argv)
 	st = cli_open_history(cmd, db ? db : node_snapshot_default_db());
 	if (!st)
 		return EXIT_PROBLEM;
-	rc = cli_export_history(cmd, st, STATEMENT_CTNODE, ct, ct, node_snapshot_classes_file(),
+	rc = cli_export_history(cmd, st, STATEMENT_CTNODE, ct, ct, node_snapshot_classes_file(), NULL,
 				&w);
 	store_close(st);
 	return rc;

@@ -66,6 +66,34 @@ static void bucket(struct fx *f, const char *name, unsigned flags, uint64_t in, 
 	f->spans[0].out_bytes += out;
 }
 
+/* The node's one interval [1000, 1060) cut into n equal ones (60 % n == 0),
+ * each with its share of the bytes (given divisible). */
+static void fx_split(struct fx *f, int n)
+{
+	struct statement_interval iv = f->st.intervals[0];
+	int64_t in = iv.c.in_bytes, out = iv.c.out_bytes;
+
+	f->st.nintervals = 0;
+	for (int i = 0; i < n; i++) {
+		iv.start = 1000 + i * (60 / n);
+		iv.end = iv.start + 60 / n;
+		iv.c.in_bytes = in / n;
+		iv.c.out_bytes = out / n;
+		iv.c.has_packets = 0;
+		ck_assert_int_eq(statement_add_interval(&f->st, &iv), 0);
+	}
+}
+
+/* One more unobserved window [from_ms, to_ms) of kind. */
+static void gap(struct fx *f, int64_t from_ms, int64_t to_ms, const char *kind)
+{
+	struct reconcile_gap *g = &f->g[f->in.ngaps++];
+
+	g->from_ms = from_ms;
+	g->to_ms = to_ms;
+	snprintf(g->kind, sizeof(g->kind), "%s", kind);
+}
+
 static void fx_run(struct fx *f)
 {
 	struct ctv_err err = { "" };
@@ -179,8 +207,9 @@ START_TEST(a_bound_explains_only_what_is_left_in_its_own_direction)
 	struct fx f;
 	const struct reconcile_cause *c;
 
-	/* The node saw 6000 B more in; a 30 s reset window at the node's
-	 * rate bounds the loss at half the window. */
+	/* The node saw 6000 B more in; a 30 s reset window inside its one
+	 * 60 s interval. The bound is that whole interval, not half of it
+	 * by time: all of the minute's bytes may have come in those 30 s. */
 	fx_init(&f, 106000, 200000);
 	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
 	f.g[0].from_ms = 1010000;
@@ -192,18 +221,20 @@ START_TEST(a_bound_explains_only_what_is_left_in_its_own_direction)
 	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_int_eq(c->bound, 1);
-	ck_assert_uint_eq(c->bound_in, 53000);
-	ck_assert_uint_eq(c->bound_out, 100000);
+	ck_assert_uint_eq(c->bound_in, 106000);
+	ck_assert_uint_eq(c->bound_out, 200000);
 	ck_assert_uint_eq(c->in_bytes, 6000);  /* what was left */
 	ck_assert_uint_eq(c->out_bytes, 0);    /* nothing left out */
-	ck_assert_msg(strstr(c->detail, "up to 53000 B in") == c->detail, "%s", c->detail);
+	ck_assert_msg(strstr(c->detail, "up to 106000 B in") == c->detail, "%s", c->detail);
+	ck_assert_msg(strstr(c->detail, "the 1 interval of its figure meeting those seconds, each "
+			     "whole"), "%s", c->detail);
 	ck_assert_msg(strstr(c->detail, "store event 'reset' of bucket 'web'"), "%s", c->detail);
 	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
 	/* 6000 B of "up to" against no tolerance: not a verdict. */
 	ck_assert_int_eq(nc(&f)->verdict, RECONCILE_INCONCLUSIVE);
 	ck_assert_msg(strstr(nc(&f)->advice, "'counter_reset'"), "%s", nc(&f)->advice);
-	ck_assert_uint_eq(nc(&f)->uncertain_in, 53000);
-	ck_assert_uint_eq(nc(&f)->uncertain_out, 100000);
+	ck_assert_uint_eq(nc(&f)->uncertain_in, 106000);
+	ck_assert_uint_eq(nc(&f)->uncertain_out, 200000);
 	fx_free(&f);
 }
 END_TEST
@@ -245,9 +276,29 @@ START_TEST(overlapping_reset_windows_are_counted_once)
 	fx_run(&f);
 	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->bound_in, 16000); /* 6 s of 60 at 160000 */
-	ck_assert_int_eq(nc(&f)->unexplained_in, 44000);
+	/* The node interval those 6 s lie in, whole (a burst may have put
+	 * all of its 160000 B there), once: not 3 x 160000. */
+	ck_assert_uint_eq(c->bound_in, 160000);
+	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
+	ck_assert_msg(strstr(c->detail, "(6.0 s)") && strstr(c->detail, "6.0 s unobserved"), "%s",
+		      c->detail);
 	fx_free(&f);
+	/* Two windows apart in one node interval take it once; a window in
+	 * another interval takes that one too. */
+	for (int other = 0; other < 2; other++) {
+		fx_init(&f, 160000, 200000);
+		fx_split(&f, 2); /* [1000, 1030) and [1030, 1060): 80000 in each */
+		bucket(&f, "web", RECONCILE_WEB, 0, 200000);
+		gap(&f, 1010000, 1012000, "reset");
+		gap(&f, other ? 1040000 : 1020000, other ? 1042000 : 1022000, "reset");
+		fx_run(&f);
+		c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
+		ck_assert_uint_eq(c->bound_in, other ? 160000 : 80000);
+		ck_assert_uint_eq(c->bound_out, other ? 200000 : 100000);
+		ck_assert_msg(strstr(c->detail, other ? "the 2 intervals of its figure" :
+						       "the 1 interval of its figure"), "%s", c->detail);
+		fx_free(&f);
+	}
 }
 END_TEST
 
@@ -281,10 +332,86 @@ START_TEST(a_reset_is_bounded_by_what_the_node_counted_in_those_seconds)
 	fx_run(&f);
 	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->bound_in, 20000);
+	/* The busy interval, whole (its 120000 B may all have come in the
+	 * 10 s the container missed); not the idle one, not the average. */
+	ck_assert_uint_eq(c->bound_in, 120000);
 	ck_assert_uint_eq(c->in_bytes, 20000);
-	ck_assert_msg(strstr(c->detail, "its intervals, pro rata"), "%s", c->detail);
+	ck_assert_msg(strstr(c->detail, "the 1 interval of its figure meeting those seconds"), "%s",
+		      c->detail);
 	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
+	fx_free(&f);
+}
+END_TEST
+
+/* Node intervals [1000, 1030) with 100000 B in and [1030, 1060) with
+ * 30000; the container's table gone from 1025 s to gap_end_ms, a 90000 B
+ * burst in that time, all the rest counted. */
+static void fx_burst(struct fx *f, int64_t gap_end_ms)
+{
+	fx_init(f, 130000, 200000);
+	fx_split(f, 2);
+	f->st.intervals[0].c.in_bytes = 100000;
+	f->st.intervals[1].c.in_bytes = 30000;
+	bucket(f, "web", RECONCILE_WEB, 10000 + 30000, 200000);
+	gap(f, 1025000, gap_end_ms, "gap");
+}
+
+START_TEST(a_burst_in_the_unobserved_part_of_a_node_interval_is_within_the_reset_bound)
+{
+	struct fx f;
+	const struct reconcile_cause *c;
+
+	/* Node intervals [1000, 1030) with 100000 B in and [1030, 1060) with
+	 * 30000. The container's table was gone from 1025 s to 1030.001 s:
+	 * 5 s of the first interval, 1 ms of the second, and a 90000 B burst
+	 * came in those 5 s. A share by time would bound the loss at
+	 * 100000 x 5/30 + 30000 x 1/30000 = 16668 B and call the node 73332 B
+	 * higher; the true bound is both intervals, whole. */
+	fx_burst(&f, 1030001);
+	f.in.tol_bytes = 8192;
+	fx_run(&f);
+	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->bound_in, 130000);
+	ck_assert_uint_ge(c->bound_in, 90000); /* the burst is inside the bound */
+	ck_assert_uint_eq(c->in_bytes, 90000);
+	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
+	/* 90000 B rest on an "up to" bound beyond the tolerance. */
+	ck_assert_int_eq(nc(&f)->verdict, RECONCILE_INCONCLUSIVE);
+	ck_assert_msg(strstr(nc(&f)->advice, "'counter_reset'"), "%s", nc(&f)->advice);
+	fx_free(&f);
+	/* Ending exactly where the second interval starts, the window does
+	 * not meet it: the first alone, still holding the burst. */
+	fx_burst(&f, 1030000);
+	fx_run(&f);
+	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
+	ck_assert_uint_eq(c->bound_in, 100000);
+	ck_assert_uint_eq(c->in_bytes, 90000);
+	ck_assert_int_eq(nc(&f)->unexplained_in, 0);
+	fx_free(&f);
+}
+END_TEST
+
+START_TEST(a_reset_without_node_intervals_is_bounded_by_the_whole_figure)
+{
+	struct fx f;
+	const struct reconcile_cause *c;
+
+	/* One statement total, no intervals: nothing says when in the minute
+	 * the node counted, so the whole minute bounds a 1 s loss. */
+	fx_init(&f, 106000, 200000);
+	f.st.has_intervals = 0;
+	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
+	gap(&f, 1010000, 1011000, "gap");
+	fx_run(&f);
+	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->bound_in, 106000);
+	ck_assert_uint_eq(c->bound_out, 200000);
+	ck_assert_uint_eq(c->in_bytes, 6000);
+	ck_assert_msg(strstr(c->detail, "its whole window (the statement has no intervals)"), "%s",
+		      c->detail);
+	f.st.has_intervals = 1;
 	fx_free(&f);
 }
 END_TEST
@@ -395,7 +522,7 @@ START_TEST(bounds_of_both_signs_are_each_taken_as_far_as_the_residual_allows)
 	fx_init(&f, 100000, 230000);
 	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
 	f.g[0].from_ms = 1010000;
-	f.g[0].to_ms = 1023044; /* 13.044 s of 60 at 230000 B: 50002 B */
+	f.g[0].to_ms = 1023044; /* inside the node's one interval: up to all its 230000 B */
 	snprintf(f.g[0].kind, sizeof(f.g[0].kind), "gap");
 	f.in.ngaps = 1;
 	f.in.has_snmp = 1;
@@ -404,28 +531,31 @@ START_TEST(bounds_of_both_signs_are_each_taken_as_far_as_the_residual_allows)
 	fx_run(&f);
 	c = find(&f, "counter_reset", RECONCILE_NODE_CONTAINER);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->bound_out, 50002);
-	ck_assert_uint_eq(c->out_bytes, 50002);
+	/* The whole interval bounds the reset: it reaches the residual plus
+	 * the drops' whole bound (30000), so both take all they may. */
+	ck_assert_uint_eq(c->bound_out, 230000);
+	ck_assert_uint_eq(c->out_bytes, 60000);
 	c = find(&f, "container_qdisc_drop", RECONCILE_NODE_CONTAINER);
 	ck_assert_ptr_nonnull(c);
-	ck_assert_uint_eq(c->out_bytes, 20002);
+	ck_assert_uint_eq(c->out_bytes, 30000);
 	ck_assert_int_eq(nc(&f)->unexplained_out, 0);
 	/* A residual beyond both: the bounds on its side all taken, the
 	 * others as far as needed (none), the rest unexplained. */
 	fx_free(&f);
 	fx_init(&f, 100000, 300000);
+	fx_split(&f, 6); /* 10 s node intervals of 50000 B out */
 	bucket(&f, "web", RECONCILE_WEB, 100000, 200000);
 	f.g[0].from_ms = 1010000;
-	f.g[0].to_ms = 1016000; /* 6 s of 60 at 300000: 30000 */
+	f.g[0].to_ms = 1016000; /* inside [1010, 1020): up to 50000 */
 	snprintf(f.g[0].kind, sizeof(f.g[0].kind), "gap");
 	f.in.ngaps = 1;
 	f.in.has_snmp = 1;
 	f.in.udp_sndbuf_errors = 20;
 	f.in.mtu = 1500;
 	fx_run(&f);
-	ck_assert_uint_eq(find(&f, "counter_reset", RECONCILE_NODE_CONTAINER)->out_bytes, 30000);
+	ck_assert_uint_eq(find(&f, "counter_reset", RECONCILE_NODE_CONTAINER)->out_bytes, 50000);
 	ck_assert_uint_eq(find(&f, "container_qdisc_drop", RECONCILE_NODE_CONTAINER)->out_bytes, 0);
-	ck_assert_int_eq(nc(&f)->unexplained_out, 70000);
+	ck_assert_int_eq(nc(&f)->unexplained_out, 50000);
 	fx_free(&f);
 }
 END_TEST
@@ -675,7 +805,17 @@ START_TEST(with_the_classes_mirrored_class_0_is_measured_and_each_class_has_its_
 	ck_assert_int_eq(f.res.by_class, RECONCILE_CLASSES_COMPARED);
 	ck_assert_uint_eq(f.res.nclasses, 3);
 	ck_assert_int_eq(f.res.classes[0].cls, 0);
+	/* Class 0: the node bills none, the container's 30000/40000 there
+	 * are class_excluded, measured: nothing left, consistent. */
 	ck_assert_int_eq(f.res.classes[0].not_billed, 1);
+	ck_assert_int_eq(f.res.classes[0].verdict, RECONCILE_CONSISTENT);
+	ck_assert_str_eq(reconcile_verdict_name(RECONCILE_NODE_CONTAINER, f.res.classes[0].verdict),
+			 "consistent");
+	ck_assert_msg(strstr(f.res.classes[0].detail, "not billed") &&
+		      strstr(f.res.classes[0].detail, "30000 B in, 40000 B out there are the "
+						     "class_excluded cause"),
+		      "%s", f.res.classes[0].detail);
+	ck_assert_str_eq(f.res.classes[1].detail, "");
 	ck_assert_int_eq(f.res.classes[1].cls, 1);
 	ck_assert_int_eq(f.res.classes[1].verdict, RECONCILE_CONSISTENT);
 	ck_assert_int_eq(f.res.classes[2].cls, 2);
@@ -896,6 +1036,8 @@ void add_reconcile_tests(Suite *s)
 	tcase_add_test(tc, a_bound_never_explains_a_difference_of_the_other_sign);
 	tcase_add_test(tc, overlapping_reset_windows_are_counted_once);
 	tcase_add_test(tc, a_reset_is_bounded_by_what_the_node_counted_in_those_seconds);
+	tcase_add_test(tc, a_burst_in_the_unobserved_part_of_a_node_interval_is_within_the_reset_bound);
+	tcase_add_test(tc, a_reset_without_node_intervals_is_bounded_by_the_whole_figure);
 	tcase_add_test(tc, window_skew_is_bounded_by_the_edge_interval_rate);
 	tcase_add_test(tc, aligned_windows_claim_no_skew);
 	tcase_add_test(tc, counters_since_an_unknown_start_claim_no_skew_before_the_container);

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "history.h"
 #include "rulestate.h"
+#include "statement.h"
 #include "unit_tests.h"
 
 static char dir[] = "/tmp/ctv-rulestate-XXXXXX";
@@ -186,6 +188,67 @@ START_TEST(the_mirrored_classes_are_saved_with_the_spec_and_come_from_a_file_or_
 }
 END_TEST
 
+START_TEST(the_classes_the_rules_mirror_become_an_exports_networks_in_file_order)
+{
+	/* Ground truth: the classes file given to 'rules install --classes'. */
+	static const struct { int cls; const char *cidr; } file[] = {
+		{ 0, "198.18.60.0/24" }, { 0, "2001:db8:60::/48" }, { 1, "0.0.0.0/0" },
+		{ 1, "::/0" }, { 2, "198.19.0.0/16" }, { 2, "2001:db8:62::/48" },
+	};
+	const char *rules = "service web proto=tcp lport=80\n";
+	struct svcspec a;
+	struct classes mirror = { NULL, 0 };
+	struct statement sm, back;
+	struct ctv_err err = { "" };
+	char path[256], text[512] = "# the node's classes\n", *json;
+	size_t n = sizeof(file) / sizeof(file[0]);
+
+	/* Nothing installed: no networks, no error. */
+	ck_assert_int_eq(rulestate_mirror_classes(&mirror, &err), 0);
+	ck_assert_uint_eq(mirror.n, 0);
+	/* Installed without --classes: none either. */
+	svcspec_init(&a);
+	ck_assert_int_eq(svcspec_parse_buffer(&a, "x", rules, strlen(rules), &err), 0);
+	ck_assert_int_eq(rulestate_save("nft", &a, &err), 0);
+	ck_assert_int_eq(rulestate_mirror_classes(&mirror, &err), 0);
+	ck_assert_uint_eq(mirror.n, 0);
+	/* With --classes FILE: the file's networks, in its order. */
+	for (size_t i = 0; i < n; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%d %s\n", file[i].cls,
+			 file[i].cidr);
+	snprintf(path, sizeof(path), "%s/nc", dir);
+	touch(path, text);
+	ck_assert_int_eq(rulestate_load_classes(path, NULL, &a, &err), 0);
+	ck_assert_int_eq(rulestate_save("nft", &a, &err), 0);
+	ck_assert_int_eq(rulestate_mirror_classes(&mirror, &err), 0);
+	ck_assert_uint_eq(mirror.n, n);
+	statement_init(&sm, STATEMENT_CTVERIFY);
+	strcpy(sm.ct, "101");
+	ck_assert_int_eq(history_networks(&sm, &mirror, &err), 0);
+	json = statement_dump(&sm, &err);
+	ck_assert_msg(json != NULL, "%s", err.msg);
+	ck_assert_msg(strstr(json, "\"networks\":[{\"class\":0,\"cidr\":\"198.18.60.0/24\"},"
+			       "{\"class\":0,\"cidr\":\"2001:db8:60::/48\"}"), "%s", json);
+	ck_assert_int_eq(statement_parse(json, strlen(json), "export", &back, &err), 0);
+	ck_assert_int_eq(back.has_networks, 1);
+	ck_assert_uint_eq(back.n_networks, n);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_eq(back.networks[i].class, file[i].cls);
+		ck_assert_str_eq(back.networks[i].cidr, file[i].cidr);
+	}
+	free(json);
+	statement_free(&back);
+	statement_free(&sm);
+	classes_free(&mirror);
+	/* A saved spec that does not load is an error, not silence. */
+	snprintf(path, sizeof(path), "%s/%s", dir, RULESTATE_FILE);
+	touch(path, "garbage\n");
+	ck_assert_int_eq(rulestate_mirror_classes(&mirror, &err), -1);
+	ck_assert_uint_eq(mirror.n, 0);
+	svcspec_free(&a);
+}
+END_TEST
+
 START_TEST(buckets_are_put_in_spec_order_with_local_first_and_other_last)
 {
 	const char *text = "service b proto=tcp\nservice a proto=udp\n";
@@ -229,6 +292,7 @@ void add_rulestate_tests(Suite *s)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, the_saved_spec_loads_back_equal_with_its_backend);
 	tcase_add_test(tc, the_mirrored_classes_are_saved_with_the_spec_and_come_from_a_file_or_a_statement);
+	tcase_add_test(tc, the_classes_the_rules_mirror_become_an_exports_networks_in_file_order);
 	tcase_add_test(tc, a_state_file_without_its_backend_line_is_refused);
 	tcase_add_test(tc, a_directory_is_not_a_rules_file);
 	tcase_add_test(tc, a_missing_state_directory_is_created_on_save);

@@ -315,3 +315,20 @@ int rulestate_load_classes(const char *path, const struct ctv_warn *warn, struct
 	spec->classes = c;
 	return 0;
 }
+
+int rulestate_mirror_classes(struct classes *out, struct ctv_err *err)
+{
+	struct svcspec spec;
+	char backend[64];
+
+	svcspec_init(&spec);
+	if (rulestate_load(backend, sizeof(backend), &spec, err) < 0) {
+		svcspec_free(&spec);
+		return errno == ENOENT ? 0 : -1;
+	}
+	*out = spec.classes;
+	spec.classes.nets = NULL;
+	spec.classes.n = 0;
+	svcspec_free(&spec);
+	return 0;
+}

@@ -49,4 +49,11 @@ int rulestate_parse_files(char **files, size_t n, struct svcspec *spec, struct c
 int rulestate_load_classes(const char *path, const struct ctv_warn *warn, struct svcspec *spec,
 			   struct ctv_err *err);
 
+/* The node's classes the installed rules mirror (the saved spec's, as
+ * 'rules install --classes' gave them, in file order) into *out, which
+ * must be empty; left empty when nothing is installed or the rules
+ * mirror no classes. Returns 0, or -1 with err when the saved spec does
+ * not load. */
+int rulestate_mirror_classes(struct classes *out, struct ctv_err *err);
+
 #endif

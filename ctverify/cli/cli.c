@@ -183,7 +183,7 @@ static int export_networks(const char *cmd, const char *path, struct statement *
 
 int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
 		       const char *ct, const char *key, const char *classes,
-		       const struct history_window *w)
+		       const struct classes *networks, const struct history_window *w)
 {
 	struct ctv_err err = { "" };
 	struct statement sm;
@@ -192,6 +192,11 @@ int cli_export_history(const char *cmd, struct store *st, enum statement_source 
 	statement_init(&sm, source);
 	snprintf(sm.ct, sizeof(sm.ct), "%s", ct);
 	if (classes && export_networks(cmd, classes, &sm) < 0) {
+		statement_free(&sm);
+		return EXIT_PROBLEM;
+	}
+	if (!classes && networks && networks->n && history_networks(&sm, networks, &err) < 0) {
+		cli_report(&err);
 		statement_free(&sm);
 		return EXIT_PROBLEM;
 	}

@@ -93,11 +93,13 @@ int cli_render_history(struct store *st, const struct store_query *q,
  * window w) on stdout, from source about ct. With classes (a
  * networks_classes path, NULL for none) the per-class entries too, and,
  * when that file exists and loads, its lines as "networks" (else a
- * warning on stderr and no networks). Returns 0, or EXIT_PROBLEM after
- * printing the error. st stays open. */
+ * warning on stderr and no networks). Without that file, networks (NULL
+ * or empty for none) are the "networks": the classes a container's rules
+ * mirror. Returns 0, or EXIT_PROBLEM after printing the error. st stays
+ * open. */
 int cli_export_history(const char *cmd, struct store *st, enum statement_source source,
 		       const char *ct, const char *key, const char *classes,
-		       const struct history_window *w);
+		       const struct classes *networks, const struct history_window *w);
 
 
 #endif

@@ -333,6 +333,43 @@ static int window_skew(const struct reconcile_input *in, struct reconcile_result
 	return 0;
 }
 
+/* What the node counted in the intervals of its figure that meet [f, t)
+ * (ms), each interval whole and once: those before *next were taken for
+ * an earlier window (windows come in time order, disjoint). However the
+ * traffic fell inside an interval, the node counted no more than that
+ * there, so the container can have missed no more of what the node
+ * bills: an upper bound, where a share of the interval by time would be
+ * an estimate (a burst in the part that overlaps is not a share). A
+ * statement without intervals is one interval. Adds to *bin, *bout and
+ * *used (intervals taken). */
+static void node_whole(const struct reconcile_input *in, const struct reconcile_cmp *nc,
+		       int64_t f, int64_t t, size_t *next, uint64_t *bin, uint64_t *bout,
+		       size_t *used)
+{
+	const struct statement *st = in->node;
+
+	if (!st->has_intervals || !st->nintervals) {
+		if (!*next && f < nc->a_to_ms && t > nc->a_from_ms) {
+			*bin += nc->a.in_bytes;
+			*bout += nc->a.out_bytes;
+			*next = 1;
+			++*used;
+		}
+		return;
+	}
+	for (; *next < st->nintervals; ++*next) {
+		const struct statement_interval *iv = &st->intervals[*next];
+
+		if (iv->start_ms >= t)
+			break;
+		if (iv->end_ms <= f || iv->start_ms < nc->a_from_ms || iv->end_ms > nc->a_to_ms)
+			continue;
+		*bin += (uint64_t)iv->c.in_bytes;
+		*bout += (uint64_t)iv->c.out_bytes;
+		++*used;
+	}
+}
+
 static int cmp_by_from(const void *a, const void *b)
 {
 	const struct reconcile_gap *x = a, *y = b;
@@ -346,8 +383,8 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 	struct reconcile_gap *g;
 	int64_t cf = nc->b_from_ms, ct = nc->b_to_ms, covered = nc->a_to_ms - nc->a_from_ms;
 	int64_t unobserved = 0, end = INT64_MIN;
-	size_t n = 0;
-	char what[RECONCILE_DETAIL_MAX] = "";
+	size_t n = 0, next = 0, taken = 0;
+	char what[RECONCILE_DETAIL_MAX] = "", whole[128];
 	uint64_t bi = 0, bo = 0;
 
 	if (!in->ngaps || covered <= 0)
@@ -369,15 +406,7 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 			continue;
 		unobserved += t - f;
 		end = t;
-		/* What the node counted in those seconds: the container can
-		 * have missed no more of what the node bills. */
-		{
-			uint64_t i2, o2;
-
-			node_part(in, &nc->a, nc->a_from_ms, nc->a_to_ms, f, t, &i2, &o2);
-			bi += i2;
-			bo += o2;
-		}
+		node_whole(in, nc, f, t, &next, &bi, &bo, &taken);
 		if (n++ < 3) {
 			char t1[32];
 			size_t used = strlen(what);
@@ -392,16 +421,20 @@ static int counter_reset(const struct reconcile_input *in, struct reconcile_resu
 	if (!unobserved)
 		return 0;
 	if (n > 3) {
-		size_t used = strlen(what);
+		size_t len = strlen(what);
 
-		snprintf(what + used, sizeof(what) - used, " and %zu more", n - 3);
+		snprintf(what + len, sizeof(what) - len, " and %zu more", n - 3);
 	}
+	if (in->node->has_intervals && in->node->nintervals)
+		snprintf(whole, sizeof(whole), "the %zu interval%s of its figure meeting those "
+			 "seconds, each whole (however the traffic fell inside)", taken,
+			 taken == 1 ? "" : "s");
+	else
+		snprintf(whole, sizeof(whole), "its whole window (the statement has no intervals)");
 	if (!add_cause(res, "counter_reset", RECONCILE_NODE_CONTAINER, 1, 1, bi, bo,
 		       "up to %" PRIu64 " B in, %" PRIu64 " B out: %.1f s unobserved by the container's "
-		       "counters (%s); what the node counted in those seconds (%s)",
-		       bi, bo, (double)unobserved / 1000.0, what,
-		       in->node->has_intervals && in->node->nintervals ?
-			       "its intervals, pro rata" : "its average rate over the window"))
+		       "counters (%s); what the node counted in %s",
+		       bi, bo, (double)unobserved / 1000.0, what, whole))
 		return -1;
 	return 0;
 }
@@ -679,12 +712,19 @@ static void by_class(const struct reconcile_input *in, struct reconcile_result *
 		k->container = in->class_c[cls];
 		k->diff_in = diff(k->node.in_bytes, k->container.in_bytes);
 		k->diff_out = diff(k->node.out_bytes, k->container.out_bytes);
-		/* Class 0 is measured as class_excluded; the node bills none. */
+		/* Class 0 the node bills none of: what the container counted
+		 * there is the class_excluded cause, measured, all of it. */
 		k->not_billed = cls == 0 && (!k->node_has || (!k->node.in_bytes && !k->node.out_bytes));
-		if (k->not_billed)
+		if (k->not_billed) {
 			k->verdict = RECONCILE_CONSISTENT;
-		else
+			snprintf(k->detail, sizeof(k->detail),
+				 "not billed: the node accounts nothing of class 0 (%s); the container's "
+				 "%" PRIu64 " B in, %" PRIu64 " B out there are the class_excluded cause, "
+				 "measured", k->node_has ? "0 B in its statement" : "none in its statement",
+				 k->container.in_bytes, k->container.out_bytes);
+		} else {
 			class_verdict(in, nc, k);
+		}
 		res->nclasses++;
 	}
 }

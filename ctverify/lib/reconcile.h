@@ -170,8 +170,12 @@ struct reconcile_class {
 	struct reconcile_counts node, container;
 	int64_t diff_in, diff_out;   /* node - container */
 	uint64_t tol_in, tol_out;
-	int not_billed;              /* class 0: the node does not bill it (verdict "not_billed") */
+	/* Class 0 the node bills nothing of: the container's class-0 bytes
+	 * are the class_excluded cause, measured, so the verdict is
+	 * consistent; JSON "billed": false and detail say why. */
+	int not_billed;
 	enum reconcile_verdict verdict;
+	char detail[RECONCILE_DETAIL_MAX / 2]; /* "" when there is nothing to add */
 };
 
 /* Whether the node-container comparison went class by class, and if not

@@ -109,11 +109,6 @@ static void print_causes(FILE *fp, const struct reconcile_result *res, enum reco
 	}
 }
 
-static const char *class_verdict_name(const struct reconcile_class *k)
-{
-	return k->not_billed ? "not_billed" : reconcile_verdict_name(RECONCILE_NODE_CONTAINER, k->verdict);
-}
-
 const char *reconcile_render_classes_note(const struct reconcile_result *res)
 {
 	switch (res->by_class) {
@@ -145,14 +140,16 @@ static void classes_table(FILE *fp, const struct reconcile_result *res)
 	fprintf(fp, "\n  class by class (node vs the container's class buckets)\n");
 	for (size_t i = 0; i < res->nclasses; i++) {
 		const struct reconcile_class *k = &res->classes[i];
-		char l[32], v[64];
+		char l[32];
 
 		snprintf(l, sizeof(l), "class %d node", k->cls);
 		row(fp, l, (int64_t)k->node.in_bytes, (int64_t)k->node.out_bytes, 0, NULL);
 		snprintf(l, sizeof(l), "class %d container", k->cls);
 		row(fp, l, (int64_t)k->container.in_bytes, (int64_t)k->container.out_bytes, 0, NULL);
-		snprintf(v, sizeof(v), "%s", class_verdict_name(k));
-		row(fp, "  node - container", k->diff_in, k->diff_out, 1, v);
+		row(fp, "  node - container", k->diff_in, k->diff_out, 1,
+		    reconcile_verdict_name(RECONCILE_NODE_CONTAINER, k->verdict));
+		if (k->detail[0])
+			print_wrapped(fp, k->detail, 6, 100);
 	}
 }
 
@@ -273,6 +270,39 @@ static json_t *unexplained_json(const struct reconcile_cmp *c)
 	return o;
 }
 
+/* "classes_mirrored" and either "classes_note" or the rows of "classes". */
+static void classes_json(json_t *root, const struct statement *node,
+			 const struct reconcile_result *res)
+{
+	json_t *arr;
+
+	if (reconcile_render_classes_note(res)) {
+		json_object_set_new(root, "classes_mirrored", json_false());
+		json_object_set_new(root, "classes_note", json_string(reconcile_render_classes_note(res)));
+		return;
+	}
+	arr = json_array();
+	for (size_t i = 0; i < res->nclasses; i++) {
+		const struct reconcile_class *k = &res->classes[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "class", json_integer(k->cls));
+		json_object_set_new(o, "node", counts_json(&k->node, node->totals.has_packets));
+		json_object_set_new(o, "container", counts_json(&k->container, 1));
+		json_object_set_new(o, "difference_in_bytes", json_integer(k->diff_in));
+		json_object_set_new(o, "difference_out_bytes", json_integer(k->diff_out));
+		json_object_set_new(o, "verdict", json_string(reconcile_verdict_name(
+			RECONCILE_NODE_CONTAINER, k->verdict)));
+		if (k->not_billed)
+			json_object_set_new(o, "billed", json_false());
+		if (k->detail[0])
+			json_object_set_new(o, "detail", json_string(k->detail));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "classes_mirrored", json_true());
+	json_object_set_new(root, "classes", arr);
+}
+
 int reconcile_render_json(FILE *fp, const struct statement *node, const struct reconcile_input *in,
 		      const struct reconcile_result *res)
 {
@@ -336,27 +366,7 @@ int reconcile_render_json(FILE *fp, const struct statement *node, const struct r
 	json_object_set_new(n, "container_from_ms", json_integer(c->b_from_ms));
 	json_object_set_new(n, "container_to_ms", json_integer(c->b_to_ms));
 	json_object_set_new(root, "window", n);
-	if (reconcile_render_classes_note(res)) {
-		json_object_set_new(root, "classes_mirrored", json_false());
-		json_object_set_new(root, "classes_note", json_string(reconcile_render_classes_note(res)));
-	} else {
-		json_t *arr = json_array();
-
-		for (size_t i = 0; i < res->nclasses; i++) {
-			const struct reconcile_class *k = &res->classes[i];
-			json_t *o = json_object();
-
-			json_object_set_new(o, "class", json_integer(k->cls));
-			json_object_set_new(o, "node", counts_json(&k->node, node->totals.has_packets));
-			json_object_set_new(o, "container", counts_json(&k->container, 1));
-			json_object_set_new(o, "difference_in_bytes", json_integer(k->diff_in));
-			json_object_set_new(o, "difference_out_bytes", json_integer(k->diff_out));
-			json_object_set_new(o, "verdict", json_string(class_verdict_name(k)));
-			json_array_append_new(arr, o);
-		}
-		json_object_set_new(root, "classes_mirrored", json_true());
-		json_object_set_new(root, "classes", arr);
-	}
+	classes_json(root, node, res);
 	if (res->cmp[RECONCILE_ROUTER_NODE].present) {
 		const struct reconcile_cmp *r = &res->cmp[RECONCILE_ROUTER_NODE];
 		json_t *o = counts_json(&r->a, 0);

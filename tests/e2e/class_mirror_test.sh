@@ -116,6 +116,12 @@ run() {
 
 	now=$(show)
 	must "$be: snapshot after" ctv snapshot --db "$LAB_TMP/$be.db"
+	# The container's statement carries the classes the mirror was
+	# installed with: the classes file's lines, class and network, in
+	# its order.
+	assert_eq "$(ctv export --db "$LAB_TMP/$be.db" | jq -r '.networks[] | "\(.class) \(.cidr)"')" \
+		"$(grep -v '^#' "$CLASSES" | awk 'NF { print $1, $2 }')" \
+		"$be: export writes the mirrored classes file as networks, in file order"
 	lo1=$(lab_link_stat ct101 lo rx bytes)
 	for c in 0 1 2; do
 		for d in in out; do
@@ -171,6 +177,8 @@ run() {
 	assert_eq "$maps2" "$maps1" "$be: the statement's networks give the same kernel classifier"
 	names2=$(show | jq -c '[.[].name]')
 	assert_eq "$names2" "$names1" "$be: the statement's networks give the same buckets"
+	assert_eq "$(ctv export --db "$LAB_TMP/$be.db" | jq -c .networks)" "$(jq -c .networks "$STATEMENT")" \
+		"$be: export writes the statement's networks back as given"
 	assert_ge "$(class_val "$(show)" 2 out_bytes)" "$(class_val "$now" 2 out_bytes)" \
 		"$be: reinstalling keeps the class counts"
 

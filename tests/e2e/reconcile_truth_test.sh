@@ -134,7 +134,18 @@ assert_within "$(cls 2 node out_bytes)" "$C2_OUT" 1 "the node's class-2 out with
 assert_within "$(cls 2 container out_bytes)" "$C2_OUT" 1 "the container's class-2 out within 1% of the class-2 truth"
 assert_eq "$(jq -r '[.classes[] | select(.class > 0) | .verdict] | unique | join(",")' "$OUT/rec.json")" consistent \
 	"each billed class is consistent"
-assert_eq "$(jq -r '.classes[] | select(.class == 0) | .verdict' "$OUT/rec.json")" not_billed "class 0 is not billed"
+# Class 0: the node bills none; the container's class-0 bytes are the
+# class_excluded cause, so the contract's word is consistent, with
+# "billed": false and the reason.
+assert_eq "$(jq -r '.classes[] | select(.class == 0) | .verdict' "$OUT/rec.json")" consistent \
+	"class 0 is consistent: what the container counted there is class_excluded"
+assert_eq "$(jq -r '.classes[] | select(.class == 0) | .billed' "$OUT/rec.json")" false "class 0 is not billed"
+assert_eq "$(jq -r '[.classes[] | select(.class > 0) | has("billed")] | any' "$OUT/rec.json")" false \
+	"only class 0 carries billed: false"
+assert_eq "$(jq -r '.classes[] | select(.class == 0) | .container.out_bytes' "$OUT/rec.json")" \
+	"$(cause class_excluded out_bytes)" "class 0's container bytes are the class_excluded cause"
+jq -r '.classes[] | select(.class == 0) | .detail' "$OUT/rec.json" | grep -q "not billed.*class_excluded" &&
+	ok "class 0's detail says why" || fail "class 0 detail: $(jq -r '.classes[] | select(.class == 0) | .detail' "$OUT/rec.json")"
 assert_eq "$(jq -r '.totals.out_bytes' "$OUT/statement.json")" \
 	"$(jq -r '[.classes[] | select(.class > 0) | .out_bytes] | add' "$OUT/statement.json")" \
 	"the node's total is the sum of what it bills per class"
