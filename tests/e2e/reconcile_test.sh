@@ -281,7 +281,14 @@ assert_ge "${inf_in:-x}" 500000 "inflated statement: most of the inflation stays
 # the tolerance.
 rec --node "$OUT/statement.json" --router "$R_IN:$R_OUT"
 assert_eq "$REC_RC" 1 "with --router: exit 1 (the node's verdict)"
-NPI=$(jq -r .totals.in_packets "$OUT/statement.json"); NPO=$(jq -r .totals.out_packets "$OUT/statement.json")
+# The node's packets in the compared window (the statement's intervals
+# inside it: a packet in an edge interval left out is not compared).
+win_packets() { # FIELD
+	jq -r --slurpfile r "$OUT/rec.json" --arg f "$1" '$r[0].node as $w |
+		[.intervals[] | select(.start_ms >= $w.from_ms and .end_ms <= $w.to_ms) | .[$f]] | add // 0' "$OUT/statement.json"
+}
+NPI=$(win_packets in_packets); NPO=$(win_packets out_packets)
+assert_ge "$NPI" 100 "the node counted packets in the compared window"
 assert_eq "$(cause l2_overhead router-node in_bytes)" $((14 * NPI)) "l2_overhead in = 14 B x the node's packets in"
 assert_eq "$(cause l2_overhead router-node out_bytes)" $((14 * NPO)) "l2_overhead out = 14 B x the node's packets out"
 if [ -n "${CTV_DEBUG:-}" ]; then # the stores' intervals and events, on stderr
