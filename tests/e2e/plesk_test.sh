@@ -44,7 +44,22 @@ lab_listing_check ct101
 # traffic: snapshots around known payloads to each service, then the
 # node's statement. The node's statement has whole seconds: its window
 # must hold the container's interval with a second to spare on each side.
+# tcp_retrans: segments retransmitted by ct101 and remote (their own
+# /proc/net/snmp). On a loaded machine the per-CPU backlog shared by all
+# namespaces can drop a packet: its retransmission is counted by the
+# container again and logged once.
+tcp_retrans() {
+	local r t=0 n
+	for r in ct101 remote; do
+		n=$(lab_exec "$r" awk '$1 == "Tcp:" { if (!c) { for (i = 2; i <= NF; i++) if ($i == "RetransSegs") c = i }
+			else print $c }' /proc/net/snmp)
+		t=$((t + n))
+	done
+	echo "$t"
+}
 traffic() {
+	local r0
+	r0=$(tcp_retrans)
 	check "node baseline snapshot" ctnode snapshot
 	sleep 1.1
 	check "container baseline snapshot" ctv snapshot
@@ -56,6 +71,11 @@ traffic() {
 	check "FTP: 30000 B up, 60000 B down" lab_tcp remote ct101 "$LAB_CT101_4" 21 30000 60000
 	check "SSH: 50000 B each way" lab_tcp remote ct101 "$LAB_CT101_4" 22 50000 50000
 	check "container snapshot" ctv snapshot
+	RETRANS=$(( $(tcp_retrans) - r0 ))
+	# What the header model cannot hold: per retransmitted segment at most
+	# an MSS of payload again, its headers, and SACK options on the ACKs.
+	SLACK=$((RETRANS * 1600))
+	[ "$RETRANS" = 0 ] || echo "# $RETRANS TCP segments retransmitted: the payload checks allow $SLACK B more" >&2
 	sleep 1.1
 	check "node snapshot" ctnode snapshot
 	[ "$(date +%F)" = "$DAY" ] || e2e_skip_part "the day changed during the traffic: the rows' day no longer holds it all"
@@ -119,14 +139,14 @@ overheads() { # WHAT
 		case $g in http) pay=520000 ;; ftp) pay=90000 ;; *) pay=543500 ;; esac
 		c=$(col "${g%%+*}" container_in_bytes); d=$(col "${g%%+*}" container_out_bytes)
 		need_int "$1: $g container bytes" "$c" "$d" || continue
-		assert_near "$(pcause log_overhead "$g: ")" "$((c + d - pay))" 200 \
+		assert_near "$(pcause log_overhead "$g: ")" "$((c + d - pay))" $((200 + SLACK)) \
 			"$1: $g: log_overhead = the container's bytes less the payloads netpipe counted"
 	done
 }
 overheads nft
 # (The header model is 52 B a packet; SYNs carry 8 B more options, which
 # is all a mail_submission may take here.)
-assert_le "$(pcause mail_submission "")" 100 "Plesk counted the submitted mail: no mail_submission beyond SYN options"
+assert_le "$(pcause mail_submission "")" $((100 + SLACK)) "Plesk counted the submitted mail: no mail_submission beyond SYN options"
 assert_eq "$(jq '[.causes[] | select(.versus == "container-plesk" and .cause == "weblog_unlogged" and
 	(.detail | test("'"'"'(mail|submission|web|ftp)'"'"'")))] | length' "$OUT/rec.json")" 0 \
 	"counted web, mail and FTP are never called unlogged"
@@ -144,7 +164,7 @@ assert_le "$(jq -r '.plesk.unexplained_bytes | if . < 0 then -. else . end' "$OU
 rec --plesk "$OUT/plesk-noheader.tsv"
 assert_eq "$REC_RC" 0 "without the header line: exit 0"
 assert_eq "$(jq -r .plesk.bytes "$OUT/rec.json")" 1113500 "the row's columns summed"
-assert_near "$(pcause mail_submission "smtp+pop3_imap: ")" 40000 100 \
+assert_near "$(pcause mail_submission "smtp+pop3_imap: ")" 40000 $((100 + SLACK)) \
 	"mail_submission: the 40000 B submitted on 587 that Plesk counts once"
 assert_eq "$(jq -r .plesk.verdict "$OUT/rec.json")" consistent "plesk verdict consistent"
 out=$(ctv reconcile --node "$OUT/statement.json" --plesk "$OUT/plesk-noheader.tsv")
