@@ -59,8 +59,11 @@ if ip netns list | grep -q "^$ours"; then fail "teardown left $ours"; else ok "t
 bash -c ". '$top_srcdir/tests/lab/lab.sh'; NETPIPE='$NETPIPE'; lab_up >/dev/null 2>&1; echo \$LAB_ID; kill -9 \$\$" >"/tmp/ctv-killed.$$" 2>/dev/null
 killed=$(cat "/tmp/ctv-killed.$$"); rm -f "/tmp/ctv-killed.$$"
 if [ -n "$killed" ] && ip netns list | grep -q "^ctv$killed-"; then ok "a killed run left its namespaces"; else fail "the killed run did not start ($killed)"; fi
+left=$(ls -d /tmp/ctv-lab."$killed".* 2>/dev/null)
+assert_eq "$(grep -c . <<<"$left")" 1 "a killed run left its temporary directory"
 lab_up || fail "lab_up after a killed run"
 if ip netns list | grep -q "^ctv$killed-"; then fail "stale namespaces of $killed remain"; else ok "the next run reaped the killed run's namespaces"; fi
+[ -n "$left" ] && [ ! -e "$left" ] && ok "and its temporary directory" || fail "the killed run's directory remains: $left"
 check "the lab works after a killed run" lab_tcp ct101 remote "$LAB_REMOTE4" 5005 1000
 lab_down
 

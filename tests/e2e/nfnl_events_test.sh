@@ -10,7 +10,7 @@ PROBE="$top_builddir/tests/lab/nfnl_probe"
 ns="ctv-ev-$$"
 out=$(mktemp)
 ip netns add "$ns" || exit 1
-trap 'ip netns del "$ns" 2>/dev/null; rm -f "$out"' EXIT
+trap 'ip netns del "$ns" 2>/dev/null; rm -f "$out"; e2e_cleanup' EXIT
 
 ip netns exec "$ns" "$PROBE" 5 10 >"$out" &
 probe=$!

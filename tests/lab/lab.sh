@@ -45,12 +45,14 @@ lab_exec() { local r=$1; shift; ip netns exec "$(lab_ns "$r")" "$@"; }
 
 # Removes namespaces of earlier runs whose process is gone (kill -9).
 lab_reap_stale() {
-	local ns pid
+	local ns pid id
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${LAB_PREFIX}[0-9]+x[0-9a-f]+-" || true); do
 		pid=${ns#"$LAB_PREFIX"}; pid=${pid%%x*}
 		if ! kill -0 "$pid" 2>/dev/null; then
 			lab_kill_ns "$ns"
 			ip netns del "$ns" 2>/dev/null || true
+			id=${ns#"$LAB_PREFIX"}; id=${id%%-*}
+			rm -rf /tmp/ctv-lab."$id".??????
 		fi
 	done
 }
@@ -111,7 +113,7 @@ lab_up() {
 	local r
 	command -v ip >/dev/null || { lab_log "ip (iproute2) is missing"; return 1; }
 	LAB_ID="$$x$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')"
-	LAB_TMP=$(mktemp -d /tmp/ctv-lab.XXXXXX)
+	LAB_TMP=$(mktemp -d "/tmp/ctv-lab.$LAB_ID.XXXXXX") # the ID: a killed run's is reaped with its namespaces
 	trap _lab_trap EXIT
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
