@@ -171,11 +171,25 @@ static struct node_down *find_down(struct node_snapshot *ns, const char *ifname)
 	return NULL;
 }
 
+/* Notes container ct's device ifname as gone since since_ms. */
+static void add_down(struct node_snapshot *ns, const char *ct, const char *ifname, int64_t since_ms)
+{
+	struct node_down *d = realloc(ns->down, (ns->n_down + 1) * sizeof(*d));
+
+	if (!d)
+		return;
+	ns->down = d;
+	d = &ns->down[ns->n_down++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->ct, sizeof(d->ct), "%s", ct);
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	d->since_ms = since_ms;
+}
+
 int node_snapshot_link(struct node_snapshot *ns, const struct containers *cts, int created,
 		       const char *ifname, int64_t now_ms)
 {
 	const struct containers_ct *ct = NULL;
-	struct node_down *d;
 
 	for (size_t i = 0; i < cts->n && !ct; i++)
 		if (cts->v[i].ifname[0] && !strcmp(cts->v[i].ifname, ifname))
@@ -184,17 +198,8 @@ int node_snapshot_link(struct node_snapshot *ns, const struct containers *cts, i
 		return 0;
 	if (created)
 		return find_down(ns, ifname) != NULL;
-	if (find_down(ns, ifname))
-		return 0;
-	d = realloc(ns->down, (ns->n_down + 1) * sizeof(*d));
-	if (!d)
-		return 0;
-	ns->down = d;
-	d = &ns->down[ns->n_down++];
-	memset(d, 0, sizeof(*d));
-	snprintf(d->ct, sizeof(d->ct), "%s", ct->id);
-	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
-	d->since_ms = now_ms;
+	if (!find_down(ns, ifname))
+		add_down(ns, ct->id, ifname, now_ms);
 	return 0;
 }
 
@@ -348,6 +353,32 @@ int node_snapshot_repair(struct node_snapshot *ns, int force, struct ctv_err *er
 	return 0;
 }
 
+/* A device made again while no collector ran (a container restarted in
+ * between) is not hooked on a kernel that hooks devices by index, and one
+ * missing now comes back unhooked: such containers are taken as gone
+ * since the store's last reading (now when there is none), so a repair
+ * hooks them when their device is there (at once, or on its link event)
+ * and records the gap. */
+static void unhooked_at_start(struct node_snapshot *ns)
+{
+	struct node_counters nc = { 0 };
+	struct store_clock clk = { 0 };
+	struct ctv_err err = { "" };
+	int64_t since = wall_now_ms();
+
+	if (node_nft_read_hooks(&nc, NULL, &err) < 0)
+		return; /* no table: nothing to hook into */
+	if (store_last_clock(ns->st, &clk, &err) == 0 && clk.valid && clk.wall_ms < since)
+		since = clk.wall_ms;
+	for (size_t i = 0; i < nc.nhooks; i++) {
+		const struct node_hook *h = &nc.hooks[i];
+
+		if (!h->hooked && !find_down(ns, h->dev))
+			add_down(ns, h->ct, h->dev, since);
+	}
+	node_counters_free(&nc);
+}
+
 /* The watch's glue. */
 struct guard {
 	struct node_snapshot *ns;
@@ -453,6 +484,9 @@ int node_snapshot_collect(struct node_snapshot *ns, unsigned long interval, coll
 		ctv_warn(&ns->warn, "warning: %s (restarted containers are not hooked again)", err.msg);
 	else
 		w.fd[1] = mnl_socket_get_fd(g.links);
+	unhooked_at_start(ns);
+	if (any_back(ns) && node_snapshot_repair(ns, 0, &err) < 0)
+		ctv_warn(&ns->warn, "warning: %s", err.msg);
 	rc = collect_watch(interval, snap, &w, arg);
 	nfnl_close(&g.ev);
 	if (g.links)
