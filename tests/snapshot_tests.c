@@ -638,14 +638,20 @@ END_TEST
 
 START_TEST(the_guard_reads_every_half_second_or_less_often_within_its_cpu_budget)
 {
-	ck_assert_uint_eq(snapshot_guard_ms(0), SNAPSHOT_GUARD_MS);
-	/* 30 us a read (a few services): the floor. */
-	ck_assert_uint_eq(snapshot_guard_ms(30000), 500);
-	/* 1.8 ms (1,000 services): 3.6 s, so 0.05 % of a core. */
-	ck_assert_uint_eq(snapshot_guard_ms(1800000), 3600);
+	ck_assert_uint_eq(snapshot_guard_ms(0, 100), SNAPSHOT_GUARD_MS);
+	/* 30 us a tick: the floor. */
+	ck_assert_uint_eq(snapshot_guard_ms(30000, 100), 500);
+	/* 1.8 ms (1,000 services): 6 s, so 0.03 % of a core. */
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, 1000), 6000);
+	ck_assert_uint_eq(snapshot_guard_ms(150000, 100), 500);
+	ck_assert_uint_eq(snapshot_guard_ms(300000, 100), 1000);
+	/* A small spec: every half second, whatever a tick costs. */
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, SNAPSHOT_GUARD_SMALL), SNAPSHOT_GUARD_MS);
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, 2), SNAPSHOT_GUARD_MS);
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, SNAPSHOT_GUARD_SMALL + 1), 6000);
 	/* However slow, at least every SNAPSHOT_GUARD_MAX_MS. */
-	ck_assert_uint_eq(snapshot_guard_ms(50000000), SNAPSHOT_GUARD_MAX_MS);
-	ck_assert_uint_eq(snapshot_guard_ms(UINT64_MAX), SNAPSHOT_GUARD_MAX_MS);
+	ck_assert_uint_eq(snapshot_guard_ms(50000000, 4096), SNAPSHOT_GUARD_MAX_MS);
+	ck_assert_uint_eq(snapshot_guard_ms(UINT64_MAX, 4096), SNAPSHOT_GUARD_MAX_MS);
 }
 END_TEST
 

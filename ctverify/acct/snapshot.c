@@ -565,11 +565,11 @@ int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev)
 	return due;
 }
 
-unsigned snapshot_guard_ms(uint64_t cpu_ns)
+unsigned snapshot_guard_ms(uint64_t cpu_ns, size_t services)
 {
 	uint64_t ms = cpu_ns / SNAPSHOT_GUARD_PPM;
 
-	if (ms < SNAPSHOT_GUARD_MS)
+	if (services <= SNAPSHOT_GUARD_SMALL || ms < SNAPSHOT_GUARD_MS)
 		return SNAPSHOT_GUARD_MS;
 	return ms > SNAPSHOT_GUARD_MAX_MS ? SNAPSHOT_GUARD_MAX_MS : (unsigned)ms;
 }
@@ -657,7 +657,7 @@ static unsigned guard_next(void *arg)
 {
 	const struct guard *g = arg;
 
-	return snapshot_guard_ms(g->cpu_ns);
+	return snapshot_guard_ms(g->cpu_ns, g->sn->saved.valid ? g->sn->saved.spec.n : 0);
 }
 
 static void guard_repair(void *arg)
