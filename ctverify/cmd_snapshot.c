@@ -108,6 +108,7 @@ int cmd_snapshot(int argc, char **argv)
 	if (!sn.st)
 		return EXIT_PROBLEM;
 	rc = snap_once(&sn, &res);
+	snapshot_free(&sn);
 	store_close(sn.st);
 	if (rc < 0)
 		return EXIT_PROBLEM;
@@ -125,7 +126,7 @@ static void collect_usage(FILE *out)
 		"until stopped. SIGTERM or SIGINT records the interval in progress and\n"
 		"exits; a kill -9 loses at most the interval in flight, never counts\n"
 		"anything twice. Our rules gone or changed (a firewall reload: seen from\n"
-		"nftables events at once, and by reading our counters every half second):\n"
+		"nftables events at once, and by reading our counters every 0.5 to 15 s):\n"
 		"reinstalled from the saved spec, the gap recorded, collection goes on.\n\n"
 		"  --db PATH             the store (default $CTVERIFY_STATEDIR/" DB_NAME ")\n"
 		"  -i, --interval SECS   seconds between snapshots, 1 to 3600 (default 60)\n"

@@ -165,7 +165,7 @@ static void watch_repair(void *arg)
 
 static void watch_run(int consume)
 {
-	struct collect_watch w = { { -1, -1 }, watch_ready, watch_tick, 10, watch_repair, 20, NULL };
+	struct collect_watch w = { { -1, -1 }, watch_ready, watch_tick, 10, watch_repair, 20, NULL, NULL };
 
 	memset(&wt, 0, sizeof(wt));
 	wt.consume = consume;
@@ -228,7 +228,7 @@ static int stop_after_ticks(void *arg)
 
 START_TEST(a_broken_descriptor_is_no_longer_polled)
 {
-	struct collect_watch w = { { -1, -1 }, broken_ready, stop_after_ticks, 10, watch_repair, 20, NULL };
+	struct collect_watch w = { { -1, -1 }, broken_ready, stop_after_ticks, 10, watch_repair, 20, NULL, NULL };
 	int fd[2];
 
 	ck_assert_int_eq(pipe(fd), 0);
@@ -241,6 +241,42 @@ START_TEST(a_broken_descriptor_is_no_longer_polled)
 	ck_assert_int_eq(broken_ticks, 5);
 	close(fd[0]);
 	close(fd[1]);
+}
+END_TEST
+
+static int64_t tick_at[8];
+static int n_tick_at;
+
+static int stop_after_timed_ticks(void *arg)
+{
+	(void)arg;
+	tick_at[n_tick_at] = collect_mono_ms();
+	if (++n_tick_at == 4)
+		raise(SIGTERM);
+	return 0;
+}
+
+/* 10 ms, then 20, 40, 80: a cadence that follows the tick's cost. */
+static unsigned doubling_wait(void *arg)
+{
+	(void)arg;
+	return 10u << n_tick_at;
+}
+
+START_TEST(the_wait_after_a_tick_is_what_tick_next_asks)
+{
+	struct collect_watch w = { { -1, -1 }, broken_ready, stop_after_timed_ticks, 10, watch_repair,
+				   20, NULL, doubling_wait };
+
+	n_tick_at = 0;
+	snaps = fail_from = stop_at = 0;
+	ck_assert_int_eq(collect_watch(3600, snap, &w, NULL), 0);
+	ck_assert_int_eq(n_tick_at, 4);
+	/* Each wait at least the one asked (20, 40, 80 ms), and not the
+	 * fixed tick_ms. */
+	for (int i = 1; i < 4; i++)
+		ck_assert_int_ge(tick_at[i] - tick_at[i - 1], 10 << i);
+	ck_assert_int_ge(tick_at[3] - tick_at[0], 140);
 }
 END_TEST
 
@@ -312,6 +348,7 @@ void add_collect_tests(Suite *s)
 	tcase_add_test(tc, a_burst_of_events_is_one_repair_after_they_stop);
 	tcase_add_test(tc, events_that_never_stop_are_repaired_at_the_debounce_limit);
 	tcase_add_test(tc, a_broken_descriptor_is_no_longer_polled);
+	tcase_add_test(tc, the_wait_after_a_tick_is_what_tick_next_asks);
 	tcase_add_test(tc, a_failing_snapshot_is_said_at_once_then_once_a_minute_and_its_end_is_said);
 	tcase_add_test(tc, a_second_collector_on_one_store_is_refused_until_the_first_closes);
 	suite_add_tcase(s, tc);

@@ -104,6 +104,7 @@ struct fake {
 	int tables;              /* tables in a dump */
 	int chains;              /* chains in a dump instead: even ones in table
 				    "ours", odd ones in "other" */
+	int name_mod;            /* chain i is named c(i % name_mod) when set */
 	int error;               /* answer an NLMSG_ERROR with this instead */
 	int batch;               /* answer a batch: ack the last message */
 	uint32_t fail_seq;       /* ... after refusing this one with error */
@@ -142,14 +143,14 @@ static size_t put_table(char *buf, size_t off, uint32_t seq, uint16_t flags, con
 	return off + NLMSG_ALIGN(h->nlmsg_len);
 }
 
-static size_t put_chain(char *buf, size_t off, uint32_t seq, int i)
+static size_t put_chain(char *buf, size_t off, uint32_t seq, int i, int name_mod)
 {
 	struct nlmsghdr *h = nftnl_nlmsg_build_hdr(buf + off, NFT_MSG_NEWCHAIN, NFPROTO_NETDEV,
 						   NLM_F_MULTI, seq);
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	char name[16];
 
-	snprintf(name, sizeof(name), "c%d", i);
+	snprintf(name, sizeof(name), "c%d", name_mod ? i % name_mod : i);
 	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, i % 2 ? "other" : "ours");
 	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
 	nftnl_chain_nlmsg_build_payload(h, c);
@@ -209,7 +210,7 @@ static ssize_t fake_recv(void *ctx, void *buf, size_t len)
 	if (f->error)
 		return (ssize_t)put_answer(buf, 0, seq, f->error);
 	for (int i = 0; i < f->chains; i++)
-		off = put_chain(buf, off, seq, i);
+		off = put_chain(buf, off, seq, i, f->name_mod);
 	for (int i = 0; i < f->tables; i++)
 		off = put_table(buf, off, seq, NLM_F_MULTI | (f->intr ? NLM_F_DUMP_INTR : 0),
 				i ? "b" : "a");
@@ -429,6 +430,53 @@ START_TEST(a_names_dump_keeps_only_the_table_asked_for)
 	nfnl_names_free(&names);
 	ck_assert_uint_eq(names.n, 0);
 	nfnl_close(&nl);
+}
+END_TEST
+
+START_TEST(a_names_dump_lists_a_name_given_twice_once_in_first_seen_order)
+{
+	struct fake f = { .chains = 10, .name_mod = 4 }; /* ours: c0 c2 c0 c2 c0 */
+	struct nfnl_names names;
+	struct ctv_err err;
+	struct nfnl nl;
+
+	ck_assert_int_eq(nfnl_open_io(&nl, &fake_io, &f), 0);
+	ck_assert_int_eq(nfnl_dump_names(&nl, NFPROTO_NETDEV, "ours", NFNL_CHAIN, &names, &err), 0);
+	ck_assert_uint_eq(names.n, 2);
+	ck_assert_str_eq(names.v[0], "c0");
+	ck_assert_str_eq(names.v[1], "c2");
+	ck_assert_ptr_nonnull(names.sorted);
+	ck_assert_int_eq(nfnl_names_has(&names, "c2"), 1);
+	ck_assert_int_eq(nfnl_names_has(&names, "c1"), 0);
+	nfnl_names_free(&names);
+	nfnl_close(&nl);
+}
+END_TEST
+
+START_TEST(indexed_names_are_found_by_a_binary_search_until_one_is_added)
+{
+	struct nfnl_names s = { 0 };
+	char name[16];
+
+	for (int i = 999; i >= 0; i--) {
+		snprintf(name, sizeof(name), "in_s%d", i);
+		ck_assert_int_eq(nfnl_names_add(&s, name), 0);
+	}
+	ck_assert_ptr_null(s.sorted);
+	nfnl_names_index(&s);
+	ck_assert_ptr_nonnull(s.sorted);
+	for (int i = 1; i < 1000; i++)
+		ck_assert_int_lt(strcmp(s.sorted[i - 1], s.sorted[i]), 0);
+	ck_assert_str_eq(s.v[0], "in_s999"); /* the list itself keeps its order */
+	ck_assert_int_eq(nfnl_names_has(&s, "in_s0"), 1);
+	ck_assert_int_eq(nfnl_names_has(&s, "in_s500"), 1);
+	ck_assert_int_eq(nfnl_names_has(&s, "in_s1000"), 0);
+	ck_assert_int_eq(nfnl_names_add(&s, "in_s1000"), 0);
+	ck_assert_ptr_null(s.sorted); /* stale: dropped */
+	ck_assert_int_eq(nfnl_names_has(&s, "in_s1000"), 1);
+	nfnl_names_free(&s);
+	ck_assert_uint_eq(s.n, 0);
+	ck_assert_ptr_null(s.sorted);
 }
 END_TEST
 
@@ -876,6 +924,8 @@ void add_nfnl_tests(Suite *s)
 	tcase_add_test(tc, builders_append_their_expressions_in_order);
 	tcase_add_test(tc, a_new_table_event_is_decoded);
 	tcase_add_test(tc, deleted_chains_sets_and_counters_are_decoded);
+	tcase_add_test(tc, a_names_dump_lists_a_name_given_twice_once_in_first_seen_order);
+	tcase_add_test(tc, indexed_names_are_found_by_a_binary_search_until_one_is_added);
 	tcase_add_test(tc, a_rule_event_names_its_chain_and_handle);
 	tcase_add_test(tc, a_destroyed_table_is_a_deletion);
 	tcase_add_test(tc, the_end_of_a_transaction_carries_its_generation);

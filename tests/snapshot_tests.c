@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "rulestate.h"
@@ -151,6 +153,7 @@ static void teardown(void)
 {
 	char cmd[128];
 
+	snapshot_free(&sn);
 	if (sn.st)
 		store_close(sn.st);
 	unsetenv("CTVERIFY_STATEDIR");
@@ -491,6 +494,167 @@ START_TEST(counters_that_went_back_are_replaced_rules_put_back_from_zero)
 }
 END_TEST
 
+/* Saves text as the installed spec of the fake backend. */
+static void save_spec(const char *text)
+{
+	struct ctv_err err = { "" };
+	struct svcspec spec;
+
+	svcspec_init(&spec);
+	ck_assert_int_eq(svcspec_parse_buffer(&spec, "t", text, strlen(text), &err), 0);
+	ck_assert_msg(rulestate_save("fake", &spec, &err) == 0, "%s", err.msg);
+	svcspec_free(&spec);
+}
+
+START_TEST(an_unchanged_saved_spec_is_parsed_once_for_every_tick_and_snapshot)
+{
+	const struct svcspec *spec;
+	const struct backend *b;
+	struct store_result res;
+	struct ctv_err err = { "" };
+
+	for (int i = 0; i < 6; i++)
+		tick(1700000000 + i, 100 + i);
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_ptr_eq(b, &fake);
+	ck_assert_uint_eq(spec->n, 1);
+	ck_assert_str_eq(spec->svcs[0].name, "http");
+	ck_assert_uint_eq(sn.saved.parses, 1);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	take(&res);
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_uint_eq(sn.saved.parses, 1);
+	ck_assert_int_eq(fw.reads, 4);
+}
+END_TEST
+
+START_TEST(a_saved_spec_changed_on_disk_is_parsed_again)
+{
+	const struct svcspec *spec;
+	const struct backend *b;
+	struct ctv_err err = { "" };
+	struct timespec past[2] = { { 1000, 0 }, { 1000, 0 } };
+	char path[256];
+	FILE *f;
+	char *text;
+	size_t len;
+
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_uint_eq(sn.saved.parses, 1);
+	/* 'rules install': a new file renamed into place. */
+	save_spec("service mail proto=tcp lport=25\nservice dns proto=udp lport=53\n");
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_uint_eq(sn.saved.parses, 2);
+	ck_assert_uint_eq(spec->n, 2);
+	ck_assert_str_eq(spec->svcs[1].name, "dns");
+	/* Edited in place, same size, its time set back: still noticed. */
+	snprintf(path, sizeof(path), "%s/%s", dir, RULESTATE_FILE);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	text = calloc(1, 4096);
+	ck_assert_ptr_nonnull(text);
+	len = fread(text, 1, 4095, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "lport=53"));
+	memcpy(strstr(text, "lport=53"), "lport=54", 8);
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(text, 1, len, f), len);
+	fclose(f);
+	free(text);
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, past, 0), 0);
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_uint_eq(sn.saved.parses, 3);
+	ck_assert_uint_eq(spec->svcs[1].lports[0].first, 54);
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_uint_eq(sn.saved.parses, 3);
+}
+END_TEST
+
+START_TEST(a_saved_spec_removed_is_forgotten)
+{
+	const struct svcspec *spec;
+	const struct backend *b;
+	struct ctv_err err = { "" };
+
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_int_eq(rulestate_clear(&err), 0);
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_str_eq(err.msg, "no accounting rules installed (run 'ctverify rules install' first)");
+	ck_assert_int_eq(sn.saved.valid, 0);
+	/* The guard has nothing to guard. */
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	ck_assert_int_eq(fw.reads, 0);
+	save_spec("service http proto=tcp lport=80\n");
+	ck_assert_int_eq(snapshot_saved_spec(&sn, &spec, &b, &err), 0);
+	ck_assert_uint_eq(sn.saved.parses, 2);
+}
+END_TEST
+
+START_TEST(a_repairing_guard_leaves_the_rules_alone_when_the_saved_spec_changed_since_it_was_kept)
+{
+	struct ctv_err err = { "" };
+
+	for (int i = 0; i < 4; i++)
+		tick(1700000000 + i, 100 + i);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	ck_assert_uint_eq(sn.saved.parses, 1);
+	/* 'rules remove' or 'rules install' between the look and the repair. */
+	fw.gone = 1;
+	fw.respec = "service mail proto=tcp lport=25\n";
+	ck_assert_int_eq(snapshot_guard(&sn, 1, &err), -1);
+	ck_assert_int_eq(errno, EAGAIN);
+	ck_assert_int_eq(fw.installs, 0);
+	ck_assert_int_eq(fw.removes, 0);
+}
+END_TEST
+
+START_TEST(a_counter_that_went_back_is_found_when_the_read_order_changed)
+{
+	struct ctv_err err = { "" };
+	struct ctv_counter t;
+
+	for (int i = 0; i < 4; i++)
+		tick(1700000000 + i, 100 + i);
+	http_in(8000);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	/* Grown, in another order: not a replacement. */
+	http_in(9000);
+	t = fw.c[1];
+	fw.c[1] = fw.c[2];
+	fw.c[2] = t;
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 0);
+	/* Back in the first order, and below: replaced. */
+	t = fw.c[1];
+	fw.c[1] = fw.c[2];
+	fw.c[2] = t;
+	http_in(2000);
+	ck_assert_int_eq(snapshot_guard(&sn, 0, &err), 1);
+	ck_assert_int_eq(fw.installs, 0);
+}
+END_TEST
+
+START_TEST(the_guard_reads_every_half_second_or_less_often_within_its_cpu_budget)
+{
+	ck_assert_uint_eq(snapshot_guard_ms(0, 100), SNAPSHOT_GUARD_MS);
+	/* 30 us a tick: the floor. */
+	ck_assert_uint_eq(snapshot_guard_ms(30000, 100), 500);
+	/* 1.8 ms (1,000 services): 6 s, so 0.03 % of a core. */
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, 1000), 6000);
+	ck_assert_uint_eq(snapshot_guard_ms(150000, 100), 500);
+	ck_assert_uint_eq(snapshot_guard_ms(300000, 100), 1000);
+	/* A small spec: every half second, whatever a tick costs. */
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, SNAPSHOT_GUARD_SMALL), SNAPSHOT_GUARD_MS);
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, 2), SNAPSHOT_GUARD_MS);
+	ck_assert_uint_eq(snapshot_guard_ms(1800000, SNAPSHOT_GUARD_SMALL + 1), 6000);
+	/* However slow, at least every SNAPSHOT_GUARD_MAX_MS. */
+	ck_assert_uint_eq(snapshot_guard_ms(50000000, 4096), SNAPSHOT_GUARD_MAX_MS);
+	ck_assert_uint_eq(snapshot_guard_ms(UINT64_MAX, 4096), SNAPSHOT_GUARD_MAX_MS);
+}
+END_TEST
+
 START_TEST(the_default_store_is_in_the_state_directory)
 {
 	char want[160];
@@ -521,5 +685,11 @@ void add_snapshot_tests(Suite *s)
 	tcase_add_test(tc, a_repairing_guard_puts_back_rules_that_differ_from_the_saved_spec);
 	tcase_add_test(tc, only_deletions_of_ours_by_another_process_ask_for_a_repair);
 	tcase_add_test(tc, counters_that_went_back_are_replaced_rules_put_back_from_zero);
+	tcase_add_test(tc, an_unchanged_saved_spec_is_parsed_once_for_every_tick_and_snapshot);
+	tcase_add_test(tc, a_saved_spec_changed_on_disk_is_parsed_again);
+	tcase_add_test(tc, a_saved_spec_removed_is_forgotten);
+	tcase_add_test(tc, a_repairing_guard_leaves_the_rules_alone_when_the_saved_spec_changed_since_it_was_kept);
+	tcase_add_test(tc, a_counter_that_went_back_is_found_when_the_read_order_changed);
+	tcase_add_test(tc, the_guard_reads_every_half_second_or_less_often_within_its_cpu_budget);
 	suite_add_tcase(s, tc);
 }

@@ -101,6 +101,14 @@ void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec)
 {
 	const char **names = spec->n ? ctv_names_sort(spec->svcs[0].name, sizeof(spec->svcs[0]),
 						      spec->n) : NULL;
+
+	ctv_counters_order_names(c, spec, names);
+	free(names);
+}
+
+void ctv_counters_order_names(struct ctv_counters *c, const struct svcspec *spec,
+			      const char **names)
+{
 	struct ranked *r = c->n ? malloc(c->n * sizeof(*r)) : NULL;
 
 	if (r) {
@@ -127,7 +135,6 @@ void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec)
 		}
 	}
 	free(r);
-	free(names);
 }
 
 const struct backend *backend_find(const char *name, struct ctv_err *err)

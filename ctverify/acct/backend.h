@@ -104,6 +104,12 @@ void ctv_counters_free(struct ctv_counters *c);
  * class buckets after other, by class. */
 void ctv_counters_order(struct ctv_counters *c, const struct svcspec *spec);
 
+/* ctv_counters_order() with the spec's names already sorted
+ * (ctv_names_sort() of spec->svcs' names; NULL: a linear search each),
+ * for a caller that keeps them. */
+void ctv_counters_order_names(struct ctv_counters *c, const struct svcspec *spec,
+			      const char **names);
+
 /* The n names of an array (the first at first, one every stride bytes)
  * sorted (equal names in array order), for ctv_names_find(); NULL when out
  * of memory. The caller frees it. An entry's index is (v[k] - first) /

@@ -798,6 +798,8 @@ int nftb_model_build(const struct svcspec *spec, int with_ids, struct model *m,
 		errno = ENOMEM;
 		return -1;
 	}
+	/* install and check look each counter up in what is there. */
+	nfnl_names_index(&m->counters);
 	return 0;
 }
 

@@ -156,6 +156,21 @@ int rulestate_load(char *backend, size_t size, struct svcspec *spec, struct ctv_
 	return svcspec_parse_file(spec, path, err);
 }
 
+int rulestate_stat(struct stat *st, struct ctv_err *err)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", rulestate_dir(), RULESTATE_FILE);
+	if (stat(path, st) < 0) {
+		int e = errno;
+
+		ctv_err_sys(err, e, "%s", path);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
 int rulestate_clear(struct ctv_err *err)
 {
 	char path[4096];

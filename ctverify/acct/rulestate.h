@@ -6,6 +6,7 @@
 #define CTV_RULESTATE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "err.h"
 #include "svcspec.h"
@@ -23,6 +24,12 @@ int rulestate_save(const char *backend, const struct svcspec *spec, struct ctv_e
  * backend name. Returns 0; -1 with errno ENOENT when nothing is saved, or
  * another errno / a parse error in err. */
 int rulestate_load(char *backend, size_t size, struct svcspec *spec, struct ctv_err *err);
+
+/* stat() of the saved spec's file, so a reader can keep what it parsed
+ * while the file stays the same (rulestate_save() renames a new file into
+ * place: a new inode). Returns 0; -1 with errno ENOENT when nothing is
+ * saved, or another errno, and err. */
+int rulestate_stat(struct stat *st, struct ctv_err *err);
 
 /* Forgets the saved spec; 0 also when there was none. */
 int rulestate_clear(struct ctv_err *err);

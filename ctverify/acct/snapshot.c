@@ -16,6 +16,7 @@
 #include "snapshot.h"
 
 #define DB_NAME "ctverify.db"
+#define NO_RULES "no accounting rules installed (run 'ctverify rules install' first)"
 
 /* The kernel's own figures kept with each snapshot, for reconcile. */
 static const char *const snmp_protos[] = { "Udp", "Icmp", NULL };
@@ -78,7 +79,7 @@ int snapshot_load_rules(const struct snapshot *sn, struct svcspec *spec,
 	svcspec_init(spec);
 	if (rulestate_load(name, sizeof(name), spec, err) < 0) {
 		if (errno == ENOENT)
-			ctv_err_set(err, "no accounting rules installed (run 'ctverify rules install' first)");
+			ctv_err_set(err, NO_RULES);
 		svcspec_free(spec);
 		return -1;
 	}
@@ -88,6 +89,77 @@ int snapshot_load_rules(const struct snapshot *sn, struct svcspec *spec,
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the saved spec, kept while its file stays the same ----------------- */
+
+static void saved_forget(struct snapshot_saved *s)
+{
+	unsigned parses = s->parses;
+
+	if (s->valid)
+		svcspec_free(&s->spec);
+	free(s->names);
+	memset(s, 0, sizeof(*s));
+	s->parses = parses;
+}
+
+static int64_t ts_ns(const struct timespec *t)
+{
+	return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+static int saved_same(const struct snapshot_saved *s, const struct stat *st)
+{
+	return s->valid && s->dev == (uint64_t)st->st_dev && s->ino == (uint64_t)st->st_ino &&
+	       s->size == (uint64_t)st->st_size && s->mtime_ns == ts_ns(&st->st_mtim) &&
+	       s->ctime_ns == ts_ns(&st->st_ctim);
+}
+
+int snapshot_saved_spec(struct snapshot *sn, const struct svcspec **spec,
+			const struct backend **b, struct ctv_err *err)
+{
+	struct snapshot_saved *s = &sn->saved;
+	struct stat st;
+
+	if (rulestate_stat(&st, err) < 0) {
+		int e = errno;
+
+		saved_forget(s);
+		if (e == ENOENT)
+			ctv_err_set(err, NO_RULES);
+		errno = e;
+		return -1;
+	}
+	if (!saved_same(s, &st)) {
+		/* Stat before the parse: a file replaced meanwhile is not
+		 * the one stat saw, so it is parsed again next time. */
+		saved_forget(s);
+		s->parses++;
+		if (snapshot_load_rules(sn, &s->spec, &s->b, err) < 0)
+			return -1;
+		s->names = s->spec.n ? ctv_names_sort(s->spec.svcs[0].name, sizeof(s->spec.svcs[0]),
+						      s->spec.n) : NULL;
+		s->dev = (uint64_t)st.st_dev;
+		s->ino = (uint64_t)st.st_ino;
+		s->size = (uint64_t)st.st_size;
+		s->mtime_ns = ts_ns(&st.st_mtim);
+		s->ctime_ns = ts_ns(&st.st_ctim);
+		s->valid = 1;
+	}
+	*spec = &s->spec;
+	*b = s->b;
+	return 0;
+}
+
+/* c in spec order, through the kept names index when spec is the kept
+ * spec. */
+static void order(const struct snapshot *sn, struct ctv_counters *c, const struct svcspec *spec)
+{
+	if (spec == &sn->saved.spec && sn->saved.names)
+		ctv_counters_order_names(c, spec, sn->saved.names);
+	else
+		ctv_counters_order(c, spec);
 }
 
 static int64_t wall_now_ms(void)
@@ -165,7 +237,7 @@ int snapshot_read(struct snapshot *sn, const struct backend *b, const struct svc
 				return -1;
 		}
 	}
-	ctv_counters_order(c, spec);
+	order(sn, c, spec);
 	sn->have_last = 1;
 	sn->last_packets = all_packets(c);
 	return 0;
@@ -265,19 +337,16 @@ int snapshot_take(struct snapshot *sn, struct store_result *res, struct ctv_err 
 	struct reading rd;
 	struct collect_reader reader = { reading_read, reading_done, sn->now, &rd };
 	const struct backend *b;
-	struct svcspec spec;
-	int rc;
+	const struct svcspec *spec;
 
-	/* The spec is read every time: 'rules install' may have changed it. */
-	if (snapshot_load_rules(sn, &spec, &b, err) < 0)
+	/* Looked at every time: 'rules install' may have changed it. */
+	if (snapshot_saved_spec(sn, &spec, &b, err) < 0)
 		return -1;
 	memset(&rd, 0, sizeof(rd));
 	rd.sn = sn;
 	rd.b = b;
-	rd.spec = &spec;
-	rc = collect_record(sn->st, &reader, res, err);
-	svcspec_free(&spec);
-	return rc;
+	rd.spec = spec;
+	return collect_record(sn->st, &reader, res, err);
 }
 
 int snapshot_before_change(struct snapshot *sn, struct ctv_err *err)
@@ -299,6 +368,7 @@ int snapshot_before_change(struct snapshot *sn, struct ctv_err *err)
 	if (!sn->st)
 		return -1;
 	rc = snapshot_take(sn, &res, err);
+	snapshot_free(sn);
 	store_close(sn->st);
 	sn->st = NULL;
 	return rc;
@@ -310,6 +380,7 @@ void snapshot_free(struct snapshot *sn)
 {
 	ctv_counters_free(&sn->good);
 	sn->have_good = 0;
+	saved_forget(&sn->saved);
 }
 
 /* Keeps c (taken over) as the last reading known good, stamped now. */
@@ -329,10 +400,10 @@ static void keep_good(struct snapshot *sn, const struct backend *b, struct ctv_c
 	memcpy(sn->good_boot, r.boot_id, sizeof(sn->good_boot));
 }
 
-/* Records the last good reading (when it is newer than the store's last)
- * and returns the start of the gap: its time, or -1 (the store's last
- * reading) when there is none. */
-static int64_t record_good(struct snapshot *sn)
+/* Records the last good reading (when it is newer than the store's last;
+ * in spec order) and returns the start of the gap: its time, or -1 (the
+ * store's last reading) when there is none. */
+static int64_t record_good(struct snapshot *sn, const struct svcspec *spec)
 {
 	struct store_clock clk;
 	struct store_reading r;
@@ -345,6 +416,7 @@ static int64_t record_good(struct snapshot *sn)
 		return -1;
 	if (clk.valid && clk.wall_ms >= sn->good_wall_ms)
 		return clk.timeline_ms;
+	order(sn, &sn->good, spec);
 	smp = calloc(sn->good.n + 1, sizeof(*smp));
 	if (!smp)
 		return -1;
@@ -367,6 +439,12 @@ static int64_t record_good(struct snapshot *sn)
 	return from;
 }
 
+static int below(const struct ctv_counter *x, const struct ctv_counter *g)
+{
+	return x->in_bytes < g->in_bytes || x->in_packets < g->in_packets ||
+	       x->out_bytes < g->out_bytes || x->out_packets < g->out_packets;
+}
+
 /* 1 when a counter of c is below the last good reading's: rules replaced
  * (a whole legacy table restored, one family's chains gone). */
 static int went_back(const struct snapshot *sn, const struct backend *b,
@@ -374,15 +452,24 @@ static int went_back(const struct snapshot *sn, const struct backend *b,
 {
 	const struct ctv_counter *g0 = sn->good.c;
 	const char **names;
-	size_t n = sn->good.n;
+	size_t n = sn->good.n, same = 0;
 	int back = 0;
 
 	/* Another backend's counters (rules install moved ours) start anew. */
 	if (!sn->have_good || strcmp(sn->good_backend, b->name) || !n)
 		return 0;
-	/* Every half second: the good reading's names sorted once, n log n. */
+	/* The good reading is the last read, in the backend's order: while
+	 * the names stay where they were, one linear pass. */
+	while (same < c->n && same < n && !strcmp(c->c[same].name, g0[same].name)) {
+		if (below(&c->c[same], &g0[same]))
+			return 1;
+		same++;
+	}
+	if (same == c->n)
+		return 0;
+	/* The rules changed: the good reading's names sorted, n log n. */
 	names = ctv_names_sort(g0[0].name, sizeof(g0[0]), n);
-	for (size_t i = 0; i < c->n && !back; i++) {
+	for (size_t i = same; i < c->n && !back; i++) {
 		const struct ctv_counter *x = &c->c[i];
 
 		for (size_t j = 0; j < n && !back; j++) {
@@ -397,8 +484,7 @@ static int went_back(const struct snapshot *sn, const struct backend *b,
 					break; /* past the equal names */
 				continue;
 			}
-			back = x->in_bytes < g->in_bytes || x->in_packets < g->in_packets ||
-			       x->out_bytes < g->out_bytes || x->out_packets < g->out_packets;
+			back = below(x, g);
 		}
 	}
 	free(names);
@@ -409,17 +495,16 @@ int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
 {
 	struct ctv_counters c = { NULL, 0 };
 	const struct backend *b;
-	struct svcspec spec;
+	const struct svcspec *spec;
 	const char *why = NULL;
 	int rc = 0;
 
-	if (snapshot_load_rules(sn, &spec, &b, err) < 0)
+	/* Every tick: a stat(), and a parse only when the file changed. */
+	if (snapshot_saved_spec(sn, &spec, &b, err) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (b->read(&c, err) < 0) {
-		if (errno != ENOENT) {
-			svcspec_free(&spec);
+		if (errno != ENOENT)
 			return -1;
-		}
 		why = "gone";
 	} else if (went_back(sn, b, &c)) {
 		/* Some counters kept theirs, some restarted: only when all
@@ -430,38 +515,37 @@ int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err)
 		char *diff = NULL;
 		struct ctv_err e2 = { "" };
 
-		if (b->check(&spec, &diff, &e2) == 1)
+		if (b->check(spec, &diff, &e2) == 1)
 			why = "changed or flushed";
 		free(diff);
 	}
 	if (why && !repair) {
 		ctv_counters_free(&c);
-		svcspec_free(&spec);
 		return 1;
 	}
 	if (why) {
-		int64_t from = record_good(sn);
+		int64_t from = record_good(sn, spec);
 		struct ctv_err e2 = { "" };
 
 		ctv_counters_free(&c);
 		if (!strcmp(why, "replaced") && b->remove(&e2) < 0)
 			ctv_warn(&sn->warn, "warning: removing our replaced rules: %s", e2.msg);
-		rc = reinstall(sn, b, &spec, why, from, err);
+		rc = reinstall(sn, b, spec, why, from, err);
 		if (rc == 0 && b->read(&c, err) < 0)
 			rc = -1;
 		/* The counters restart: the next snapshot records the resets. */
 		sn->have_last = 0;
 	}
 	if (rc == 0) {
-		ctv_counters_order(&c, &spec);
+		/* Kept in the backend's order: the next read compares by
+		 * position (record_good() puts it in spec order). */
 		keep_good(sn, b, &c);
 		/* After a reinstall the store must see the counters restart
 		 * (resets), whatever they reach by the next snapshot. */
 		if (why)
-			record_good(sn);
+			record_good(sn, spec);
 	}
 	ctv_counters_free(&c);
-	svcspec_free(&spec);
 	return rc;
 }
 
@@ -481,15 +565,33 @@ int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev)
 	return due;
 }
 
+unsigned snapshot_guard_ms(uint64_t cpu_ns, size_t services)
+{
+	uint64_t ms = cpu_ns / SNAPSHOT_GUARD_PPM;
+
+	if (services <= SNAPSHOT_GUARD_SMALL || ms < SNAPSHOT_GUARD_MS)
+		return SNAPSHOT_GUARD_MS;
+	return ms > SNAPSHOT_GUARD_MAX_MS ? SNAPSHOT_GUARD_MAX_MS : (unsigned)ms;
+}
+
 /* The watch's glue: sn, the event socket and the snapshot callback. */
 struct guard {
 	struct snapshot *sn;
 	struct nfnl ev;
 	collect_snap_fn snap;
 	char last_warn[CTV_ERR_MAX];
+	uint64_t cpu_ns; /* one guard tick's CPU time, smoothed; 0: none yet */
 };
 
-/* Warns of a guard's failure once, not every half second while it lasts. */
+static uint64_t cpu_now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Warns of a guard's failure once, not every tick while it lasts. */
 static void guard_warn(struct guard *g, int rc, const struct ctv_err *err)
 {
 	if (rc >= 0) {
@@ -532,17 +634,30 @@ static int guard_ready(void *arg, int i)
 	return er.due;
 }
 
-/* Every SNAPSHOT_GUARD_MS: our rules gone asks for the repair, after the
+/* Every snapshot_guard_ms(): our rules gone asks for the repair, after the
  * debounce, so 'rules remove' (rules first, then the saved spec) is done
  * before the repair reads the saved spec again. */
 static int guard_tick(void *arg)
 {
 	struct guard *g = arg;
 	struct ctv_err err = { "" };
+	uint64_t t0 = cpu_now_ns();
 	int rc = snapshot_guard(g->sn, 0, &err);
+	uint64_t used = cpu_now_ns() - t0;
 
+	/* Smoothed over about four ticks: one slow read (a page fault, a
+	 * busy neighbour) moves the cadence a little, a larger spec fully. */
+	g->cpu_ns = g->cpu_ns ? (3 * g->cpu_ns + used) / 4 : used;
 	guard_warn(g, rc, &err);
 	return rc == 1;
+}
+
+/* The wait to the next tick: the guard's CPU within its budget. */
+static unsigned guard_next(void *arg)
+{
+	const struct guard *g = arg;
+
+	return snapshot_guard_ms(g->cpu_ns, g->sn->saved.valid ? g->sn->saved.spec.n : 0);
 }
 
 static void guard_repair(void *arg)
@@ -568,7 +683,8 @@ static int guard_snap(void *arg)
 int snapshot_collect(struct snapshot *sn, unsigned long interval, collect_snap_fn snap)
 {
 	struct guard g;
-	struct collect_watch w = { { -1, -1 }, guard_ready, guard_tick, SNAPSHOT_GUARD_MS, guard_repair, 20, &g };
+	struct collect_watch w = { { -1, -1 }, guard_ready, guard_tick, SNAPSHOT_GUARD_MS, guard_repair, 20,
+				   &g, guard_next };
 	struct ctv_err err = { "" };
 	int rc;
 

@@ -3,7 +3,10 @@
  * record the differences in the store; and the self-repair around it.
  *
  * Policy (docs/DESIGN.md, "History store"):
- *  - The saved spec is read every time: 'rules install' may change it.
+ *  - The saved spec is looked at every time: 'rules install' may change
+ *    it. What was parsed is kept while the file stays the same (device,
+ *    inode, size, mtime, ctime), so collect's guard parses it only when
+ *    it changed.
  *  - Our rules gone (read says ENOENT: container restarted, table
  *    deleted): reinstalled from the saved spec, a "gap" event records the
  *    window since the last reading, then the counters are read again
@@ -39,8 +42,20 @@ struct snapshot_proc {
 	const char *uptime;  /* /proc/uptime */
 };
 
+/* The saved spec as last parsed (snapshot_saved_spec()), with what is
+ * derived from it, and the file it came from. */
+struct snapshot_saved {
+	int valid;
+	struct svcspec spec;
+	const struct backend *b;
+	const char **names; /* spec's names sorted (ctv_names_sort()), or NULL */
+	uint64_t dev, ino, size;
+	int64_t mtime_ns, ctime_ns;
+	unsigned parses; /* how often the file was parsed (tests) */
+};
+
 /* What one snapshot needs from one run to the next. Zero it, then set
- * what applies. */
+ * what applies; snapshot_free() after the last one. */
 struct snapshot {
 	struct store *st;  /* where readings go; NULL for snapshot_read() only */
 	int no_repair;     /* rules about to change: never reinstall */
@@ -66,6 +81,7 @@ struct snapshot {
 	char good_boot[STORE_BOOT_MAX];
 	char good_backend[16]; /* whose counters those are */
 	int touched; /* the transaction in progress deleted something of ours */
+	struct snapshot_saved saved;
 };
 
 /* The store when no --db is given: $CTVERIFY_STATEDIR/ctverify.db. */
@@ -79,6 +95,13 @@ struct store *snapshot_open_store(const char *db, struct ctv_err *err);
  * it. Returns 0, or -1 with err ("no accounting rules installed ..." when
  * nothing is saved); spec is freed on failure. */
 int snapshot_load_rules(const struct snapshot *sn, struct svcspec *spec,
+			const struct backend **b, struct ctv_err *err);
+
+/* The saved spec and its backend, as snapshot_load_rules(), but parsed
+ * only when the file is not the one parsed last (kept in sn->saved until
+ * snapshot_free(); *spec points there). Returns 0, or -1 with err (errno
+ * ENOENT: nothing saved, and what was kept is forgotten). */
+int snapshot_saved_spec(struct snapshot *sn, const struct svcspec **spec,
 			const struct backend **b, struct ctv_err *err);
 
 /* Reads our counters in one pass, in spec order, repairing our rules as
@@ -98,9 +121,26 @@ int snapshot_take(struct snapshot *sn, struct store_result *res, struct ctv_err 
  * -1 with err if the snapshot failed. */
 int snapshot_before_change(struct snapshot *sn, struct ctv_err *err);
 
-/* How often collect's guard reads our counters: the widest gap a reload
- * leaves is this plus the repair. */
+/* How often collect's guard reads our counters: every SNAPSHOT_GUARD_MS
+ * for a spec of at most SNAPSHOT_GUARD_SMALL services, whatever it costs
+ * (measured: 0.04 % of a core at 10 services); a larger one when one
+ * guard tick costs more CPU than SNAPSHOT_GUARD_PPM millionths of the
+ * time between two (0.03 % of a core; measured, the guard's true cost is
+ * about 1.35 times what it times of itself, wakeups included, and the
+ * minute's snapshot adds about 0.015 % at 1,000 services:
+ * docs/PERFORMANCE.md), never more often than every SNAPSHOT_GUARD_MS,
+ * at least every SNAPSHOT_GUARD_MAX_MS. The widest gap a reload leaves is
+ * that wait plus the repair. */
 #define SNAPSHOT_GUARD_MS 500
+#define SNAPSHOT_GUARD_SMALL 16
+#define SNAPSHOT_GUARD_MAX_MS 15000
+#define SNAPSHOT_GUARD_PPM 300
+
+/* The wait before the next guard, in ms, for a spec of services services
+ * whose guard tick costs cpu_ns of CPU: SNAPSHOT_GUARD_MS for a small
+ * spec, else cpu_ns / SNAPSHOT_GUARD_PPM within [SNAPSHOT_GUARD_MS,
+ * SNAPSHOT_GUARD_MAX_MS]. */
+unsigned snapshot_guard_ms(uint64_t cpu_ns, size_t services);
 
 /* collect's guard between snapshots: reads our counters (kept as the
  * last reading known good). Not repair: returns 1 when our rules are gone
@@ -125,13 +165,14 @@ int snapshot_guard(struct snapshot *sn, int repair, struct ctv_err *err);
 int snapshot_event(struct snapshot *sn, const struct nfnl_event *ev);
 
 /* The collect loop with its guard (collect_watch()): snap at every
- * boundary; our counters read every SNAPSHOT_GUARD_MS (the legacy iptables check:
- * it sends no notifications); nftables events about our table end, after
+ * boundary; our counters read at snapshot_guard_ms() of the guard's own
+ * CPU time, smoothed (the legacy iptables check: it sends no
+ * notifications); nftables events about our table end, after
  * a short debounce, in one repairing guard. Guard errors go to sn->warn,
  * each once while it lasts. */
 int snapshot_collect(struct snapshot *sn, unsigned long interval, collect_snap_fn snap);
 
-/* Frees what the guard keeps. */
+/* Frees what the guard and the saved spec keep. */
 void snapshot_free(struct snapshot *sn);
 
 #endif

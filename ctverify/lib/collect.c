@@ -152,9 +152,9 @@ static void watch_until_boundary(unsigned long interval, const struct collect_wa
 			}
 		}
 		if (ws->next_tick >= 0 && collect_mono_ms() >= ws->next_tick) {
-			ws->next_tick = collect_mono_ms() + w->tick_ms;
 			if (w->tick(w->arg))
 				due(ws, w);
+			ws->next_tick = collect_mono_ms() + (w->tick_next ? w->tick_next(w->arg) : w->tick_ms);
 		}
 		if (ws->repair_at >= 0 && collect_mono_ms() >= ws->repair_at) {
 			ws->repair_at = -1;

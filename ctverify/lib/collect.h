@@ -54,6 +54,10 @@ struct collect_watch {
 	void (*repair)(void *arg);
 	unsigned debounce_ms;
 	void *arg;
+	/* The wait after a tick to the next one, in ms, asked after each
+	 * tick (the guard's cadence follows its cost); NULL: tick_ms. The
+	 * first tick is tick_ms after the start. */
+	unsigned (*tick_next)(void *arg);
 };
 #define COLLECT_DEBOUNCE_MAX_MS 250
 

@@ -286,11 +286,17 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 
 int nfnl_names_add(struct nfnl_names *s, const char *name)
 {
-	char **v = realloc(s->v, (s->n + 1) * sizeof(*v));
+	free(s->sorted);
+	s->sorted = NULL;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		char **v = realloc(s->v, cap * sizeof(*v));
 
-	if (!v)
-		return -1;
-	s->v = v;
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
 	s->v[s->n] = strdup(name);
 	if (!s->v[s->n])
 		return -1;
@@ -298,8 +304,25 @@ int nfnl_names_add(struct nfnl_names *s, const char *name)
 	return 0;
 }
 
+static int names_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void nfnl_names_index(struct nfnl_names *s)
+{
+	free(s->sorted);
+	s->sorted = s->n ? malloc(s->n * sizeof(*s->sorted)) : NULL;
+	if (!s->sorted)
+		return;
+	memcpy(s->sorted, s->v, s->n * sizeof(*s->sorted));
+	qsort(s->sorted, s->n, sizeof(*s->sorted), names_cmp);
+}
+
 int nfnl_names_has(const struct nfnl_names *s, const char *name)
 {
+	if (s->sorted)
+		return bsearch(&name, s->sorted, s->n, sizeof(*s->sorted), names_cmp) != NULL;
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(s->v[i], name))
 			return 1;
@@ -311,8 +334,37 @@ void nfnl_names_free(struct nfnl_names *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
-	s->v = NULL;
-	s->n = 0;
+	free(s->sorted);
+	memset(s, 0, sizeof(*s));
+}
+
+/* A dump lists each name once; should one come twice, the later ones go
+ * (first seen order kept). n log n: the index finds them. */
+static void names_unique(struct nfnl_names *s)
+{
+	size_t k = 0;
+	int dup = 0;
+
+	nfnl_names_index(s);
+	for (size_t i = 1; s->sorted && i < s->n; i++)
+		dup |= !strcmp(s->sorted[i - 1], s->sorted[i]);
+	if (!dup && s->sorted)
+		return;
+	/* Rare (or without memory for the index): the linear way. */
+	free(s->sorted);
+	s->sorted = NULL;
+	for (size_t i = 0; i < s->n; i++) {
+		int seen = 0;
+
+		for (size_t j = 0; j < k && !seen; j++)
+			seen = !strcmp(s->v[j], s->v[i]);
+		if (seen)
+			free(s->v[i]);
+		else
+			s->v[k++] = s->v[i];
+	}
+	s->n = k;
+	nfnl_names_index(s);
 }
 
 struct names_dump {
@@ -327,8 +379,7 @@ static int names_cb(const struct nlmsghdr *nlh, void *data)
 	struct names_dump *d = data;
 	struct nfnl_event ev;
 
-	if (nfnl_event_decode(nlh, &ev) != 1 || ev.kind != d->kind || strcmp(ev.table, d->table) ||
-	    nfnl_names_has(d->out, ev.name))
+	if (nfnl_event_decode(nlh, &ev) != 1 || ev.kind != d->kind || strcmp(ev.table, d->table))
 		return MNL_CB_OK;
 	if (nfnl_names_add(d->out, ev.name) < 0) {
 		errno = ENOMEM;
@@ -372,6 +423,7 @@ int nfnl_dump_names(struct nfnl *nl, uint16_t family, const char *table, enum nf
 		nfnl_names_free(out);
 		return -1;
 	}
+	names_unique(out);
 	return 0;
 }
 

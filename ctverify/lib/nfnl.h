@@ -127,6 +127,8 @@ enum nfnl_kind {
 struct nfnl_names {
 	char **v;
 	size_t n;
+	size_t cap;     /* room in v */
+	char **sorted;  /* v's names sorted (nfnl_names_index()), or NULL */
 };
 
 /* Dumps the names of table's chains (kind NFNL_CHAIN), sets (NFNL_SET)
@@ -139,8 +141,13 @@ struct nfnl_names {
 int nfnl_dump_names(struct nfnl *nl, uint16_t family, const char *table, enum nfnl_kind kind,
 		    struct nfnl_names *out, struct ctv_err *err);
 
-/* Appends a copy of name. Returns 0, or -1 (ENOMEM). */
+/* Appends a copy of name (forgetting the index). Returns 0, or -1
+ * (ENOMEM). */
 int nfnl_names_add(struct nfnl_names *s, const char *name);
+
+/* Sorts an index of s's names so that nfnl_names_has() is a binary search
+ * (a dump's names come indexed). Without memory lookups stay linear. */
+void nfnl_names_index(struct nfnl_names *s);
 
 /* 1 when name is among s, else 0. */
 int nfnl_names_has(const struct nfnl_names *s, const char *name);

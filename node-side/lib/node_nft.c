@@ -731,7 +731,7 @@ int node_nft_setup(const struct node_plan *p, struct ctv_err *err)
 	 * a refused base chain for a missing device (kernels before 6.16)
 	 * has it built again with only the devices there now. */
 	for (int attempt = 0; attempt < 4; attempt++) {
-		struct old_table old = { { NULL, 0 }, { NULL, 0 } };
+		struct old_table old = { { NULL, 0, 0, NULL }, { NULL, 0, 0, NULL } };
 		int existed, retry, e;
 
 		r = node_dump_counters(&nl, &have, err);

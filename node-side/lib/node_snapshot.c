@@ -469,7 +469,7 @@ int node_snapshot_collect(struct node_snapshot *ns, unsigned long interval, coll
 			  void *arg)
 {
 	struct guard g;
-	struct collect_watch w = { { -1, -1 }, guard_ready, NULL, 0, guard_repair, 20, &g };
+	struct collect_watch w = { { -1, -1 }, guard_ready, NULL, 0, guard_repair, 20, &g, NULL };
 	struct ctv_err err = { "" };
 	int rc;
 
