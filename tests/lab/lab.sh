@@ -216,17 +216,19 @@ lab_mount() {
 # seconds later on a busy machine), else detaches it. Only then may another program touch the image.
 lab_umount() {
 	local src back i
-	src=$(findmnt -no SOURCE --mountpoint "$1" 2>/dev/null)
-	back=$(losetup -nO BACK-FILE "$src" 2>/dev/null)
-	umount "$1" 2>/dev/null || umount -l "$1" 2>/dev/null
+	# Safe under set -e (the demo), like lab_stop.
+	src=$(findmnt -no SOURCE --mountpoint "$1" 2>/dev/null) || true
+	back=$(losetup -nO BACK-FILE "$src" 2>/dev/null) || true
+	umount "$1" 2>/dev/null || umount -l "$1" 2>/dev/null || true
 	case $src in
 	/dev/loop*)
 		for i in $(seq 1 600); do
 			[ -n "$back" ] && [ "$(losetup -nO BACK-FILE "$src" 2>/dev/null)" = "$back" ] || break
 			sleep 0.1
 		done
-		[ -n "$back" ] && [ "$(losetup -nO BACK-FILE "$src" 2>/dev/null)" = "$back" ] &&
-			losetup -d "$src" 2>/dev/null ;;
+		if [ -n "$back" ] && [ "$(losetup -nO BACK-FILE "$src" 2>/dev/null)" = "$back" ]; then
+			losetup -d "$src" 2>/dev/null || true
+		fi ;;
 	esac
 	LAB_MOUNTS=$(echo " $LAB_MOUNTS " | sed "s| $1 | |g")
 	return 0
