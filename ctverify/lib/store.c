@@ -107,10 +107,26 @@ struct store {
 	sqlite3_stmt *stmt[S_N];
 };
 
+/* "disk I/O error" alone does not say why; the system call's error does
+ * (EROFS on a filesystem the kernel made read-only, EIO, ...). SQLite
+ * keeps it for some failures (sqlite3_system_errno()), not for a failed
+ * COMMIT's write to the WAL: then os, errno right after the call that
+ * failed (cleared before it), if the caller has it. */
+static int db_fail_os(struct store *st, struct ctv_err *err, const char *what, int os)
+{
+	if (sqlite3_system_errno(st->db) > 0)
+		os = sqlite3_system_errno(st->db);
+	if ((sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_IOERR && os > 0)
+		ctv_err_set(err, "%s: %s: %s (%s)", st->path, what, sqlite3_errmsg(st->db),
+			    strerror(os));
+	else
+		ctv_err_set(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return -1;
+}
+
 static int db_fail(struct store *st, struct ctv_err *err, const char *what)
 {
-	ctv_err_set(err, "%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-	return -1;
+	return db_fail_os(st, err, what, 0);
 }
 
 static void nap(int attempt)
@@ -132,16 +148,18 @@ static int is_busy(int rc)
  * transaction that cannot be upgraded). */
 static int exec_retry(struct store *st, const char *sql, struct ctv_err *err)
 {
-	int rc = SQLITE_OK;
+	int rc = SQLITE_OK, os = 0;
 
 	for (int i = 0; i < BUSY_RETRIES; i++) {
+		errno = 0;
 		rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+		os = errno;
 		if (!is_busy(rc))
 			break;
 		nap(i);
 	}
 	if (rc != SQLITE_OK)
-		return db_fail(st, err, sql);
+		return db_fail_os(st, err, sql, os);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <linux/rtnetlink.h>
 #include <string.h>
 
+#include "nfnl.h"
 #include "rtnl.h"
 
 struct mnl_socket *rtnl_links_open(struct ctv_err *err)
@@ -72,7 +73,9 @@ int rtnl_links_read(struct mnl_socket *nl, void (*cb)(const struct rtnl_link_eve
 		return -1;
 	}
 	left = (int)n;
-	for (const struct nlmsghdr *h = (const void *)buf; mnl_nlmsg_ok(h, left);
+	/* Not mnl_nlmsg_ok(): a length of 2^31 or more passed it and the
+	 * walk jumped out of buf (found by rtnl_fuzz, nfnl_msg_ok()). */
+	for (const struct nlmsghdr *h = (const void *)buf; nfnl_msg_ok(h, left);
 	     h = mnl_nlmsg_next(h, &left)) {
 		struct rtnl_link_event ev;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nfnl.h"
 #include "rtnl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	memcpy(buf, data, size);
-	for (const struct nlmsghdr *h = (const void *)buf; mnl_nlmsg_ok(h, left);
+	for (const struct nlmsghdr *h = (const void *)buf; nfnl_msg_ok(h, left);
 	     h = mnl_nlmsg_next(h, &left)) {
 		struct rtnl_link_event ev;
 

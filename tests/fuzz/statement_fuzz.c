@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,13 @@ static int same_counts(const struct statement_counts *a, const struct statement_
 				    a->out_packets == b->out_packets));
 }
 
+static int is_syntax_error(const char *msg)
+{
+	int line, col, n = 0;
+
+	return sscanf(msg, "fuzz:%d:%d: JSON:%n", &line, &col, &n) == 2 && n > 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct statement st, again;
@@ -38,8 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strncmp(err.msg, "fuzz", 4) != 0)
 			abort();
 		/* Valid JSON must not be refused as a JSON syntax error
-		 * (jansson lets a raw NUL pass between tokens; we do not). */
-		if (whole && strstr(err.msg, ": JSON: ") && !memchr(data, 0, size))
+		 * (jansson lets a raw NUL pass between tokens; we do not):
+		 * "fuzz:LINE:COLUMN: JSON: ...", not ": JSON: " quoted from a
+		 * value in another message. */
+		if (whole && is_syntax_error(err.msg) && !memchr(data, 0, size))
 			abort();
 		json_decref(whole);
 		statement_free(&st);

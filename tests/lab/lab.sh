@@ -43,9 +43,13 @@ lab_ns() { printf '%s%s-%s' "$LAB_PREFIX" "$LAB_ID" "$1"; }
 # lab_exec ROLE CMD... -> runs CMD inside ROLE's namespace.
 lab_exec() { local r=$1; shift; ip netns exec "$(lab_ns "$r")" "$@"; }
 
-# Removes namespaces of earlier runs whose process is gone (kill -9).
+# Removes namespaces and mounts of earlier runs whose process is gone (kill -9).
 lab_reap_stale() {
-	local ns pid id
+	local ns pid id m
+	for m in $(findmnt -rno TARGET 2>/dev/null | grep -E '^/tmp/ctv-lab\.[^/]+/' || true); do
+		pid=$(cat "${m%/*}/lab.pid" 2>/dev/null) || continue
+		kill -0 "$pid" 2>/dev/null || lab_umount "$m"
+	done
 	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${LAB_PREFIX}[0-9]+x[0-9a-f]+-" || true); do
 		pid=${ns#"$LAB_PREFIX"}; pid=${pid%%x*}
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -74,6 +78,8 @@ lab_down() {
 		lab_kill_ns "$ns"
 		ip netns del "$ns" 2>/dev/null || true
 	done
+	# After the helpers are gone: none holds a file on them now.
+	lab_umount_all
 	[ -n "${LAB_TMP:-}" ] && rm -rf "$LAB_TMP"
 	LAB_ID=
 }
@@ -118,6 +124,7 @@ lab_up() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	trap 'exit 129' HUP
+	echo $$ >"$LAB_TMP/lab.pid"
 	lab_reap_stale
 	local olde=$-
 	set -e
@@ -189,6 +196,49 @@ lab_remote_addr() {
 	# On lo: some kernels have no dummy driver.
 	for a in "$@"; do lab_addr remote lo "$a" || { lab_log "cannot add $a to remote"; rc=1; }; done
 	return $rc
+}
+
+# ---- mounts the lab makes ------------------------------------------------
+# A filesystem a test mounts (a small tmpfs, a loop-mounted image) is
+# owned like a helper: lab_down unmounts it, after stopping the helpers
+# that may hold files on it, and frees its loop device, on every exit path.
+LAB_MOUNTS=
+
+# lab_mount DIR MOUNT-ARGS...: mount MOUNT-ARGS DIR, recorded for lab_down.
+lab_mount() {
+	local dir=$1; shift
+	mount "$@" "$dir" || return
+	LAB_MOUNTS="$dir $LAB_MOUNTS"
+}
+
+# lab_umount DIR: unmounts DIR (lazily if something still holds it) and
+# waits, 60 s at most, until the loop device behind it, if any, lets go of
+# its image (mount -o loop sets autoclear, but the kernel may finish the
+# unmount after umount returned: an ext4 the kernel made read-only does,
+# seconds later on a busy machine), else detaches it. Only then may another program touch the image.
+lab_umount() {
+	local src back i
+	# Safe under set -e (the demo), like lab_stop.
+	src=$(findmnt -no SOURCE --mountpoint "$1" 2>/dev/null) || true
+	back=$(losetup -nO BACK-FILE "$src" 2>/dev/null) || true
+	umount "$1" 2>/dev/null || umount -l "$1" 2>/dev/null || true
+	case $src in
+	/dev/loop*)
+		for i in $(seq 1 600); do
+			[ -n "$back" ] && [ "$(losetup -nO BACK-FILE "$src" 2>/dev/null)" = "$back" ] || break
+			sleep 0.1
+		done
+		if [ -n "$back" ] && [ "$(losetup -nO BACK-FILE "$src" 2>/dev/null)" = "$back" ]; then
+			losetup -d "$src" 2>/dev/null || true
+		fi ;;
+	esac
+	LAB_MOUNTS=$(echo " $LAB_MOUNTS " | sed "s| $1 | |g")
+	return 0
+}
+
+lab_umount_all() {
+	local m
+	for m in $LAB_MOUNTS; do lab_umount "$m"; done
 }
 
 # ---- processes the lab starts ----------------------------------------------
