@@ -171,6 +171,24 @@ struct nlmsghdr *nfnl_counters_req(struct nfnl *nl, char *buf, uint16_t family,
 	return nlh;
 }
 
+struct nlmsghdr *nfnl_elems_req(struct nfnl *nl, char *buf, uint16_t family, const char *table,
+				const char *set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	nlh = nfnl_req(nl, buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nlh;
+}
+
 /* ---- requests and dumps ------------------------------------------------- */
 
 /* Reads and drops the rest of an answer (up to NLMSG_DONE or an error),
@@ -279,6 +297,108 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 		cap_hint(err, e);
 		errno = e;
 	}
+	return -1;
+}
+
+#define NFNL_GET_INFLIGHT 256 /* requests sent before their answers are read */
+#define NFNL_GET_ANSWER 8192  /* what one answer may take of the receive buffer */
+
+/* How many answers the receive buffer holds: a single object's answer is
+ * a skb of a page or two. */
+static size_t get_inflight(struct nfnl *nl)
+{
+	int fd, size = NFNL_ANSWER_RCVBUF;
+	socklen_t len = sizeof(size);
+
+	if (!nl->sock)
+		return NFNL_GET_INFLIGHT;
+	fd = mnl_socket_get_fd(nl->sock);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) < 0 || size < 2 * NFNL_GET_ANSWER)
+		return 1;
+	return (size_t)size / NFNL_GET_ANSWER < NFNL_GET_INFLIGHT ? (size_t)size / NFNL_GET_ANSWER
+								  : NFNL_GET_INFLIGHT;
+}
+
+/* Reads the answers to the k requests from sequence number first on:
+ * 0, or the first error other than ENOENT (EPERM at once: the kernel
+ * answers only the first request of a message it refuses). */
+static int get_answers(struct nfnl *nl, uint32_t first, size_t k, mnl_cb_t cb, void *data,
+		       size_t *missing)
+{
+	int e = 0;
+
+	for (size_t got = 0; got < k;) {
+		ssize_t n = io_recv(nl);
+		int left = (int)n;
+
+		if (n < 0)
+			return errno;
+		for (const struct nlmsghdr *h = (const void *)nl->buf; nfnl_msg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left)) {
+			if (h->nlmsg_seq - first >= k)
+				continue; /* not an answer to these */
+			got++;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *me = mnl_nlmsg_get_payload(h);
+				int x = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*me)) ? -me->error : EPROTO;
+
+				if (x == ENOENT && missing)
+					(*missing)++;
+				else if (x == EPERM)
+					return EPERM;
+				else if (x && x != ENOENT && !e)
+					e = x;
+			} else if (!e) {
+				errno = 0;
+				if (cb(h, data) < MNL_CB_OK)
+					e = errno ? errno : ECANCELED;
+			}
+		}
+	}
+	return e;
+}
+
+int nfnl_get_each(struct nfnl *nl, size_t n, struct nlmsghdr *(*build)(void *data, size_t i, char *buf),
+		  mnl_cb_t cb, void *data, size_t *missing, const char *what, struct ctv_err *err)
+{
+	size_t inflight = get_inflight(nl), i = 0;
+	char *out = malloc(inflight * NFNL_GET_ROOM);
+	int e = 0;
+
+	if (missing)
+		*missing = 0;
+	if (!out)
+		e = ENOMEM;
+	while (!e && i < n) {
+		uint32_t first = nl->seq;
+		size_t len = 0, k;
+		struct iovec iov;
+
+		for (k = 0; k < inflight && i < n; k++, i++) {
+			struct nlmsghdr *h = build(data, i, out + len);
+
+			if (!h) {
+				e = ENOMEM;
+				break;
+			}
+			len += NLMSG_ALIGN(h->nlmsg_len);
+		}
+		iov = (struct iovec){ out, len };
+		if (e)
+			break;
+		if (io_send(nl, &iov, 1) < 0)
+			e = errno;
+		else
+			e = get_answers(nl, first, k, cb, data, missing);
+	}
+	free(out);
+	if (!e)
+		return 0;
+	ctv_err_sys(err, e, "netlink: reading %s", what);
+	cap_hint(err, e);
+	errno = e;
 	return -1;
 }
 
