@@ -116,7 +116,8 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
  * answered by one message), pipelined: build(data, i, buf) writes request
  * i of n into buf (NFNL_GET_ROOM bytes) with nfnl_req and returns it (NULL:
  * no memory); as many are sent at once as the receive buffer holds the
- * answers of, and cb runs over each answer that is not an error. A request
+ * answers of, many answers (of 4 KiB at most each) are taken by one
+ * receive, and cb runs over each answer that is not an error. A request
  * answered ENOENT (no such object) is skipped; *missing (may be NULL)
  * counts them. One lookup per object where a dump of a long list walks
  * the list from its start again for every part it sends. Returns 0, or
