@@ -83,7 +83,8 @@ setup_s() {
 	lab_exec node "$1" teardown
 	sleep 3
 	t0=$(date +%s.%N)
-	lab_exec node "$1" setup >/dev/null 2>&1
+	lab_exec node "$1" setup >/dev/null 2>"$LAB_TMP/setup.err" ||
+		{ echo "node_bench: $1 setup failed:" >&2; tail -3 "$LAB_TMP/setup.err" >&2; exit 1; }
 	t1=$(date +%s.%N)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
 }
@@ -94,9 +95,11 @@ costs() {
 	local t1 t2 t3
 	C_setup=$(setup_s "$1")
 	t1=$(date +%s.%N)
-	lab_exec node /usr/bin/time -o "$LAB_TMP/stat.time" -f %M "$1" stat --format json >/dev/null 2>&1
+	lab_exec node /usr/bin/time -o "$LAB_TMP/stat.time" -f %M "$1" stat --format json >/dev/null 2>"$LAB_TMP/stat.err" ||
+		{ echo "node_bench: $1 stat failed:" >&2; tail -3 "$LAB_TMP/stat.err" >&2; exit 1; }
 	t2=$(date +%s.%N)
-	lab_exec node "$1" setup >/dev/null 2>&1
+	lab_exec node "$1" setup >/dev/null 2>"$LAB_TMP/setup.err" ||
+		{ echo "node_bench: $1 reload failed:" >&2; tail -3 "$LAB_TMP/setup.err" >&2; exit 1; }
 	t3=$(date +%s.%N)
 	C_stat=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.3f", b - a }')
 	C_reload=$(awk -v a="$t2" -v b="$t3" 'BEGIN { printf "%.2f", b - a }')
