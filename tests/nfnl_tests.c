@@ -108,12 +108,18 @@ struct fake {
 	int error;               /* answer an NLMSG_ERROR with this instead */
 	int batch;               /* answer a batch: ack the last message */
 	uint32_t fail_seq;       /* ... after refusing this one with error */
-	char sent[4096];         /* the last batch, concatenated */
+	char sent[1 << 16];      /* the last batch, concatenated */
 	size_t sent_len;
 	int pending;             /* an answer is due */
 	int enobufs;             /* the next receive fails with ENOBUFS */
 	const char *events;      /* events to hand out, once */
 	size_t events_len;
+	int each;                /* answer each request of the last message
+				    alone, one per receive, as the kernel
+				    answers single gets: a table, ENOENT for
+				    every third, error for the one of index
+				    each_fail - 1 */
+	int each_fail, each_next, each_sent;
 };
 
 static ssize_t fake_send(void *ctx, const struct iovec *iov, size_t n)
@@ -128,6 +134,7 @@ static ssize_t fake_send(void *ctx, const struct iovec *iov, size_t n)
 	}
 	f->seq[f->sends++ % 16] = h->nlmsg_seq;
 	f->pending = 1;
+	f->each_next = 0;
 	return (ssize_t)f->sent_len;
 }
 
@@ -180,6 +187,28 @@ static uint32_t last_batch_seq(const struct fake *f)
 	return last ? last->nlmsg_seq : 0;
 }
 
+/* The answer to the next request of the last message, counted over all
+ * requests sent (each_sent): a table, or ENOENT for every third. */
+static ssize_t each_answer(struct fake *f, char *buf)
+{
+	const struct nlmsghdr *h = (const void *)f->sent;
+	int left = (int)f->sent_len, k = 0;
+
+	for (; mnl_nlmsg_ok(h, left) && k < f->each_next; h = mnl_nlmsg_next(h, &left))
+		k++;
+	if (!mnl_nlmsg_ok(h, left)) {
+		errno = EAGAIN; /* nothing more: the receive timeout */
+		return -1;
+	}
+	f->each_next++;
+	k = f->each_sent++;
+	if (f->each_fail && k == f->each_fail - 1)
+		return (ssize_t)put_answer(buf, 0, h->nlmsg_seq, f->error);
+	if (k % 3 == 2)
+		return (ssize_t)put_answer(buf, 0, h->nlmsg_seq, ENOENT);
+	return (ssize_t)put_table(buf, 0, h->nlmsg_seq, 0, "t");
+}
+
 static ssize_t fake_recv(void *ctx, void *buf, size_t len)
 {
 	struct fake *f = ctx;
@@ -197,6 +226,8 @@ static ssize_t fake_recv(void *ctx, void *buf, size_t len)
 		f->events = NULL;
 		return (ssize_t)f->events_len;
 	}
+	if (f->each)
+		return each_answer(f, buf);
 	if (!f->pending) {
 		errno = EAGAIN; /* the receive timeout */
 		return -1;
@@ -329,6 +360,82 @@ START_TEST(a_get_of_a_missing_object_fails_with_enoent)
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert(req->nlmsg_flags & NLM_F_ACK);
 	nfnl_close(&nl);
+}
+END_TEST
+
+/* What the requests are made with and their answers counted in. */
+struct gets {
+	struct nfnl nl;
+	int tables;
+};
+
+static struct nlmsghdr *get_table(void *data, size_t i, char *buf)
+{
+	(void)i;
+	return nfnl_req(&((struct gets *)data)->nl, buf, NFT_MSG_GETTABLE, NFPROTO_NETDEV, 0);
+}
+
+static int got_table(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	((struct gets *)data)->tables++;
+	return MNL_CB_OK;
+}
+
+START_TEST(gets_by_name_are_sent_together_and_missing_objects_are_counted_not_failed)
+{
+	struct fake f = { .each = 1 };
+	struct gets g = { .tables = 0 };
+	struct ctv_err err;
+	size_t missing = 99;
+
+	ck_assert_int_eq(nfnl_open_io(&g.nl, &fake_io, &f), 0);
+	/* 600 requests: more than are sent before reading their answers. */
+	ck_assert_int_eq(nfnl_get_each(&g.nl, 600, get_table, got_table, &g, &missing, "tables", &err),
+			 0);
+	ck_assert_int_eq(f.sends, 3);
+	ck_assert_int_eq(f.each_sent, 600);
+	ck_assert_uint_eq(missing, 200);
+	ck_assert_int_eq(g.tables, 400);
+	/* None: nothing sent. */
+	ck_assert_int_eq(nfnl_get_each(&g.nl, 0, get_table, got_table, &g, &missing, "tables", &err), 0);
+	ck_assert_int_eq(f.sends, 3);
+	ck_assert_uint_eq(missing, 0);
+	nfnl_close(&g.nl);
+}
+END_TEST
+
+START_TEST(a_get_refused_otherwise_fails_the_reads_after_their_answers)
+{
+	struct fake f = { .each = 1, .each_fail = 5, .error = EINVAL };
+	struct gets g = { .tables = 0 };
+	struct ctv_err err;
+
+	ck_assert_int_eq(nfnl_open_io(&g.nl, &fake_io, &f), 0);
+	ck_assert_int_eq(nfnl_get_each(&g.nl, 10, get_table, got_table, &g, NULL, "our counters", &err),
+			 -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.msg, "netlink: reading our counters: "));
+	/* Every answer to what was sent was read: none is left for later. */
+	ck_assert_int_eq(f.each_sent, 10);
+	nfnl_close(&g.nl);
+}
+END_TEST
+
+START_TEST(a_get_refused_for_want_of_permission_stops_at_once)
+{
+	/* The kernel answers only the first request of a message it refuses. */
+	struct fake f = { .each = 1, .each_fail = 1, .error = EPERM };
+	struct gets g = { .tables = 0 };
+	struct ctv_err err;
+
+	ck_assert_int_eq(nfnl_open_io(&g.nl, &fake_io, &f), 0);
+	ck_assert_int_eq(nfnl_get_each(&g.nl, 10, get_table, got_table, &g, NULL, "our counters", &err),
+			 -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(f.each_sent, 1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "CAP_NET_ADMIN"));
+	nfnl_close(&g.nl);
 }
 END_TEST
 
@@ -912,6 +1019,9 @@ void add_nfnl_tests(Suite *s)
 	tcase_add_test(tc, a_dump_of_a_missing_table_is_empty);
 	tcase_add_test(tc, a_kernel_error_in_a_dump_names_what_was_read);
 	tcase_add_test(tc, a_get_of_a_missing_object_fails_with_enoent);
+	tcase_add_test(tc, gets_by_name_are_sent_together_and_missing_objects_are_counted_not_failed);
+	tcase_add_test(tc, a_get_refused_otherwise_fails_the_reads_after_their_answers);
+	tcase_add_test(tc, a_get_refused_for_want_of_permission_stops_at_once);
 	tcase_add_test(tc, a_batch_is_framed_and_only_its_last_message_asks_for_an_ack);
 	tcase_add_test(tc, a_refused_message_is_named_in_the_error);
 	tcase_add_test(tc, the_refused_message_is_kept_for_the_caller);

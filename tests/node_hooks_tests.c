@@ -67,6 +67,41 @@ static char *hooked_text(const struct node_counters *nc, size_t *len)
 	return buf;
 }
 
+static int any_exists(const char *dev)
+{
+	(void)dev;
+	return 1;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+START_TEST(among_thousands_of_hooked_devices_each_is_found_and_others_are_not)
+{
+	enum { N = 3000 };
+	static char names[N][16];
+	const char *ing[N], *egr[N - 1];
+	char dev[16];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "vb%d", i * 2);
+		ing[i] = names[i];
+	}
+	/* The lists are sorted by name (what the reader does). */
+	qsort(ing, N, sizeof(*ing), str_cmp);
+	memcpy(egr, ing + 1, sizeof(egr)); /* egress lacks the first name */
+	for (int i = 0; i < N; i++) {
+		int only_in = !strcmp(names[i], ing[0]);
+
+		ck_assert_int_eq(node_hook_decide(names[i], any_exists, ing, N, egr, N - 1), !only_in);
+		snprintf(dev, sizeof(dev), "vb%d", i * 2 + 1);
+		ck_assert_int_eq(node_hook_decide(dev, any_exists, ing, N, egr, N - 1), 0);
+	}
+}
+END_TEST
+
 START_TEST(metrics_show_each_container_hooked_or_not)
 {
 	struct node_hook hooks[] = { { "101", "veth101", 1 }, { "103", "veth103", 0 } };
@@ -98,6 +133,7 @@ void add_node_hooks_tests(Suite *s)
 
 	tcase_add_loop_test(tc, a_device_is_hooked_when_it_exists_and_both_chains_hook_it, 0,
 			    (int)(sizeof(decide_cases) / sizeof(decide_cases[0])));
+	tcase_add_test(tc, among_thousands_of_hooked_devices_each_is_found_and_others_are_not);
 	tcase_add_test(tc, metrics_show_each_container_hooked_or_not);
 	tcase_add_test(tc, metrics_without_device_containers_print_no_hooked_family);
 	suite_add_tcase(s, tc);

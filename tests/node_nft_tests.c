@@ -139,6 +139,40 @@ START_TEST(devices_that_do_not_exist_now_are_named_by_file_and_line)
 }
 END_TEST
 
+START_TEST(a_plan_hooks_each_device_once_in_file_order_and_finds_containers_by_id)
+{
+	const char *ctext = "1 0.0.0.0/0\n";
+	const char *ttext = "300 ip 198.18.30.1 dev ctvtestB\n"
+			    "20 veth ctvtestA\n"
+			    "ct-x ip 198.18.30.2 dev ctvtestB\n"
+			    "100 ip 198.18.30.3 dev ctvtestC\n"
+			    "5 ip 198.18.30.4 dev ctvtestB\n";
+	struct classes cls;
+	struct containers cts;
+	struct node_plan *p;
+	struct ctv_err err;
+
+	ck_assert_int_eq(classes_parse(ctext, strlen(ctext), "nc", &cls, &err), 0);
+	ck_assert_int_eq(containers_parse(ttext, strlen(ttext), "cts", &cts, &err), 0);
+	p = node_plan_build(&cls, &cts, &err);
+	ck_assert_msg(p != NULL, "%s", err.msg);
+	ck_assert_uint_eq(p->ndevs, 3);
+	ck_assert_str_eq(p->devs[0], "ctvtestB");
+	ck_assert_str_eq(p->devs[1], "ctvtestA");
+	ck_assert_str_eq(p->devs[2], "ctvtestC");
+	ck_assert_ptr_eq(node_plan_ct(p, "300"), &p->cts[0]);
+	ck_assert_ptr_eq(node_plan_ct(p, "20"), &p->cts[1]);
+	ck_assert_ptr_eq(node_plan_ct(p, "ct-x"), &p->cts[2]);
+	ck_assert_ptr_eq(node_plan_ct(p, "100"), &p->cts[3]);
+	ck_assert_ptr_eq(node_plan_ct(p, "5"), &p->cts[4]);
+	ck_assert_ptr_null(node_plan_ct(p, "30"));
+	ck_assert_ptr_null(node_plan_ct(p, "ct-"));
+	node_plan_free(p);
+	containers_free(&cts);
+	classes_free(&cls);
+}
+END_TEST
+
 void add_node_nft_tests(Suite *s)
 {
 	TCase *tc = tcase_create("node_nft");
@@ -149,5 +183,6 @@ void add_node_nft_tests(Suite *s)
 	tcase_add_test(tc, names_not_ours_are_refused);
 	tcase_add_test(tc, a_plan_describes_devices_ranges_and_counters);
 	tcase_add_test(tc, devices_that_do_not_exist_now_are_named_by_file_and_line);
+	tcase_add_test(tc, a_plan_hooks_each_device_once_in_file_order_and_finds_containers_by_id);
 	suite_add_tcase(s, tc);
 }

@@ -84,6 +84,7 @@ int main(void)
 	add_rtnl_tests(s);
 	add_node_stat_tests(s);
 	add_node_hooks_tests(s);
+	add_node_index_tests(s);
 	add_history_tests(s);
 	add_collect_tests(s);
 	add_promtext_tests(s);

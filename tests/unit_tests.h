@@ -31,6 +31,7 @@ void add_linefile_tests(Suite *s);
 void add_nfnl_tests(Suite *s);
 void add_node_nft_tests(Suite *s);
 void add_node_hooks_tests(Suite *s);
+void add_node_index_tests(Suite *s);
 void add_period_tests(Suite *s);
 void add_procnet_tests(Suite *s);
 void add_render_tests(Suite *s);

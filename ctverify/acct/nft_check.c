@@ -297,18 +297,12 @@ static int check_set(struct backend_diff *d, struct nfnl *nl, struct nftnl_set *
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	const char *name = nftnl_set_get_str(ms, NFTNL_SET_NAME);
 	struct nfnl_names want = { 0 }, have = { 0 };
-	struct nftnl_set *q = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = nfnl_elems_req(nl, buf, NFTB_FAMILY, NFTB_TABLE, name);
 
-	if (!q) {
+	if (!nlh) {
 		ctv_err_sys(err, ENOMEM, "reading set %s", name);
 		return -1;
 	}
-	nlh = nfnl_req(nl, buf, NFT_MSG_GETSETELEM, NFTB_FAMILY, NLM_F_DUMP);
-	nftnl_set_set_str(q, NFTNL_SET_TABLE, NFTB_TABLE);
-	nftnl_set_set_str(q, NFTNL_SET_NAME, name);
-	nftnl_set_elems_nlmsg_build_payload(nlh, q);
-	nftnl_set_free(q);
 	if (nfnl_dump(nl, nlh, elem_cb, elems_restart, &have, "set elements", err) < 0) {
 		nfnl_names_free(&have);
 		return -1;

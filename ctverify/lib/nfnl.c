@@ -171,6 +171,24 @@ struct nlmsghdr *nfnl_counters_req(struct nfnl *nl, char *buf, uint16_t family,
 	return nlh;
 }
 
+struct nlmsghdr *nfnl_elems_req(struct nfnl *nl, char *buf, uint16_t family, const char *table,
+				const char *set)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	nlh = nfnl_req(nl, buf, NFT_MSG_GETSETELEM, family, NLM_F_DUMP);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, table);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, set);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nlh;
+}
+
 /* ---- requests and dumps ------------------------------------------------- */
 
 /* Reads and drops the rest of an answer (up to NLMSG_DONE or an error),
@@ -279,6 +297,174 @@ int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 		cap_hint(err, e);
 		errno = e;
 	}
+	return -1;
+}
+
+#define NFNL_GET_INFLIGHT 256 /* requests sent before their answers are read */
+#define NFNL_GET_ANSWER 8192  /* what one answer may take of the receive buffer */
+
+/* How many answers the receive buffer holds: a single object's answer is
+ * a skb of a page or two. */
+static size_t get_inflight(struct nfnl *nl)
+{
+	int fd, size = NFNL_ANSWER_RCVBUF;
+	socklen_t len = sizeof(size);
+
+	if (!nl->sock)
+		return NFNL_GET_INFLIGHT;
+	fd = mnl_socket_get_fd(nl->sock);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &len) < 0 || size < 2 * NFNL_GET_ANSWER)
+		return 1;
+	return (size_t)size / NFNL_GET_ANSWER < NFNL_GET_INFLIGHT ? (size_t)size / NFNL_GET_ANSWER
+								  : NFNL_GET_INFLIGHT;
+}
+
+#define NFNL_GET_SLOTS 64  /* answers taken by one receive */
+#define NFNL_GET_SLOT 4096 /* room for one answer (a single object's) */
+
+/* Where the answers are received: one recvmmsg() takes many, each a
+ * datagram of its own (through io, one receive into nl->buf). */
+struct get_rx {
+	char *buf; /* NFNL_GET_SLOTS x NFNL_GET_SLOT bytes */
+	struct mmsghdr mm[NFNL_GET_SLOTS];
+	struct iovec iov[NFNL_GET_SLOTS];
+	const char *at[NFNL_GET_SLOTS];
+	int len[NFNL_GET_SLOTS];
+};
+
+/* Waits for at least one answer. Returns how many are in rx->at/len, or
+ * -1 with errno (EMSGSIZE: an answer larger than a slot). */
+static int get_recv(struct nfnl *nl, struct get_rx *rx)
+{
+	int n;
+
+	if (nl->io) {
+		ssize_t r = io_recv(nl);
+
+		if (r < 0)
+			return -1;
+		rx->at[0] = nl->buf;
+		rx->len[0] = (int)r;
+		return 1;
+	}
+	for (int i = 0; i < NFNL_GET_SLOTS; i++) {
+		rx->iov[i] = (struct iovec){ rx->buf + (size_t)i * NFNL_GET_SLOT, NFNL_GET_SLOT };
+		memset(&rx->mm[i], 0, sizeof(rx->mm[i]));
+		rx->mm[i].msg_hdr.msg_iov = &rx->iov[i];
+		rx->mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(mnl_socket_get_fd(nl->sock), rx->mm, NFNL_GET_SLOTS, MSG_WAITFORONE, NULL);
+	if (n == 0)
+		errno = EPIPE;
+	if (n <= 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (rx->mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		rx->at[i] = rx->iov[i].iov_base;
+		rx->len[i] = (int)rx->mm[i].msg_len;
+	}
+	return n;
+}
+
+/* One answer to the k requests from sequence number first on: 1 when it
+ * is one (counted), else 0; *e gets the first error other than ENOENT. */
+static int get_answer(const struct nlmsghdr *h, uint32_t first, size_t k, mnl_cb_t cb,
+		      void *data, size_t *missing, int *e)
+{
+	if (h->nlmsg_seq - first >= k)
+		return 0; /* not an answer to these */
+	if (h->nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *me = mnl_nlmsg_get_payload(h);
+		int x = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*me)) ? -me->error : EPROTO;
+
+		if (x == ENOENT && missing)
+			(*missing)++;
+		else if (x && x != ENOENT && (!*e || x == EPERM))
+			*e = x;
+	} else if (!*e) {
+		errno = 0;
+		if (cb(h, data) < MNL_CB_OK)
+			*e = errno ? errno : ECANCELED;
+	}
+	return 1;
+}
+
+/* Reads the answers to the k requests from sequence number first on:
+ * 0, or the first error other than ENOENT (EPERM at once: the kernel
+ * answers only the first request of a message it refuses). */
+static int get_answers(struct nfnl *nl, struct get_rx *rx, uint32_t first, size_t k, mnl_cb_t cb,
+		       void *data, size_t *missing)
+{
+	int e = 0;
+
+	for (size_t got = 0; got < k;) {
+		int n = get_recv(nl, rx);
+
+		if (n < 0)
+			return errno;
+		for (int i = 0; i < n; i++) {
+			int left = rx->len[i];
+
+			for (const struct nlmsghdr *h = (const void *)rx->at[i]; nfnl_msg_ok(h, left);
+			     h = mnl_nlmsg_next(h, &left))
+				got += (size_t)get_answer(h, first, k, cb, data, missing, &e);
+		}
+		if (e == EPERM)
+			return EPERM;
+	}
+	return e;
+}
+
+int nfnl_get_each(struct nfnl *nl, size_t n, struct nlmsghdr *(*build)(void *data, size_t i, char *buf),
+		  mnl_cb_t cb, void *data, size_t *missing, const char *what, struct ctv_err *err)
+{
+	size_t inflight = get_inflight(nl), i = 0;
+	char *out = malloc(inflight * NFNL_GET_ROOM);
+	struct get_rx *rx = calloc(1, sizeof(*rx));
+	int e = 0;
+
+	if (missing)
+		*missing = 0;
+	if (rx && !nl->io)
+		rx->buf = malloc((size_t)NFNL_GET_SLOTS * NFNL_GET_SLOT);
+	if (!out || !rx || (!nl->io && !rx->buf))
+		e = ENOMEM;
+	while (!e && i < n) {
+		uint32_t first = nl->seq;
+		size_t len = 0, k;
+		struct iovec iov;
+
+		for (k = 0; k < inflight && i < n; k++, i++) {
+			struct nlmsghdr *h = build(data, i, out + len);
+
+			if (!h) {
+				e = ENOMEM;
+				break;
+			}
+			len += NLMSG_ALIGN(h->nlmsg_len);
+		}
+		iov = (struct iovec){ out, len };
+		if (e)
+			break;
+		if (io_send(nl, &iov, 1) < 0)
+			e = errno;
+		else
+			e = get_answers(nl, rx, first, k, cb, data, missing);
+	}
+	if (rx)
+		free(rx->buf);
+	free(rx);
+	free(out);
+	if (!e)
+		return 0;
+	ctv_err_sys(err, e, "netlink: reading %s", what);
+	cap_hint(err, e);
+	errno = e;
 	return -1;
 }
 

@@ -91,6 +91,11 @@ struct nlmsghdr *nfnl_req(struct nfnl *nl, char *buf, uint16_t type, uint16_t fa
 struct nlmsghdr *nfnl_counters_req(struct nfnl *nl, char *buf, uint16_t family,
 				   const char *table);
 
+/* Builds in buf a dump request for the elements of set in table.
+ * Returns the header, or NULL with ENOMEM. */
+struct nlmsghdr *nfnl_elems_req(struct nfnl *nl, char *buf, uint16_t family, const char *table,
+				const char *set);
+
 /* Sends a dump request and runs cb over every message of the answer.
  * An interrupted dump (NLM_F_DUMP_INTR) is drained and asked again with a
  * new sequence number, after restart(data) (may be NULL) has made the
@@ -106,6 +111,21 @@ int nfnl_dump(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void (*restart
  * when the object asked for does not exist. */
 int nfnl_get(struct nfnl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	     const char *what, struct ctv_err *err);
+
+/* Many single-object requests (an NFT_MSG_GET* without NLM_F_DUMP, each
+ * answered by one message), pipelined: build(data, i, buf) writes request
+ * i of n into buf (NFNL_GET_ROOM bytes) with nfnl_req and returns it (NULL:
+ * no memory); as many are sent at once as the receive buffer holds the
+ * answers of, many answers (of 4 KiB at most each) are taken by one
+ * receive, and cb runs over each answer that is not an error. A request
+ * answered ENOENT (no such object) is skipped; *missing (may be NULL)
+ * counts them. One lookup per object where a dump of a long list walks
+ * the list from its start again for every part it sends. Returns 0, or
+ * -1 with errno and err naming what ("reading WHAT"); ENOBUFS when
+ * answers were lost. */
+#define NFNL_GET_ROOM 512
+int nfnl_get_each(struct nfnl *nl, size_t n, struct nlmsghdr *(*build)(void *data, size_t i, char *buf),
+		  mnl_cb_t cb, void *data, size_t *missing, const char *what, struct ctv_err *err);
 
 /* mnl_nlmsg_ok() without its signed-length hole: h is a whole message
  * within len bytes. */

@@ -15,6 +15,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/set.h>
 
+#include "node_index.h"
 #include "node_int.h"
 
 /* What the dumps found: hooked devices per hook, (ct, dev) pairs. */
@@ -26,10 +27,14 @@ struct hooks_seen {
 	int oom;
 };
 
+/* Room for item n: the capacity doubles at 1, 2, 4, ... items. */
 static int grow(void **v, size_t n, size_t size)
 {
-	void *nv = realloc(*v, (n + 1) * size);
+	void *nv;
 
+	if (n & (n - 1))
+		return 0;
+	nv = realloc(*v, (n ? 2 * n : 1) * size);
 	if (!nv)
 		return -1;
 	*v = nv;
@@ -86,9 +91,6 @@ static int elem_cb(struct nftnl_set_elem *e, void *data)
 	if (!key || !ref || node_parse_name(ref, ct, &cls, &dir, &fam, &legacy) < 0)
 		return 0;
 	memcpy(dev, key, klen < IF_NAMESIZE ? klen : IF_NAMESIZE - 1);
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].ct, ct) && !strcmp(s->v[i].dev, dev))
-			return 0;
 	if (grow((void **)&s->v, s->n, sizeof(*s->v)) < 0) {
 		s->oom = 1;
 		return -1;
@@ -100,61 +102,70 @@ static int elem_cb(struct nftnl_set_elem *e, void *data)
 	return 0;
 }
 
-static int elems_cb(const struct nlmsghdr *nlh, void *data)
+static int pair_cmp(const void *a, const void *b)
 {
-	struct nftnl_set *set = nftnl_set_alloc();
-	int r = MNL_CB_OK;
+	const struct node_hook *x = a, *y = b;
+	int c = strcmp(x->ct, y->ct);
 
-	if (!set || nftnl_set_elems_nlmsg_parse(nlh, set) < 0 ||
-	    nftnl_set_elem_foreach(set, elem_cb, data) < 0)
-		r = ((struct hooks_seen *)data)->oom ? MNL_CB_ERROR : MNL_CB_OK;
-	nftnl_set_free(set);
-	return r;
+	return c ? c : strcmp(x->dev, y->dev);
+}
+
+/* Each (ct, dev) pair once, the first seen (the maps' order). Fewer
+ * items in the same room: grow() still finds room for each next one. */
+static void pairs_unique(struct hooks_seen *s)
+{
+	unsigned char *first = malloc(s->n + 1);
+	size_t k = 0;
+
+	if (!first || node_first_each(s->v, s->n, sizeof(*s->v), pair_cmp, first) < 0) {
+		free(first);
+		s->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < s->n; i++)
+		if (first[i])
+			s->v[k++] = s->v[i];
+	s->n = k;
+	free(first);
 }
 
 /* The elements of every counter map keyed by device ("..._dev"). */
 static int dump_dev_maps(struct nfnl *nl, struct hooks_seen *s, struct ctv_err *err)
 {
 	struct nfnl_names sets;
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	int r = 0;
 
 	if (nfnl_dump_names(nl, FAMILY, NODE_NFT_TABLE, NFNL_SET, &sets, err) < 0)
 		return -1;
-	for (size_t i = 0; i < sets.n && r == 0; i++) {
+	for (size_t i = 0; i < sets.n && r == 0 && !s->oom; i++) {
 		size_t len = strlen(sets.v[i]);
-		struct nftnl_set *set;
-		struct nlmsghdr *nlh;
 
 		if (len < 4 || strcmp(sets.v[i] + len - 4, "_dev"))
 			continue;
-		set = nftnl_set_alloc();
-		if (!set) {
-			s->oom = 1;
-			break;
-		}
-		nlh = nfnl_req(nl, buf, NFT_MSG_GETSETELEM, FAMILY, NLM_F_DUMP);
-		nftnl_set_set_str(set, NFTNL_SET_TABLE, NODE_NFT_TABLE);
-		nftnl_set_set_str(set, NFTNL_SET_NAME, sets.v[i]);
-		nftnl_set_elems_nlmsg_build_payload(nlh, set);
-		nftnl_set_free(set);
-		r = nfnl_dump(nl, nlh, elems_cb, NULL, s, "the device maps", err);
+		r = node_map_elems(nl, sets.v[i], elem_cb, s, &s->oom, err);
+		/* Most pairs are in every map: the list stays near their number. */
+		if (r == 0 && !s->oom)
+			pairs_unique(s);
 	}
 	nfnl_names_free(&sets);
 	return r;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int has(const char *dev, const char *const *v, size_t n)
+{
+	return n && bsearch(&dev, v, n, sizeof(*v), name_cmp) != NULL;
 }
 
 int node_hook_decide(const char *dev, int (*exists)(const char *dev),
 		     const char *const *ingress, size_t ningress,
 		     const char *const *egress, size_t negress)
 {
-	int in = 0, out = 0;
-
-	for (size_t i = 0; i < ningress; i++)
-		in |= !strcmp(ingress[i], dev);
-	for (size_t i = 0; i < negress; i++)
-		out |= !strcmp(egress[i], dev);
-	return in && out && exists(dev);
+	return has(dev, ingress, ningress) && has(dev, egress, negress) && exists(dev);
 }
 
 static int dev_exists(const char *dev)
@@ -175,6 +186,8 @@ static void decide_all(struct hooks_seen *s, const struct ctv_warn *w)
 		ing[i] = s->ing[i];
 	for (size_t i = 0; i < s->negr; i++)
 		egr[i] = s->egr[i];
+	qsort(ing, s->ning, sizeof(*ing), name_cmp);
+	qsort(egr, s->negr, sizeof(*egr), name_cmp);
 	for (size_t i = 0; i < s->n; i++) {
 		struct node_hook *h = &s->v[i];
 

@@ -4,6 +4,7 @@
  *   node_plan.c  the plan: devices, link headers, flattened classes; describe
  *   node_nft.c   setup and teardown: the one batch that loads the plan
  *   node_read.c  the counters, in one dump, as rows
+ *   node_fetch.c the counters read by name (linear where the dump is not)
  */
 #ifndef CTV_NODE_INT_H
 #define CTV_NODE_INT_H
@@ -36,10 +37,14 @@ struct node_plan {
 	struct classes_flat flat;
 	struct plan_ct *cts;
 	size_t n;
+	const struct plan_ct **by_id; /* cts sorted by id (node_plan_ct) */
 	char (*devs)[IF_NAMESIZE];
 	size_t ndevs;
 	uint16_t used[2]; /* classes with ranges, per family */
 };
+
+/* The container of the plan with this id, or NULL: a binary search. */
+const struct plan_ct *node_plan_ct(const struct node_plan *p, const char *id);
 
 /* One counter object of our table as the kernel has it. */
 struct raw_counter {
@@ -55,8 +60,29 @@ struct raw_list {
 };
 
 /* Dumps our counter objects into out. Returns 0, 1 if our table is
- * absent, or -1 with err. */
+ * absent, or -1 with err. Quadratic in the kernel past some 100,000
+ * counters (see node_read_counters). */
 int node_dump_counters(struct nfnl *nl, struct raw_list *out, struct ctv_err *err);
+
+/* Appends the counter object of our table that nlh (NFT_MSG_NEWOBJ)
+ * carries to the struct raw_list data; others are skipped. */
+int node_raw_obj_cb(const struct nlmsghdr *nlh, void *data);
+
+/* Our counter objects, as node_dump_counters, read by name (node_fetch.c):
+ * the names setup gives the containers the counter maps name and, with a
+ * plan p (may be NULL), the plan's, in the classes of the table's class
+ * chains and the plan's. When the table's use count says it holds other
+ * objects (names of earlier versions, a counter someone else added) or
+ * the ruleset changed meanwhile, the one dump reads them instead. Returns
+ * 0, 1 if our table is absent, or -1 with err. */
+int node_read_counters(struct nfnl *nl, const struct node_plan *p, struct raw_list *out,
+		       struct ctv_err *err);
+
+/* Runs fn over the elements of our map named map (one dump); fn sets *oom
+ * when memory ran out. Returns 0, or -1 with err. */
+struct nftnl_set_elem;
+int node_map_elems(struct nfnl *nl, const char *map, int (*fn)(struct nftnl_set_elem *e, void *data),
+		   void *data, int *oom, struct ctv_err *err);
 
 /* A counter's name: "ct<CTID>_c<class>_<in|out><4|6>", e.g. "ct101_c3_in4"
  * (fam AF_INET or AF_INET6). nft(8) reads it back unquoted: it starts with

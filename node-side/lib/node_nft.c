@@ -432,6 +432,7 @@ static const struct raw_counter *find_raw(const struct raw_list *l, const char *
 /* Which counters the plan wants, and with which link-header length. */
 static int wanted_l2(const struct node_plan *p, const char *name)
 {
+	const struct plan_ct *pc;
 	char ct[CONTAINERS_ID_MAX + 1];
 	unsigned cls;
 	int dir, fam, legacy;
@@ -441,10 +442,8 @@ static int wanted_l2(const struct node_plan *p, const char *name)
 		return -1;
 	if (!(p->used[fam == AF_INET ? F4 : F6] & (1u << cls)))
 		return -1;
-	for (size_t i = 0; i < p->n; i++)
-		if (!strcmp(p->cts[i].ct->id, ct))
-			return p->cts[i].l2;
-	return -1;
+	pc = node_plan_ct(p, ct);
+	return pc ? pc->l2 : -1;
 }
 
 static void add_class_elems(struct nb *bt, int dir, int f, const struct classes_range *r, size_t n)
@@ -734,7 +733,7 @@ int node_nft_setup(const struct node_plan *p, struct ctv_err *err)
 		struct old_table old = { { NULL, 0, 0, NULL }, { NULL, 0, 0, NULL } };
 		int existed, retry, e;
 
-		r = node_dump_counters(&nl, &have, err);
+		r = node_read_counters(&nl, p, &have, err);
 		if (r < 0)
 			break;
 		existed = r == 0;

@@ -99,7 +99,8 @@ int node_nft_read(struct node_counters *out, struct ctv_err *err);
 int node_nft_read_hooks(struct node_counters *out, const struct ctv_warn *w, struct ctv_err *err);
 
 /* The decision: a container is hooked when its device exists (exists(dev)
- * is 1) and the ingress and egress base chains both name it. */
+ * is 1) and the ingress and egress base chains both name it (the devices
+ * they hook, each list sorted by strcmp: a binary search). */
 int node_hook_decide(const char *dev, int (*exists)(const char *dev),
 		     const char *const *ingress, size_t ningress,
 		     const char *const *egress, size_t negress);

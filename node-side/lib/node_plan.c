@@ -18,6 +18,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "node_index.h"
 #include "node_int.h"
 #include "strbuf.h"
 
@@ -113,12 +114,48 @@ static int route_dev(const struct containers_addr *a, char *ifname, struct ctv_e
 	return 0;
 }
 
-static int add_dev(struct node_plan *p, const char *dev)
+static int dev_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < p->ndevs; i++)
-		if (!strcmp(p->devs[i], dev))
-			return 0;
-	snprintf(p->devs[p->ndevs++], IF_NAMESIZE, "%s", dev);
+	return strcmp(((const struct plan_ct *)a)->dev, ((const struct plan_ct *)b)->dev);
+}
+
+static int by_id_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct plan_ct *const *)a)->ct->id,
+		      (*(const struct plan_ct *const *)b)->ct->id);
+}
+
+static int id_key_cmp(const void *key, const void *e)
+{
+	return strcmp(key, (*(const struct plan_ct *const *)e)->ct->id);
+}
+
+const struct plan_ct *node_plan_ct(const struct node_plan *p, const char *id)
+{
+	const struct plan_ct *const *c = p->n ? bsearch(id, p->by_id, p->n, sizeof(*p->by_id), id_key_cmp)
+					      : NULL;
+
+	return c ? *c : NULL;
+}
+
+/* The devices, each once, in the containers' order; the containers by id. */
+static int index_plan(struct node_plan *p)
+{
+	unsigned char *first = malloc(p->n + 1);
+
+	p->by_id = malloc((p->n + 1) * sizeof(*p->by_id));
+	if (!first || !p->by_id || node_first_each(p->cts, p->n, sizeof(*p->cts), dev_cmp, first) < 0) {
+		free(first);
+		return -1;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		if (first[i])
+			snprintf(p->devs[p->ndevs++], IF_NAMESIZE, "%s", p->cts[i].dev);
+		p->by_id[i] = &p->cts[i];
+	}
+	free(first);
+	if (p->n)
+		qsort(p->by_id, p->n, sizeof(*p->by_id), by_id_cmp);
 	return 0;
 }
 
@@ -156,8 +193,9 @@ struct node_plan *node_plan_build(const struct classes *cls, const struct contai
 			return NULL;
 		}
 		pc->l2 = (uint8_t)link_header_len(pc->dev, &pc->absent);
-		add_dev(p, pc->dev);
 	}
+	if (index_plan(p) < 0)
+		goto nomem;
 	return p;
 nomem:
 	ctv_err_sys(err, ENOMEM, "building the accounting plan");
@@ -173,6 +211,7 @@ void node_plan_free(struct node_plan *p)
 	classes_flat_free(&p->flat);
 	free(p->cts);
 	free(p->devs);
+	free(p->by_id);
 	free(p);
 }
 

@@ -36,7 +36,7 @@ static int udata_cb(const struct nftnl_udata *attr, void *data)
 	return 0;
 }
 
-static int obj_cb(const struct nlmsghdr *nlh, void *data)
+int node_raw_obj_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct raw_list *l = data;
 	struct nftnl_obj *o = nftnl_obj_alloc();
@@ -94,7 +94,7 @@ int node_dump_counters(struct nfnl *nl, struct raw_list *out, struct ctv_err *er
 	nlh = nfnl_counters_req(nl, buf, FAMILY, NODE_NFT_TABLE);
 	if (!nlh)
 		goto nomem;
-	if (nfnl_dump(nl, nlh, obj_cb, raw_restart, out, "our counters", err) < 0 || out->oom) {
+	if (nfnl_dump(nl, nlh, node_raw_obj_cb, raw_restart, out, "our counters", err) < 0 || out->oom) {
 		if (out->oom)
 			ctv_err_sys(err, ENOMEM, "netlink: reading our counters");
 		goto fail;
@@ -293,7 +293,7 @@ int node_nft_read(struct node_counters *out, struct ctv_err *err)
 	memset(out, 0, sizeof(*out));
 	if (nfnl_open(&nl, err) < 0)
 		return -1;
-	r = node_dump_counters(&nl, &raw, err);
+	r = node_read_counters(&nl, NULL, &raw, err);
 	nfnl_close(&nl);
 	if (r < 0)
 		return -1;

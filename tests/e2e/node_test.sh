@@ -266,6 +266,23 @@ assert_eq "$(jq '[.[] | select(.class == 3 or .ct == "104")] | length' "$OUT/r2"
 assert_ge "$(jq '[.[] | select(.ct == "101" and .class == 2) | .out_bytes] | add' "$OUT/r2")" \
 	"$(jq '[.[] | select(.ct == "101" and .class == 2) | .out_bytes] | add' "$OUT/r0")" "class 2 still has its counts"
 
+# ---- a counter our names do not explain is read too (the one dump) --------
+# stat reads the counters by the names setup gives the containers the maps
+# name; the table's use count shows one more object, so it reads them all.
+must "a counter of a container the maps do not name" \
+	lab_exec node nft add counter netdev ctnode ct999_c2_out4 packets 7 bytes 700
+nftx=$(lab_exec node nft -j list counter netdev ctnode ct999_c2_out4 | jq -c '.nftables[] | select(.counter) | .counter | [.packets, .bytes]')
+assert_eq "$nftx" "[7,700]" "nft shows the added counter"
+assert_eq "$(ctnode stat -v 999 --format json | jq -c '.[] | [.class, .out_packets, .out_bytes, .in_bytes]')" \
+	"[2,7,700,0]" "stat shows it as nft does"
+assert_eq "$(ctnode stat --format json | jq '[.[] | .ct] | unique | length')" 4 \
+	"and the three containers beside it"
+check "setup drops the counter it does not want" ctnode setup
+assert_eq "$(lab_exec node nft -j list counters table netdev ctnode | jq '[.nftables[] | select(.counter.name == "ct999_c2_out4")] | length')" \
+	0 "nft no longer has it"
+assert_eq "$(ctnode stat --format json | jq '[.[] | .ct] | unique | join(" ")')" '"101 102 103"' \
+	"stat shows the three containers again"
+
 # ---- more devices than one netdev chain takes (255): chains in chunks ----
 { cat "$CONF/containers"; for i in $(seq 1 300); do echo "$((5000 + i)) veth ctvx$i"; done; } >"$CONF/containers3"
 check "setup with 303 containers" ctnode setup --containers "$CONF/containers3"
