@@ -273,7 +273,7 @@ static void classes_of(struct fetch *f, const struct nfnl_names *chains, const s
 static int fetch_by_name(struct fetch *f, const struct node_plan *p, struct raw_list *out,
 			 struct ctv_err *err)
 {
-	struct nfnl_names chains = { NULL, 0 }, sets = { NULL, 0 };
+	struct nfnl_names chains = { 0 }, sets = { 0 };
 	uint32_t gen = generation(f->nl), use;
 	size_t missing;
 	int r = table_use(f->nl, &use, err);
