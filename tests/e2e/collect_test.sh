@@ -221,7 +221,7 @@ out=$(ctv snapshot --db "$DB"); rc=$?
 assert_eq "$rc" 0 "snapshot exits 0"
 case $out in recorded*) ok "snapshot records an interval";; *) fail "snapshot said: $out";; esac
 ( sleep 1; traffic >/dev/null 2>&1 ) &
-out=$(timeout --preserve-status -s INT 4 ip netns exec "$(lab_ns ct101)" "$CTVERIFY" live --interval 1); rc=$?
+out=$(stop_after 4 INT ip netns exec "$(lab_ns ct101)" "$CTVERIFY" live --interval 1); rc=$?
 wait
 assert_eq "$rc" 0 "live exits 0 on SIGINT"
 case $out in *" web in="*" bulk in="*) ok "live prints per-service lines";; *) fail "live said: $out";; esac

@@ -50,6 +50,27 @@ e2e_skip_part() {
 }
 ok() { echo "ok: $*"; }
 
+# stop_after SECONDS SIGNAL CMD...: runs CMD, sends it SIGNAL after SECONDS
+# and returns its status. Not timeout(1): it follows the signal with a
+# SIGCONT, and under ASan a SIGCONT arriving as the program exits cancels
+# the SIGSTOP that LeakSanitizer's exit-time check queues for it: the
+# check then waits for ever (a CI run hung 25 min in 'ctverify live').
+# One that is still running 30 s after the signal is killed (status 137).
+stop_after() {
+	local secs=$1 sig=$2 pid i
+	shift 2
+	"$@" &
+	pid=$!
+	sleep "$secs"
+	kill -"$sig" "$pid" 2>/dev/null
+	for i in $(seq 1 300); do
+		[ -d "/proc/$pid" ] && [ "$(cut -d' ' -f3 "/proc/$pid/stat" 2>/dev/null)" != Z ] || break
+		sleep 0.1
+	done
+	[ "$i" = 300 ] && { echo "$*: still running 30 s after SIG$sig; killed" >&2; kill -9 "$pid"; }
+	wait "$pid"
+}
+
 # e2e_fails -> how many checks failed so far (in this shell or any subshell).
 e2e_fails() { wc -l <"$E2E_FAILFILE" | tr -d ' '; }
 

@@ -110,7 +110,7 @@ wait "$C1"; assert_eq "$?" 0 "the first ctverify collector exits 0"
 wait "$N1"; assert_eq "$?" 0 "the first ctnode collector exits 0"
 assert_empty "$(cat "$LAB_TMP/c1.err" "$LAB_TMP/n1.err")" "the first collectors printed no error"
 # Once the first has stopped, a new collector may start (the lock went with it).
-timeout --preserve-status -s INT 3 ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$DB" --interval 1 >/dev/null 2>"$LAB_TMP/c3.err"
+stop_after 3 INT ip netns exec "$(lab_ns ct101)" "$CTVERIFY" collect --db "$DB" --interval 1 >/dev/null 2>"$LAB_TMP/c3.err"
 assert_eq "$?" 0 "a collector after the first one stopped runs (exit 0 on SIGINT)"
 
 # Modes: new stores and their -wal/-shm are 0600 whatever the umask; so
